@@ -1,0 +1,60 @@
+"""Flask commands: ``start``, ``demo``, ``create-admin`` (and ``courses`` from the course engine)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from .extensions import db
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(start_command)
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Create the demo organisation, cohort and accounts (safe to run again)."""
+    from .demo import ensure_demo
+
+    for role, email, password in ensure_demo():
+        click.echo(f"{role} {email} {password}")
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True, help="The administrator's email address.")
+@click.option("--name", prompt=True, help="The administrator's full name.")
+@click.password_option(help="At least 12 characters; asked for when not given.")
+def create_admin_command(email: str, name: str, password: str) -> None:
+    """Create a site administrator, or make an existing account one."""
+    from .auth.service import create_user
+    from .models import user_by_email
+
+    if len(password) < 12:
+        raise click.BadParameter("use at least 12 characters", param_hint="--password")
+    if "@" not in email:
+        raise click.BadParameter("enter an email address", param_hint="--email")
+    user = db.session.scalar(user_by_email(email))
+    if user is None:
+        user = create_user(email, name, password, is_site_admin=True)
+        action = "Created"
+    else:
+        user.is_site_admin = True
+        user.set_password(password)
+        action = "Updated"
+    db.session.commit()
+    click.echo(f"{action} site administrator {user.email}")
+
+
+@click.command("start")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def start_command(host: str, port: int) -> None:
+    """Migrate the database, load the demo data and serve the site (for trying it out)."""
+    upgrade()
+    demo_command.callback()  # type: ignore[misc]
+    click.echo(f"Serving on http://{host}:{port}/ - press Ctrl+C to stop.")
+    current_app.run(host=host, port=port, use_reloader=False)

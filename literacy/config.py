@@ -1,0 +1,62 @@
+"""Settings from ``LITERACY_*`` environment variables.
+
+Every setting can also be passed to ``create_app(config)``, which wins over the environment; that is
+how the tests run against their own database.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: environment variable -> (Flask config key, default). Documented in README.md.
+ENVIRONMENT: dict[str, tuple[str, Any]] = {
+    "LITERACY_SECRET_KEY": ("SECRET_KEY", None),
+    "LITERACY_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", None),
+    "LITERACY_COURSES_DIR": ("COURSES_DIR", str(REPO_ROOT / "courses")),
+    "LITERACY_RATELIMIT_STORAGE_URL": ("RATELIMIT_STORAGE_URI", "memory://"),
+    "LITERACY_DEFAULT_LOCALE": ("BABEL_DEFAULT_LOCALE", "en"),
+    "LITERACY_DEFAULT_TIMEZONE": ("BABEL_DEFAULT_TIMEZONE", "Europe/London"),
+    "LITERACY_SITE_NAME": ("SITE_NAME", "AI literacy"),
+    "LITERACY_SECURE_COOKIES": ("SECURE_COOKIES", None),
+    "LITERACY_PASSWORD_HASH_METHOD": ("PASSWORD_HASH_METHOD", "scrypt"),
+    "LITERACY_SIGN_IN_LIMIT_ACCOUNT": ("SIGN_IN_LIMIT_ACCOUNT", "5 per minute;20 per hour"),
+    "LITERACY_SIGN_IN_LIMIT_ADDRESS": ("SIGN_IN_LIMIT_ADDRESS", "20 per minute;100 per hour"),
+}
+
+LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Let people paste a plain ``postgresql://`` URL and still get psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config from defaults, the environment and explicit overrides."""
+    settings: dict[str, Any] = {
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, so long forms are not lost
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "LANGUAGES": LANGUAGES,
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    }
+    for variable, (key, default) in ENVIRONMENT.items():
+        value = os.environ.get(variable)
+        settings[key] = value if value not in (None, "") else default
+    settings.update(overrides or {})
+    if not settings.get("SQLALCHEMY_DATABASE_URI"):
+        settings["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "literacy.sqlite3")
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
+    return settings

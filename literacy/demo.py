@@ -1,0 +1,69 @@
+"""Demo organisation, cohort and accounts for trying the site; safe to run again."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Cohort, CohortMember, Membership, Organisation, Role, User, user_by_email
+
+ORGANISATION = ("demo-council", "Demo County Council")
+COHORT = "AI literacy for all staff"
+
+#: (role shown, email, name, password, organisation roles, site admin)
+ACCOUNTS: list[tuple[str, str, str, str, tuple[str, ...], bool]] = [
+    ("learner", "learner@example.org", "Lowri Learner", "demo-learner-pass", (Role.LEARNER,), False),
+    ("trainer", "trainer@example.org", "Tomos Trainer", "demo-trainer-pass", (Role.TRAINER,), False),
+    ("manager", "manager@example.org", "Megan Manager", "demo-manager-pass", (Role.MANAGER,), False),
+    ("admin", "admin@example.org", "Aled Admin", "demo-admin-pass", (Role.ORG_ADMIN,), True),
+]
+
+
+def ensure_demo() -> list[tuple[str, str, str]]:
+    """Create what is missing and reset the demo passwords; returns (role, email, password) rows."""
+    slug, name = ORGANISATION
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None:
+        organisation = Organisation(slug=slug, name=name)
+        db.session.add(organisation)
+        db.session.flush()
+    cohort = db.session.scalar(select(Cohort).where(Cohort.organisation_id == organisation.id, Cohort.name == COHORT))
+    if cohort is None:
+        today = date.today()
+        cohort = Cohort(
+            organisation_id=organisation.id,
+            name=COHORT,
+            description="Everyone in the council completes the core AI literacy modules.",
+            starts_on=today,
+            ends_on=date(today.year + 1, today.month, min(today.day, 28)),
+        )
+        db.session.add(cohort)
+        db.session.flush()
+    printed = []
+    for role, email, person, password, roles, site_admin in ACCOUNTS:
+        user = db.session.scalar(user_by_email(email))
+        if user is None:
+            user = User(email=email, name=person)
+            db.session.add(user)
+            db.session.flush()
+        user.set_password(password)
+        user.is_site_admin = site_admin
+        user.is_enabled = True
+        held = {
+            m.role
+            for m in db.session.scalars(
+                select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == organisation.id)
+            )
+        }
+        for wanted in roles:
+            if wanted not in held:
+                db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, role=wanted))
+        if role == "learner" and not db.session.scalar(
+            select(CohortMember).where(CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id)
+        ):
+            db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
+        printed.append((role, email, password))
+    db.session.commit()
+    return printed

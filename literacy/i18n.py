@@ -1,0 +1,52 @@
+"""Interface language: the person's choice, then the browser's Accept-Language, then the default."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from .extensions import babel
+
+
+def available_languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+#: interface language -> the locale used for formatting (British dates and numbers for English)
+FORMAT_LOCALES = {"en": "en_GB", "cy": "cy"}
+
+
+def interface_language() -> str:
+    """The person's choice (account, then session), then the browser's Accept-Language."""
+    languages = available_languages()
+    chosen = session.get("locale")
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
+        chosen = current_user.locale
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_locale() -> str:
+    language = interface_language()
+    return FORMAT_LOCALES.get(language, language)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    init_filters(app)
+
+    @app.context_processor
+    def language_context() -> dict[str, object]:
+        locale = get_locale()
+        return {"current_language": locale.language if locale else "en", "languages": app.config["LANGUAGES"]}
+
+
+def init_filters(app: Flask) -> None:
+    """Locale-aware formatting for templates: numbers and dates written the local way."""
+    from flask_babel import format_date, format_decimal, format_percent
+
+    app.jinja_env.filters["format_number"] = format_decimal
+    app.jinja_env.filters["format_date"] = lambda value, style="long": format_date(value, style)
+    app.jinja_env.filters["format_percent"] = format_percent

@@ -1,0 +1,33 @@
+"""The data model (see docs/architecture.md and ../shared/DESIGN.md)."""
+
+from .accounts import ROLE_VALUES, Membership, Organisation, Role, User, user_by_email
+from .cohorts import AuditEvent, Cohort, CohortAssignment, CohortMember, Invitation
+from .content import Lesson, Module, ModuleImage, ModuleVersion, Question
+from .learning import Certificate, LessonProgress, ModuleCompletion, QuizAttempt, Response
+from .types import UTCDateTime, utcnow
+
+__all__ = [
+    "ROLE_VALUES",
+    "AuditEvent",
+    "Certificate",
+    "Cohort",
+    "CohortAssignment",
+    "CohortMember",
+    "Invitation",
+    "Lesson",
+    "LessonProgress",
+    "Membership",
+    "Module",
+    "ModuleCompletion",
+    "ModuleImage",
+    "ModuleVersion",
+    "Organisation",
+    "Question",
+    "QuizAttempt",
+    "Response",
+    "Role",
+    "UTCDateTime",
+    "User",
+    "user_by_email",
+    "utcnow",
+]

@@ -1,0 +1,107 @@
+"""Organisations, people and their roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask import current_app, has_app_context
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    LEARNER = "learner"
+    TRAINER = "trainer"
+    MANAGER = "manager"
+    ORG_ADMIN = "org_admin"
+
+
+ROLE_VALUES = tuple(role.value for role in Role)
+
+
+def password_hash_method() -> str:
+    """Werkzeug's scrypt by default; the tests choose a cheaper setting to stay fast."""
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+    return "scrypt"
+
+
+class Organisation(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)  # used in /organisations/<slug>/ URLs
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.slug}>"
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # None until an invitation is accepted
+    is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))  # the interface language the person chose
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sign-in to disabled accounts
+        return self.is_enabled
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash or "", password)
+
+    def roles_in(self, organisation_id: int) -> set[str]:
+        return {m.role for m in self.memberships if m.organisation_id == organisation_id}
+
+    def organisations_with(self, *roles: str) -> list[Organisation]:
+        """Organisations where this person holds any of ``roles``, by name."""
+        found = {m.organisation.id: m.organisation for m in self.memberships if m.role in roles}
+        return sorted(found.values(), key=lambda org: org.name)
+
+
+class Membership(db.Model):
+    """A person's role in an organisation; a person may hold several roles in one organisation."""
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "organisation_id", "role"),
+        CheckConstraint(f"role IN {ROLE_VALUES!r}", name="role"),
+        Index("ix_membership_organisation_role", "organisation_id", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+
+
+def user_by_email(email: str):
+    """The select for one account by email, ignoring case and surrounding spaces."""
+    return select(User).where(User.email == email.strip().lower())

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ..auth.views import safe_next
+from ..extensions import db
+from . import bp
+
+
+@bp.get("/")
+def home():
+    return render_template("site/home.html")
+
+
+PAGES = ("accessibility", "privacy", "help")
+
+
+@bp.get("/<any(accessibility, privacy, help):name>")
+def page(name: str):
+    return render_template(f"site/pages/{name}.html")
+
+
+@bp.post("/language/<code>")
+def switch_language(code: str):
+    """Remember the chosen interface language (for the session, and on the account when signed in)."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["locale"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("site.home")))
+
+
+@bp.get("/healthz")
+def health():
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,88 @@
+"""Access rules: anonymous people go to sign in, the wrong role gets 403, organisations are separate."""
+
+from __future__ import annotations
+
+import pytest
+
+from literacy.auth.access import effective_roles, may
+
+
+@pytest.fixture
+def two_organisations(make_organisation, make_user):
+    org_a = make_organisation("org-a", "Organisation A")
+    org_b = make_organisation("org-b", "Organisation B")
+    people = {
+        "learner": make_user("learner@a.example", organisation=org_a, roles=("learner",)),
+        "trainer": make_user("trainer@a.example", organisation=org_a, roles=("trainer",)),
+        "manager": make_user("manager@a.example", organisation=org_a, roles=("manager",)),
+        "org_admin": make_user("admin@a.example", organisation=org_a, roles=("org_admin",)),
+        "manager_b": make_user("manager@b.example", organisation=org_b, roles=("manager",)),
+        "site_admin": make_user("root@example.org", site_admin=True),
+    }
+    return org_a, org_b, people
+
+
+ORG_PAGES = ["/organisations/org-a/", "/organisations/org-a/people"]
+
+
+@pytest.mark.parametrize("path", [*ORG_PAGES, "/admin/"])
+def test_anonymous_people_are_sent_to_sign_in(client, two_organisations, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=")
+
+
+@pytest.mark.parametrize("path", [*ORG_PAGES, "/admin/"])
+def test_a_learner_is_refused(client, auth, two_organisations, path):
+    auth.sign_in("learner@a.example")
+    response = client.get(path)
+    assert response.status_code == 403
+    assert "You do not have permission to see this page" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ORG_PAGES)
+def test_a_manager_of_another_organisation_is_refused(client, auth, two_organisations, path):
+    auth.sign_in("manager@b.example")
+    assert client.get(path).status_code == 403
+
+
+def test_a_manager_sees_their_organisation_but_not_its_people_admin(client, auth, two_organisations):
+    auth.sign_in("manager@a.example")
+    page = client.get("/organisations/org-a/")
+    assert page.status_code == 200 and "Organisation A" in page.get_data(as_text=True)
+    assert client.get("/organisations/org-a/people").status_code == 403
+    assert client.get("/admin/").status_code == 403
+
+
+def test_a_trainer_is_not_a_manager(client, auth, two_organisations):
+    auth.sign_in("trainer@a.example")
+    assert client.get("/organisations/org-a/").status_code == 403
+
+
+def test_an_org_admin_manages_people_of_their_organisation_only(client, auth, two_organisations):
+    auth.sign_in("admin@a.example")
+    page = client.get("/organisations/org-a/people").get_data(as_text=True)
+    assert "learner@a.example" in page and "manager@b.example" not in page
+    assert client.get("/organisations/org-b/").status_code == 403
+    assert client.get("/organisations/org-b/people").status_code == 403
+
+
+def test_a_site_admin_may_see_everything(client, auth, two_organisations):
+    auth.sign_in("root@example.org")
+    for path in ["/organisations/org-a/", "/organisations/org-b/people", "/admin/"]:
+        assert client.get(path).status_code == 200, path
+
+
+def test_unknown_organisation_is_not_found(client, auth, two_organisations):
+    auth.sign_in("root@example.org")
+    assert client.get("/organisations/nowhere/").status_code == 404
+
+
+def test_role_rules_as_plain_functions(two_organisations):
+    org_a, org_b, people = two_organisations
+    assert effective_roles(people["org_admin"], org_a.id) == {"learner", "trainer", "manager", "org_admin"}
+    assert effective_roles(people["manager"], org_a.id) == {"manager", "learner"}
+    assert effective_roles(people["manager"], org_b.id) == set()
+    assert may(people["manager_b"], org_b.id, "manager")
+    assert not may(people["manager_b"], org_a.id, "manager", "org_admin")
+    assert may(people["site_admin"], org_a.id, "org_admin")

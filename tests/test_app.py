@@ -1,0 +1,81 @@
+"""The factory: settings, secrets, defaults, headers, error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from literacy import create_app
+from literacy.config import normalise_database_url
+from literacy.security import CONTENT_SECURITY_POLICY
+
+
+def test_refuses_to_start_without_a_secret_key_in_production(monkeypatch):
+    monkeypatch.delenv("LITERACY_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="LITERACY_SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_settings_come_from_literacy_environment_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("LITERACY_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("LITERACY_DATABASE_URL", "postgresql://postgres@127.0.0.1/example")
+    monkeypatch.setenv("LITERACY_COURSES_DIR", str(tmp_path))
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://postgres@127.0.0.1/example"
+    assert app.config["COURSES_DIR"] == str(tmp_path)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_sqlite_in_the_instance_folder_by_default(monkeypatch):
+    monkeypatch.delenv("LITERACY_DATABASE_URL", raising=False)
+    app = create_app({"TESTING": True})
+    expected = Path(app.instance_path) / "literacy.sqlite3"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{expected}"
+
+
+def test_database_urls_are_normalised_for_psycopg_3():
+    assert normalise_database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalise_database_url("postgresql+psycopg://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_security_headers_on_every_page(client):
+    for path in ("/", "/sign-in", "/no-such-page"):
+        response = client.get(path)
+        headers = response.headers
+        assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_pages_carry_no_inline_script_or_style(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "<script>" not in page and "<style" not in page and " style=" not in page
+
+
+def test_styled_not_found_page(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Page not found" in page and 'class="site-header"' in page
+
+
+def test_styled_server_error_page(app, client):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    app.testing = False  # let the error handler answer instead of raising into the test
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.get_data(as_text=True)
+
+
+def test_health_check(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
