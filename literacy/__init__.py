@@ -54,11 +54,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .learning import bp as learning_bp
     from .organisations import bp as organisations_bp
     from .site import bp as site_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(learning_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(admin_bp)
 

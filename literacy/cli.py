@@ -13,13 +13,23 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(start_command)
+    from .courses_cli import courses
+
+    app.cli.add_command(courses)
 
 
 @click.command("demo")
 def demo_command() -> None:
-    """Create the demo organisation, cohort and accounts (safe to run again)."""
-    from .demo import ensure_demo
+    """Publish the courses, then create the demo organisation, cohort and accounts (safe to run again)."""
+    from pathlib import Path
 
+    from .demo import ensure_demo
+    from .publishing import sync_courses
+
+    report = sync_courses(Path(current_app.config["COURSES_DIR"]))
+    click.echo(f"courses: {len(report.published)} published, {len(report.unchanged)} unchanged", err=True)
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
     for role, email, password in ensure_demo():
         click.echo(f"{role} {email} {password}")
 

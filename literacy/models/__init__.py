@@ -2,7 +2,7 @@
 
 from .accounts import ROLE_VALUES, Membership, Organisation, Role, User, user_by_email
 from .cohorts import AuditEvent, Cohort, CohortAssignment, CohortMember, Invitation
-from .content import Lesson, Module, ModuleImage, ModuleVersion, Question
+from .content import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question
 from .learning import Certificate, LessonProgress, ModuleCompletion, QuizAttempt, Response
 from .types import UTCDateTime, utcnow
 
@@ -13,6 +13,7 @@ __all__ = [
     "Cohort",
     "CohortAssignment",
     "CohortMember",
+    "GlossaryTerm",
     "Invitation",
     "Lesson",
     "LessonProgress",

@@ -147,3 +147,16 @@ class ModuleImage(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     media_type: Mapped[str] = mapped_column(String(50))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class GlossaryTerm(db.Model):
+    """One language of a shared glossary entry, published by ``flask courses sync``."""
+
+    __table_args__ = (UniqueConstraint("term_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[str] = mapped_column(String(80))  # the id lessons link to: glossary:ID
+    language: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer)  # order in glossary.yaml
+    term: Mapped[str] = mapped_column(String(200))
+    definition_html: Mapped[str] = mapped_column(Text)  # sanitised

@@ -1,0 +1,720 @@
+"""One parser for a module's files, whether they come from a folder or from a draft in the browser.
+
+:func:`parse_module` takes the files as a mapping of paths (relative to the module folder) to bytes
+and returns either a complete :class:`~literacy.content.model.ModuleSource` (rendered, sanitized and
+ready to publish) or every problem found, each with the file and line to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from html import unescape
+
+from .frontmatter import Document, decode, split
+from .glossary import LANGUAGE_RE, Glossary
+from .grading import merge_accepts, parse_number
+from .model import (
+    Image,
+    Lesson,
+    LessonVariant,
+    ModuleSource,
+    ModuleText,
+    Question,
+    Quiz,
+    QuizVariant,
+    Reading,
+)
+from .problems import Problem, Problems
+from .questions import QuestionBlock, Scan, build_question, scan, validate_block
+from .render import SLUG_RE, SLUG_RULE, Rendered, render_inline, render_markdown, url_scheme
+from .yamlfields import Fields, compose
+
+#: Lesson slugs that would collide with the words in a module's web addresses.
+RESERVED_LESSON_SLUGS = frozenset({"quiz", "precheck", "images", "glossary", "certificate"})
+LEVELS = ("introductory", "intermediate", "advanced")
+MODULE_KEYS = frozenset({
+    "slug", "title", "summary", "audience", "level", "minutes", "edition", "language", "pass_mark",
+    "max_attempts", "shuffle", "outcomes", "lessons", "further_reading",
+})
+TRANSLATED_MODULE_KEYS = frozenset({"title", "summary", "audience", "outcomes", "further_reading"})
+READING_KEYS = frozenset({"title", "publisher", "year", "url"})
+IMAGE_TYPES = {
+    "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+    "webp": "image/webp", "svg": "image/svg+xml",
+}
+QUIZ_FILES = ("quiz", "precheck")
+#: Minutes added to the lessons' minutes when module.yaml gives none (for the assessment).
+QUIZ_MINUTES = 10
+
+_IMAGE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_MARKDOWN_RE = re.compile(r"^([^/.]+)(?:\.([^/.]+))?\.md$")
+_MODULE_YAML_RE = re.compile(r"^module(?:\.([^/.]+))?\.yaml$")
+_SVG_DANGER_RE = re.compile(
+    r"<\s*script|<\s*foreignobject|<!\s*entity|<\s*iframe|<\s*embed|<\s*object|javascript:|\bon[a-z]+\s*=",
+    re.IGNORECASE,
+)
+_MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+}
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """``module`` is None when there are problems (a module is published whole or not at all)."""
+
+    module: ModuleSource | None
+    problems: list[Problem]
+    content_hash: str = ""
+    slug: str | None = None  # from module.yaml when it could be read, even if the module is invalid
+
+    @property
+    def ok(self) -> bool:
+        return self.module is not None
+
+
+def is_ignored(path: str) -> bool:
+    """Files and folders whose names start with ``_`` or ``.`` are authors' notes, not the module."""
+    return any(part.startswith(("_", ".")) for part in path.split("/") if part)
+
+
+def content_hash(files: Mapping[str, bytes]) -> str:
+    """sha256 over the sorted (path, bytes) pairs: the same files give the same hash in any order."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        data = files[path]
+        digest.update(path.encode("utf-8") + b"\0")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def parse_module(
+    files: Mapping[str, bytes],
+    *,
+    label: str = "",
+    glossary: Glossary | None = None,
+    image_url: Callable[[str], str] | None = None,
+    glossary_url: Callable[[str], str] | None = None,
+) -> ParseResult:
+    """Parse, validate and render a module's files.
+
+    ``files`` maps paths inside the module folder ("module.yaml", "what-ai-is.cy.md",
+    "images/flow.png") to their bytes; ``label`` is the folder as the author knows it
+    ("courses/ai-basics") and prefixes every problem's path. Glossary links are checked against
+    ``glossary`` (no glossary: every glossary link is a problem). ``image_url(name)`` and
+    ``glossary_url(id)`` give the addresses written into the HTML; by default
+    ``/modules/<slug>/images/<name>`` and ``/glossary#<id>``.
+    """
+    kept: dict[str, bytes] = {}
+    for path, data in files.items():
+        clean = path.replace("\\", "/").removeprefix("./")
+        if not is_ignored(clean):
+            kept[clean] = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    parser = _ModuleParser(kept, Problems(label), glossary, image_url, glossary_url)
+    module = parser.run()
+    problems = parser.problems.sorted()
+    return ParseResult(None if problems else module, problems, parser.hash, parser.meta.slug or None)
+
+
+# --- The parser -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Meta:
+    slug: str = ""
+    edition: int = 1
+    language: str = "en"
+    level: str = ""
+    minutes: int | None = None
+    pass_mark: int = 0
+    max_attempts: int | None = None
+    shuffle: bool = True
+    text: ModuleText | None = None
+    lessons: list[tuple[str, int]] = field(default_factory=list)  # (slug, line in module.yaml)
+    valid_lessons: bool = False  # the lessons list could be read (so unlisted files can be reported)
+
+
+@dataclass
+class _Partial:
+    """Module texts as written in one module(.LANG).yaml, None where the file leaves them out."""
+
+    title: str | None = None
+    summary: str | None = None
+    audience: str | None = None
+    outcomes: tuple[str, ...] | None = None
+    further_reading: tuple[Reading, ...] | None = None
+
+
+@dataclass
+class _MarkdownFile:
+    name: str
+    slug: str
+    language: str
+    text: str | None  # None when it could not be decoded
+
+
+class _ModuleParser:
+    def __init__(
+        self,
+        files: dict[str, bytes],
+        problems: Problems,
+        glossary: Glossary | None,
+        image_url: Callable[[str], str] | None,
+        glossary_url: Callable[[str], str] | None,
+    ) -> None:
+        self.files = files
+        self.problems = problems
+        self.glossary = glossary
+        self.known_terms = glossary.ids if glossary else frozenset()
+        self._image_url = image_url
+        self.glossary_url = glossary_url or (lambda term: f"/glossary#{term}")
+        self.hash = content_hash(files)
+        self.meta = _Meta()
+        self.images: dict[str, Image] = {}
+        self.image_names = {p.removeprefix("images/") for p in files if p.startswith("images/")}
+        self.question_files: list[_ParsedBlocks] = []
+
+    # The steps ------------------------------------------------------------------------------------------
+
+    def run(self) -> ModuleSource | None:
+        translations: dict[str, str] = {}  # language -> file name
+        markdown: list[_MarkdownFile] = []
+        image_files: dict[str, bytes] = {}
+        for path in sorted(self.files):
+            if path.startswith("images/"):
+                image_files[path] = self.files[path]
+                continue
+            module_yaml = _MODULE_YAML_RE.match(path)
+            if module_yaml:
+                if module_yaml.group(1):
+                    translations[module_yaml.group(1)] = path
+                continue
+            md = _MARKDOWN_RE.match(path)
+            if md:
+                text = decode(self.files[path], path, self.problems)
+                markdown.append(_MarkdownFile(path, md.group(1), md.group(2) or "", text))
+                continue
+            self._unexpected(path)
+
+        if "module.yaml" in self.files:
+            self._read_meta()
+        else:
+            self.problems.add("module.yaml", 1, "module.yaml is missing: every module folder needs one")
+        meta = self.meta
+        texts = self._read_translations(translations)
+        languages = tuple(texts)
+        self._read_images(image_files)
+        for item in markdown:
+            item.language = item.language or meta.language
+        markdown = [m for m in markdown if self._check_markdown_name(m, languages)]
+
+        lessons = self._read_lessons(markdown, languages)
+        quiz = self._read_quiz("quiz", markdown)
+        precheck = self._read_quiz("precheck", markdown)
+        self._check_question_ids()
+
+        if self.problems.items:
+            return None
+        minutes = meta.minutes
+        if minutes is None:
+            minutes = sum(lesson.primary.minutes for lesson in lessons) + QUIZ_MINUTES
+        return ModuleSource(
+            slug=meta.slug,
+            edition=meta.edition,
+            language=meta.language,
+            languages=languages,
+            level=meta.level,
+            minutes=minutes,
+            pass_mark=meta.pass_mark,
+            max_attempts=meta.max_attempts,
+            shuffle=meta.shuffle,
+            texts=texts,
+            lessons=tuple(lessons),
+            quiz=quiz,
+            precheck=precheck,
+            images=dict(self.images),
+            content_hash=self.hash,
+            files=dict(self.files),
+        )
+
+    def _unexpected(self, path: str) -> None:
+        if path.endswith((".yml", ".markdown")):
+            hint = "use the extension .yaml or .md"
+        elif "/" in path:
+            hint = "only the images/ folder is part of a module; start a folder's name with _ to keep notes"
+        else:
+            hint = ("a module holds module.yaml, NAME.md files and images/; "
+                    "start a file's name with _ to keep notes")
+        self.problems.add(path, 1, f"unexpected file {path}: {hint}")
+
+    def image_url(self, name: str) -> str:
+        if self._image_url is not None:
+            return self._image_url(name)
+        return f"/modules/{self.meta.slug}/images/{name}"
+
+    # module.yaml and module.LANG.yaml ---------------------------------------------------------------
+
+    def _yaml(self, name: str) -> Fields | None:
+        text = decode(self.files[name], name, self.problems)
+        if text is None:
+            return None
+        before = len(self.problems)
+        node = compose(text, name, self.problems)
+        if len(self.problems) > before:
+            return None
+        if node is None:
+            self.problems.add(name, 1, f"{name} is empty")
+            return None
+        return Fields.of(node, name, self.problems, line=1)
+
+    def _read_meta(self) -> None:
+        fields = self._yaml("module.yaml")
+        if fields is None:
+            return
+        meta = self.meta
+        fields.unknown(MODULE_KEYS)
+        slug = fields.text("slug")
+        if slug is not None:
+            if SLUG_RE.match(slug):
+                meta.slug = slug
+            else:
+                self.problems.add("module.yaml", fields.line("slug"),
+                                  f'slug "{slug}" must be {SLUG_RULE} (e.g. ai-basics)')
+        level = fields.text("level")
+        if level is not None:
+            if level in LEVELS:
+                meta.level = level
+            else:
+                self.problems.add("module.yaml", fields.line("level"),
+                                  f'level "{level}" must be one of {", ".join(LEVELS)}')
+        meta.minutes = fields.integer("minutes", required=False, minimum=1)
+        meta.edition = fields.integer("edition", minimum=1) or 1
+        language = fields.text("language")
+        if language is not None:
+            if LANGUAGE_RE.match(language):
+                meta.language = language
+            else:
+                self.problems.add("module.yaml", fields.line("language"),
+                                  f'language "{language}" must be a language code such as en or cy')
+        pass_mark = fields.integer("pass_mark", minimum=0, maximum=100)
+        meta.pass_mark = pass_mark if pass_mark is not None else 0
+        meta.max_attempts = fields.integer("max_attempts", required=False, minimum=1)
+        meta.shuffle = fields.boolean("shuffle", True)
+        partial = self._read_texts(fields, "module.yaml", required=True)
+        if None not in (partial.title, partial.summary, partial.audience, partial.outcomes):
+            meta.text = ModuleText(partial.title or "", partial.summary or "", partial.audience or "",
+                                   partial.outcomes or (), partial.further_reading or ())
+
+        before = len(self.problems)
+        lessons = fields.text_list("lessons")
+        seen: dict[str, int] = {}
+        for slug_text, line in lessons:
+            if not SLUG_RE.match(slug_text):
+                hint = " (leave out the .md)" if slug_text.endswith(".md") else ""
+                self.problems.add("module.yaml", line, f'lesson "{slug_text}" must be {SLUG_RULE}{hint}')
+                continue
+            if slug_text in RESERVED_LESSON_SLUGS:
+                self.problems.add("module.yaml", line,
+                                  f'"{slug_text}" cannot be a lesson: the module\'s web addresses use it '
+                                  f"({', '.join(sorted(RESERVED_LESSON_SLUGS))})")
+                continue
+            if slug_text in seen:
+                self.problems.add("module.yaml", line,
+                                  f'lesson "{slug_text}" is listed twice (also on line {seen[slug_text]})')
+                continue
+            seen[slug_text] = line
+            meta.lessons.append((slug_text, line))
+        meta.valid_lessons = len(self.problems) == before
+
+    def _read_texts(self, fields: Fields, name: str, *, required: bool) -> _Partial:
+        partial = _Partial(
+            title=fields.text("title", required=required),
+            summary=fields.text("summary", required=required),
+            audience=fields.text("audience", required=required),
+        )
+        if required or fields.has("outcomes"):
+            outcomes = fields.text_list("outcomes")
+            partial.outcomes = tuple(text for text, _ in outcomes) if outcomes else None
+        if fields.has("further_reading"):
+            partial.further_reading = tuple(self._read_reading(entry, name)
+                                            for entry in fields.mappings("further_reading",
+                                                                         what="the further_reading entry"))
+        return partial
+
+    def _read_reading(self, entry: Fields, name: str) -> Reading:
+        entry.unknown(READING_KEYS)
+        url = entry.text("url", required=False)
+        if url is not None and url_scheme(url) not in ("http", "https"):
+            self.problems.add(name, entry.line("url"), f'url "{url}" must start with https:// or http://')
+            url = None
+        return Reading(
+            title=entry.text("title") or "",
+            publisher=entry.text("publisher", required=False),
+            year=entry.integer("year", required=False, minimum=1),
+            url=url,
+        )
+
+    def _read_translations(self, translations: dict[str, str]) -> dict[str, ModuleText]:
+        """Module texts by language, the primary first, translations falling back field by field."""
+        meta = self.meta
+        primary = meta.text or ModuleText("", "", "", ())
+        texts = {meta.language: primary}
+        for language, name in sorted(translations.items()):
+            if not LANGUAGE_RE.match(language):
+                self.problems.add(name, 1, f'"{language}" in {name} is not a language code such as cy')
+                continue
+            if language == meta.language:
+                self.problems.add(name, 1, f"{name} repeats the module's main language ({language}): "
+                                           "module.yaml already holds its texts")
+                continue
+            fields = self._yaml(name)
+            if fields is None:
+                continue
+            fields.unknown(TRANSLATED_MODULE_KEYS)
+            partial = self._read_texts(fields, name, required=False)
+            texts[language] = ModuleText(
+                title=partial.title or primary.title,
+                summary=partial.summary or primary.summary,
+                audience=partial.audience or primary.audience,
+                outcomes=partial.outcomes if partial.outcomes is not None else primary.outcomes,
+                further_reading=partial.further_reading if partial.further_reading is not None
+                else primary.further_reading,
+            )
+        return texts
+
+    # Pictures ---------------------------------------------------------------------------------------
+
+    def _read_images(self, image_files: dict[str, bytes]) -> None:
+        for path, data in image_files.items():
+            name = path.removeprefix("images/")
+            if "/" in name:
+                self.problems.add(path, 1, "pictures go straight in images/, not in a folder inside it")
+                continue
+            if not _IMAGE_NAME_RE.match(name):
+                self.problems.add(path, 1, f'picture file name "{name}" may only use letters, digits, '
+                                           "hyphens, underscores and dots")
+                continue
+            extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+            media_type = IMAGE_TYPES.get(extension)
+            if media_type is None:
+                self.problems.add(path, 1, f"{path} is not an accepted kind of picture "
+                                           "(PNG, JPEG, GIF, WebP or SVG)")
+                continue
+            problem = _image_problem(media_type, data)
+            if problem:
+                self.problems.add(path, 1, f"{path} {problem}")
+                continue
+            self.images[name] = Image(name, media_type, data)
+
+    # Lessons ---------------------------------------------------------------------------------------
+
+    def _check_markdown_name(self, item: _MarkdownFile, languages: tuple[str, ...]) -> bool:
+        meta = self.meta
+        name = item.name
+        if item.slug not in QUIZ_FILES and not SLUG_RE.match(item.slug):
+            self.problems.add(name, 1, f'file name "{name}" must be {SLUG_RULE} followed by .md '
+                                       "(it becomes the lesson's web address)")
+            return False
+        if not LANGUAGE_RE.match(item.language):
+            self.problems.add(name, 1, f'"{item.language}" in {name} is not a language code such as cy')
+            return False
+        if item.language == meta.language and name != f"{item.slug}.md":
+            self.problems.add(name, 1, f"{name} is in the module's main language ({meta.language}): "
+                                       f"name it {item.slug}.md")
+            return False
+        if item.language not in languages:
+            self.problems.add(name, 1, f"{name} is in {item.language} but there is no "
+                                       f"module.{item.language}.yaml, so the module is not offered in it")
+            return False
+        return True
+
+    def _read_lessons(self, markdown: list[_MarkdownFile], languages: tuple[str, ...]) -> list[Lesson]:
+        meta = self.meta
+        by_slug: dict[str, dict[str, _MarkdownFile]] = {}
+        for item in markdown:
+            if item.slug not in QUIZ_FILES:
+                by_slug.setdefault(item.slug, {})[item.language] = item
+        listed = {slug for slug, _ in meta.lessons}
+        for slug, variants in sorted(by_slug.items()):
+            if meta.language not in variants:
+                for item in variants.values():
+                    self.problems.add(item.name, 1, f"{item.name} translates {slug}.md, which is missing")
+            elif slug not in listed and meta.valid_lessons and "module.yaml" in self.files:
+                name = variants[meta.language].name
+                self.problems.add(name, 1, f'{name} is not listed under "lessons" in module.yaml '
+                                           "(add it, or start its name with _ to keep it as notes)")
+        lessons: list[Lesson] = []
+        for position, (slug, line) in enumerate(meta.lessons, start=1):
+            variants = by_slug.get(slug, {})
+            if meta.language not in variants:
+                self.problems.add("module.yaml", line, f'lesson "{slug}" is listed but {slug}.md is missing')
+                continue
+            parsed: dict[str, LessonVariant] = {}
+            primary_blocks: _ParsedBlocks | None = None
+            for language in languages:
+                item = variants.get(language)
+                if item is None or item.text is None:
+                    continue
+                variant, checks = self._read_lesson(item, parsed.get(meta.language))
+                if language == meta.language:
+                    primary_blocks = checks
+                elif primary_blocks is not None:
+                    self._compare_translation(primary_blocks, checks)
+                if variant is not None:
+                    parsed[language] = variant
+            if meta.language in parsed:
+                merged = _merge_variant_checks(parsed, meta.language)
+                lessons.append(Lesson(slug, position, merged, meta.language))
+        # Lessons that could not be read are left out; positions stay as listed.
+        return lessons
+
+    def _read_lesson(
+        self, item: _MarkdownFile, primary: LessonVariant | None
+    ) -> tuple[LessonVariant | None, _ParsedBlocks]:
+        name, text = item.name, item.text or ""
+        document = split(text, name, self.problems)
+        header = document.header
+        title: str | None = None
+        minutes: int | None = None
+        if not document.has_header:
+            self.problems.add(name, 1, f"{name} has no header: start it with a line ---, then title: and "
+                                       "minutes:, then a line ---")
+        elif header is not None:
+            header.unknown({"title", "minutes"})
+            title = header.text("title")
+            minutes = header.integer("minutes", required=primary is None, minimum=1)
+        blocks = self._scan_questions(document, name, item.language)
+        lines = list(blocks.scan.lines)
+        nonce = secrets.token_hex(6)
+        tokens: dict[str, str] = {}
+        for index, ((start, end), block) in enumerate(zip(blocks.scan.spans, blocks.blocks, strict=True)):
+            token = f"litcheck{nonce}x{index}"
+            tokens[token] = block.key
+            if end - start >= 2:
+                lines[start:end + 1] = ["", token, *[""] * (end - start - 1)]
+            else:
+                lines[start:end + 1] = [f"\n\n{token}\n\n", *[""] * (end - start)]
+        rendered = self._render("\n".join(lines), blocks.scan.first_line, name, item.language)
+        html = rendered.html
+        for token, key in tokens.items():
+            placeholder = f'<div class="knowledge-check" data-check="{key}"></div>'
+            html = html.replace(f"<p>{token}</p>", placeholder).replace(token, placeholder)
+        if title is None or (minutes is None and primary is None):
+            return None, blocks
+        return LessonVariant(
+            title=title,
+            minutes=minutes if minutes is not None else primary.minutes if primary else 0,
+            html=html,
+            toc_html=rendered.toc_html,
+            checks=tuple(blocks.questions),
+        ), blocks
+
+    # Quizzes -----------------------------------------------------------------------------------------
+
+    def _read_quiz(self, slug: str, markdown: list[_MarkdownFile]) -> Quiz | None:
+        meta = self.meta
+        files = {m.language: m for m in markdown if m.slug == slug}
+        if not files:
+            return None
+        if meta.language not in files:
+            for item in files.values():
+                self.problems.add(item.name, 1, f"{item.name} translates {slug}.md, which is missing")
+            return None
+        variants: dict[str, QuizVariant] = {}
+        primary: _ParsedBlocks | None = None
+        for language in [meta.language, *sorted(k for k in files if k != meta.language)]:
+            item = files[language]
+            if item.text is None:
+                continue
+            document = split(item.text, item.name, self.problems)
+            title = ""
+            if document.header is not None:
+                document.header.unknown({"title"})
+                title = document.header.text("title", required=False) or ""
+            parsed = self._scan_questions(document, item.name, language)
+            outside = parsed.scan.outside()
+            first_block = parsed.scan.spans[0][0] + parsed.scan.first_line if parsed.scan.spans else None
+            intro_lines = [text for number, text in outside if first_block is None or number < first_block]
+            stray = [number for number, text in outside  # (::: lines are reported by scan)
+                     if first_block is not None and number > first_block and text.strip()
+                     and not text.startswith(":::")]
+            if stray:
+                self.problems.add(item.name, stray[0],
+                                  "text outside a question block: after the introduction, "
+                                  f"{item.name} holds only question blocks")
+            if not parsed.blocks:
+                self.problems.add(item.name, document.body_line,
+                                  f"{item.name} has no questions (::: question ID ... :::)")
+            intro = self._render("\n".join(intro_lines), parsed.scan.first_line, item.name, language).html
+            if language == meta.language:
+                primary = parsed
+            elif primary is not None:
+                self._compare_translation(primary, parsed)
+            variants[language] = QuizVariant(title, intro if "\n".join(intro_lines).strip() else "",
+                                             tuple(parsed.questions))
+        if meta.language not in variants:
+            return None
+        return Quiz(_merge_quiz_accepts(variants, meta.language), meta.language)
+
+    # Questions --------------------------------------------------------------------------------------
+
+    def _scan_questions(self, document: Document, name: str, language: str) -> _ParsedBlocks:
+        found: Scan = scan(document.body, document.body_line, name, self.problems)
+        questions: list[Question] = []
+        for block in found.blocks:
+            before = len(self.problems)
+            validate_block(block, name, self.problems)
+            if len(self.problems) == before:
+
+                def render(text: str, line: int, inline: bool, _name: str = name) -> str:
+                    return self._render(text, line, _name, language, inline=inline).html
+
+                questions.append(build_question(block, render))
+        result = _ParsedBlocks(name, language, found.blocks, questions, found)
+        self.question_files.append(result)
+        return result
+
+    def _check_question_ids(self) -> None:
+        """Question IDs are unique across the quiz, the pre-check and every knowledge check, per language."""
+        seen: dict[tuple[str, str], tuple[str, int]] = {}
+        for parsed in self.question_files:
+            for block in parsed.blocks:
+                if not block.key:
+                    continue
+                first = seen.get((parsed.language, block.key))
+                if first is not None:
+                    where = "" if first[0] == parsed.name else f"{first[0]}:"
+                    self.problems.add(parsed.name, block.line,
+                                      f'question ID "{block.key}" is used twice (also at {where}{first[1]})'
+                                      if where else
+                                      f'question ID "{block.key}" is used twice (also on line {first[1]})')
+                else:
+                    seen[(parsed.language, block.key)] = (parsed.name, block.line)
+
+    def _compare_translation(self, primary: _ParsedBlocks, other: _ParsedBlocks) -> None:
+        """A translation has the same questions, kinds, options and correct options: only words change."""
+        originals = {b.key: b for b in primary.blocks}
+        present = {b.key for b in other.blocks}
+        name, source = other.name, primary.name
+        for block in other.blocks:
+            original = originals.get(block.key)
+            if original is None:
+                self.problems.add(name, block.line, f'question "{block.key}" is not in {source}')
+                continue
+            label = f'question "{block.key}"'
+            if block.kind != original.kind:
+                self.problems.add(name, block.line, f"{label} is {block.kind or 'without a type'} here but "
+                                                    f"{original.kind or 'without a type'} in {source}")
+                continue
+            if len(block.options) != len(original.options):
+                self.problems.add(name, block.line, f"{label} has {len(block.options)} options here but "
+                                                    f"{len(original.options)} in {source}")
+                continue
+            if [o.key for o in block.options] != [o.key for o in original.options]:
+                self.problems.add(name, block.line, f"{label}: the option IDs differ from {source} "
+                                                    "(give the same {#id} to the same option)")
+            if [o.is_correct for o in block.options] != [o.is_correct for o in original.options]:
+                mine = ", ".join(o.key for o in block.options if o.is_correct) or "none"
+                theirs = ", ".join(o.key for o in original.options if o.is_correct) or "none"
+                self.problems.add(name, block.line, f"{label}: the correct options differ from {source} "
+                                                    f"(here {mine}, there {theirs})")
+            for setting in ("answer", "tolerance"):
+                mine_s, theirs_s = block.settings.get(setting), original.settings.get(setting)
+                if (parse_number(mine_s.value) if mine_s else None) != (
+                        parse_number(theirs_s.value) if theirs_s else None):
+                    line = mine_s.line if mine_s else block.line
+                    self.problems.add(name, line, f"{label}: {setting}: differs from {source}")
+        for block in primary.blocks:
+            if block.key and block.key not in present:
+                self.problems.add(name, 1, f'question "{block.key}" of {source} is missing from {name}')
+
+    # Rendering ---------------------------------------------------------------------------------------
+
+    def _render(
+        self, text: str, first_line: int, name: str, language: str, *, inline: bool = False
+    ) -> Rendered:
+        render = render_inline if inline else render_markdown
+        rendered = render(
+            text,
+            image_url=self.image_url,
+            glossary_url=self.glossary_url,
+            known_terms=self.known_terms,
+            known_images=self.image_names,
+            language=language,
+        )
+        for line, message in rendered.problems:
+            if self.glossary is None and message.startswith("glossary link to unknown term"):
+                message += " (no glossary.yaml was found beside the module folder)"
+            self.problems.add(name, first_line + line - 1, message)
+        return rendered
+
+
+@dataclass
+class _ParsedBlocks:
+    """The question blocks of one file, and the questions of those that are valid."""
+
+    name: str
+    language: str
+    blocks: list[QuestionBlock]
+    questions: list[Question]
+    scan: Scan
+
+
+def _image_problem(media_type: str, data: bytes) -> str | None:
+    """Why a picture file cannot be served as a picture, if it cannot."""
+    if not data:
+        return "is empty"
+    if media_type == "image/svg+xml":
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return "is not a UTF-8 SVG file"
+        if "<svg" not in text.lower():
+            return "is not an SVG file"
+        flat = re.sub(r"[\t\n\r]", "", unescape(text))
+        if _SVG_DANGER_RE.search(flat) or _SVG_DANGER_RE.search(text):
+            return "contains scripting (script, event attributes, javascript: links or embedded content); " \
+                   "only plain drawings are accepted"
+        return None
+    if media_type == "image/webp":
+        return None if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else "is not a WebP file"
+    if not data.startswith(_MAGIC[media_type]):
+        return f"is not a {media_type.split('/')[1].upper()} file (check its extension)"
+    return None
+
+
+def _merge_variant_checks(variants: dict[str, LessonVariant], language: str) -> dict[str, LessonVariant]:
+    """Give each text check the accepted answers of every language."""
+    merged = _merge_question_sets({lang: v.checks for lang, v in variants.items()}, language)
+    return {lang: replace(v, checks=merged[lang]) for lang, v in variants.items()}
+
+
+def _merge_quiz_accepts(variants: dict[str, QuizVariant], language: str) -> dict[str, QuizVariant]:
+    merged = _merge_question_sets({lang: v.questions for lang, v in variants.items()}, language)
+    return {lang: replace(v, questions=merged[lang]) for lang, v in variants.items()}
+
+
+def _merge_question_sets(
+    sets: dict[str, tuple[Question, ...]], language: str
+) -> dict[str, tuple[Question, ...]]:
+    order = [language, *[lang for lang in sets if lang != language]]
+    result: dict[str, tuple[Question, ...]] = {}
+    for lang in sets:
+        merged = []
+        for question in sets[lang]:
+            if question.kind == "text":
+                for other_lang in order:
+                    if other_lang == lang:
+                        continue
+                    other = next((q for q in sets[other_lang] if q.key == question.key), None)
+                    if other is not None:
+                        question = merge_accepts(question, other)
+            merged.append(question)
+        result[lang] = tuple(merged)
+    return result

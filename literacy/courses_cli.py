@@ -1,0 +1,70 @@
+"""``flask courses check|sync|list``: the course engine's commands, for authors, CI and deployments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from . import content
+
+courses = AppGroup("courses", help="Check, publish and list the modules in the courses folder.")
+
+
+def _default_root() -> Path:
+    return Path(current_app.config["COURSES_DIR"])
+
+
+@courses.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check_command(paths: tuple[Path, ...]) -> None:
+    """Print every problem as path:line: message; exit 1 when there are any."""
+    result = content.check_paths(paths or (_default_root(),))
+    for problem in result.problems:
+        click.echo(str(problem))
+    click.echo(content.summary_line(result.checked, len(result.problems)))
+    if result.problems:
+        raise SystemExit(1)
+
+
+@courses.command("sync")
+@click.argument("root", required=False, type=click.Path(path_type=Path, file_okay=False))
+def sync_command(root: Path | None) -> None:
+    """Publish every module whose content changed; an invalid module keeps its live version."""
+    from .publishing import sync_courses
+
+    report = sync_courses(root or _default_root())
+    for outcome in report.published:
+        click.echo(f"published {outcome.module.slug} version {outcome.version.number}")
+    for outcome in report.unchanged:
+        click.echo(f"unchanged {outcome.module.slug} version {outcome.version.number}")
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    for slug in report.refused:
+        click.echo(f"refused {slug}: fix the problems above; the published version stays live", err=True)
+    if report.glossary_terms >= 0:
+        click.echo(f"glossary: {report.glossary_terms} terms")
+    if report.problems:
+        raise SystemExit(1)
+
+
+@courses.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.argument("root", required=False, type=click.Path(path_type=Path, file_okay=False))
+def list_command(as_json: bool, root: Path | None) -> None:
+    """List the modules found, with slug, title, edition, languages and counts."""
+    result = content.check_paths([root or _default_root()])
+    summaries = [content.module_summary(module) for module in result.modules]
+    if as_json:
+        click.echo(json.dumps(summaries, indent=2, ensure_ascii=False))
+    else:
+        for item in summaries:
+            click.echo(
+                f"{item['slug']}: {item['title']} (edition {item['edition']}, {', '.join(item['languages'])}, "
+                f"{item['lesson_count']} lessons, {item['question_count']} questions)"
+            )
+    for problem in result.problems:
+        click.echo(str(problem), err=True)

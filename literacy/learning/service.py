@@ -1,0 +1,334 @@
+"""Learning rules and read-side queries, callable without a request.
+
+Every page is served from stored rows (HTML rendered at publish time) with a fixed number of queries,
+whatever the number of modules, lessons or people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import (
+    GlossaryTerm,
+    Lesson,
+    LessonProgress,
+    Membership,
+    Module,
+    ModuleCompletion,
+    ModuleVersion,
+    Question,
+    QuizAttempt,
+    utcnow,
+)
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not-started"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    REFRESH_DUE = "refresh-due"
+
+
+def visible_modules(user: Any) -> Select:
+    """Published modules this person may take: the shared ones, and their own organisations' ones."""
+    query = (
+        select(Module, ModuleVersion)
+        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+        .where(Module.status == "published")
+    )
+    if getattr(user, "is_authenticated", False):
+        if user.is_site_admin:
+            return query
+        organisations = select(Membership.organisation_id).where(Membership.user_id == user.id)
+        return query.where(or_(Module.organisation_id.is_(None), Module.organisation_id.in_(organisations)))
+    return query.where(Module.organisation_id.is_(None))
+
+
+def find_module(user: Any, slug: str) -> tuple[Module, ModuleVersion] | None:
+    row = db.session.execute(visible_modules(user).where(Module.slug == slug)).first()
+    return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One person's progress in one module, from a few set-based queries."""
+
+    completed_lessons: frozenset[str]
+    started_lessons: frozenset[str]
+    last_lesson: str | None  # where they were last (most recently started or completed)
+    completion: ModuleCompletion | None  # the newest completion, of any edition
+    rows: tuple[LessonProgress, ...] = ()
+
+    def row(self, lesson_slug: str) -> LessonProgress | None:
+        return next((row for row in self.rows if row.lesson_slug == lesson_slug), None)
+
+    def status(self, version: ModuleVersion) -> Status:
+        if self.completion is not None:
+            return Status.COMPLETED if self.completion.edition >= version.edition else Status.REFRESH_DUE
+        if self.started_lessons:
+            return Status.IN_PROGRESS
+        return Status.NOT_STARTED
+
+
+NO_PROGRESS = Progress(frozenset(), frozenset(), None, None)
+
+
+def progress_by_module(user: Any, module_ids: list[int]) -> dict[int, Progress]:
+    """Progress of ``user`` in each of ``module_ids``: two queries, whatever the number of modules."""
+    if not getattr(user, "is_authenticated", False) or not module_ids:
+        return {}
+    lessons: dict[int, list[LessonProgress]] = {}
+    for row in db.session.scalars(
+        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.module_id.in_(module_ids))
+    ):
+        lessons.setdefault(row.module_id, []).append(row)
+    newest = (
+        select(ModuleCompletion.module_id, func.max(ModuleCompletion.edition).label("edition"))
+        .where(ModuleCompletion.user_id == user.id, ModuleCompletion.module_id.in_(module_ids))
+        .group_by(ModuleCompletion.module_id)
+        .subquery()
+    )
+    completions = {
+        completion.module_id: completion
+        for completion in db.session.scalars(
+            select(ModuleCompletion)
+            .join(
+                newest,
+                (newest.c.module_id == ModuleCompletion.module_id) & (newest.c.edition == ModuleCompletion.edition),
+            )
+            .where(ModuleCompletion.user_id == user.id)
+        )
+    }
+    found = {}
+    for module_id in module_ids:
+        rows = lessons.get(module_id, [])
+        last = max(rows, key=lambda r: r.completed_at or r.started_at, default=None)
+        found[module_id] = Progress(
+            completed_lessons=frozenset(r.lesson_slug for r in rows if r.completed_at),
+            started_lessons=frozenset(r.lesson_slug for r in rows),
+            last_lesson=last.lesson_slug if last else None,
+            completion=completions.get(module_id),
+            rows=tuple(rows),
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    module: Module
+    version: ModuleVersion
+    language: str  # the language its texts are shown in
+    status: Status | None  # None for anonymous visitors
+
+    def text(self, field: str) -> Any:
+        return self.version.text(field, self.language)
+
+
+def shown_language(version: ModuleVersion, wanted: str) -> str:
+    return wanted if wanted in version.languages else version.language
+
+
+def catalogue(user: Any, language: str) -> list[CatalogueEntry]:
+    rows = db.session.execute(visible_modules(user)).all()
+    progress = progress_by_module(user, [module.id for module, _ in rows])
+    signed_in = getattr(user, "is_authenticated", False)
+    entries = [
+        CatalogueEntry(
+            module,
+            version,
+            shown_language(version, language),
+            progress.get(module.id, NO_PROGRESS).status(version) if signed_in else None,
+        )
+        for module, version in rows
+    ]
+    return sorted(entries, key=lambda e: (e.module.organisation_id is not None, e.text("title").casefold()))
+
+
+@dataclass(frozen=True)
+class LessonSummary:
+    slug: str
+    position: int
+    title: str
+    minutes: int
+    language: str
+
+
+def lesson_summaries(version: ModuleVersion, language: str) -> list[LessonSummary]:
+    """Every lesson of a version, in order, titled in ``language`` where it is translated (one query)."""
+    rows = db.session.execute(
+        select(Lesson.slug, Lesson.position, Lesson.title, Lesson.minutes, Lesson.language)
+        .where(Lesson.version_id == version.id, Lesson.language.in_({language, version.language}))
+        .order_by(Lesson.position)
+    ).all()
+    chosen: dict[str, Any] = {}
+    for row in rows:
+        if row.slug not in chosen or row.language == language:
+            chosen[row.slug] = row
+    return [LessonSummary(r.slug, r.position, r.title, r.minutes, r.language) for r in chosen.values()]
+
+
+def lesson_in(version: ModuleVersion, slug: str, language: str) -> Lesson | None:
+    """The lesson in ``language``, or in the module's primary language when it is not translated."""
+    rows = db.session.scalars(
+        select(Lesson).where(
+            Lesson.version_id == version.id, Lesson.slug == slug, Lesson.language.in_({language, version.language})
+        )
+    ).all()
+    return next((r for r in rows if r.language == language), rows[0] if rows else None)
+
+
+def checks_for(version: ModuleVersion, lesson: Lesson) -> dict[str, Question]:
+    """The knowledge checks of a lesson variant, by key."""
+    rows = db.session.scalars(
+        select(Question).where(
+            Question.version_id == version.id,
+            Question.purpose == "check",
+            Question.lesson_slug == lesson.slug,
+            Question.language == lesson.language,
+        )
+    )
+    return {row.key: row for row in rows}
+
+
+def record_visit(
+    user: Any, module: Module, version: ModuleVersion, lesson_slug: str, progress: Progress | None = None
+) -> None:
+    """Note that someone opened a lesson (so "continue" can bring them back); one row per lesson.
+
+    ``progress``, when the caller has loaded it already, saves looking the row up again.
+    """
+    if progress is not None:
+        existing = progress.row(lesson_slug)
+    else:
+        existing = db.session.scalar(
+            select(LessonProgress).where(
+                LessonProgress.user_id == user.id,
+                LessonProgress.module_id == module.id,
+                LessonProgress.lesson_slug == lesson_slug,
+            )
+        )
+    if existing is not None:
+        existing.started_at = utcnow()
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                LessonProgress(user_id=user.id, module_id=module.id, lesson_slug=lesson_slug, version_id=version.id)
+            )
+    except IntegrityError:  # the same person opened it twice at once; one row is enough
+        pass
+
+
+def complete_lesson(user: Any, module: Module, version: ModuleVersion, lesson_slug: str) -> ModuleCompletion | None:
+    """Mark a lesson complete; returns the module completion when this finished the module."""
+    record_visit(user, module, version, lesson_slug)
+    row = db.session.scalar(
+        select(LessonProgress).where(
+            LessonProgress.user_id == user.id,
+            LessonProgress.module_id == module.id,
+            LessonProgress.lesson_slug == lesson_slug,
+        )
+    )
+    if row is not None and row.completed_at is None:
+        row.completed_at = utcnow()
+        row.version_id = version.id
+    return complete_module_if_done(user, module, version)
+
+
+def passed_assessment(user: Any, module: Module, version: ModuleVersion) -> QuizAttempt | None:
+    """The best passed assessment attempt on the live edition, if any."""
+    return db.session.scalar(
+        select(QuizAttempt)
+        .join(ModuleVersion, ModuleVersion.id == QuizAttempt.version_id)
+        .where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.module_id == module.id,
+            QuizAttempt.purpose == "assessment",
+            QuizAttempt.passed.is_(True),
+            ModuleVersion.edition == version.edition,
+        )
+        .order_by(QuizAttempt.percent.desc(), QuizAttempt.submitted_at)
+        .limit(1)
+    )
+
+
+def complete_module_if_done(
+    user: Any, module: Module, version: ModuleVersion, *, language: str | None = None
+) -> ModuleCompletion | None:
+    """Record a completion of the live edition when every lesson is done and the assessment (if the module
+    has one) is passed. Completing in any language is the same completion."""
+    existing = db.session.scalar(
+        select(ModuleCompletion).where(
+            ModuleCompletion.user_id == user.id,
+            ModuleCompletion.module_id == module.id,
+            ModuleCompletion.edition == version.edition,
+        )
+    )
+    if existing is not None:
+        return None
+    lesson_slugs = set(db.session.scalars(select(Lesson.slug).where(Lesson.version_id == version.id)))
+    done = set(
+        db.session.scalars(
+            select(LessonProgress.lesson_slug).where(
+                LessonProgress.user_id == user.id,
+                LessonProgress.module_id == module.id,
+                LessonProgress.completed_at.is_not(None),
+            )
+        )
+    )
+    if not lesson_slugs <= done:
+        return None
+    attempt = None
+    if version.question_count:
+        attempt = passed_assessment(user, module, version)
+        if attempt is None:
+            return None
+    completion = ModuleCompletion(
+        user_id=user.id,
+        module_id=module.id,
+        version_id=version.id,
+        edition=version.edition,
+        language=language or (attempt.language if attempt else version.language),
+        percent=attempt.percent if attempt else None,
+        attempt_id=attempt.id if attempt else None,
+        completed_at=utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+    except IntegrityError:  # completed at the same moment in another request
+        return None
+    return completion
+
+
+def continue_lesson(progress: Progress, lessons: list[LessonSummary]) -> LessonSummary | None:
+    """Where "Continue" goes: the first unfinished lesson after the last one they worked on."""
+    if not lessons:
+        return None
+    slugs = [lesson.slug for lesson in lessons]
+    start = slugs.index(progress.last_lesson) if progress.last_lesson in slugs else 0
+    for lesson in lessons[start:] + lessons[:start]:
+        if lesson.slug not in progress.completed_lessons:
+            return lesson
+    return None
+
+
+def glossary(language: str) -> list[GlossaryTerm]:
+    """The glossary in ``language``, falling back term by term to English, in the authors' order."""
+    rows = db.session.scalars(select(GlossaryTerm).order_by(GlossaryTerm.position)).all()
+    chosen: dict[str, GlossaryTerm] = {}
+    for row in rows:
+        if row.term_id not in chosen or row.language == language:
+            chosen[row.term_id] = row
+    return sorted(chosen.values(), key=lambda r: r.term.casefold())
+
+
+def when(value: datetime | None) -> datetime | None:
+    return value

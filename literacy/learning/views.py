@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import ModuleImage
+from ..publishing import question_from_row
+from . import bp, checks, service
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "en"
+
+
+def _module_or_404(slug: str):
+    found = service.find_module(current_user, slug)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/modules")
+def catalogue():
+    entries = service.catalogue(current_user, _language())
+    return render_template("learning/catalogue.html", entries=entries, language=_language())
+
+
+@bp.get("/modules/<module_slug>")
+def module(module_slug: str):
+    module, version = _module_or_404(module_slug)
+    language = _language()
+    shown = service.shown_language(version, language)
+    lessons = service.lesson_summaries(version, language)
+    progress = service.progress_by_module(current_user, [module.id]).get(module.id, service.NO_PROGRESS)
+    return render_template(
+        "learning/module.html",
+        module=module,
+        version=version,
+        shown=shown,
+        language=language,
+        lessons=lessons,
+        progress=progress,
+        status=progress.status(version) if current_user.is_authenticated else None,
+        next_lesson=service.continue_lesson(progress, lessons),
+    )
+
+
+def _lesson_context(module_slug: str, lesson_slug: str) -> dict[str, Any]:
+    module, version = _module_or_404(module_slug)
+    language = _language()
+    lesson = service.lesson_in(version, lesson_slug, language)
+    if lesson is None:
+        abort(404)
+    lessons = service.lesson_summaries(version, language)
+    position = next(i for i, item in enumerate(lessons) if item.slug == lesson.slug)
+    progress = service.progress_by_module(current_user, [module.id]).get(module.id, service.NO_PROGRESS)
+    questions = service.checks_for(version, lesson)
+    return {
+        "module": module,
+        "version": version,
+        "lesson": lesson,
+        "language": language,
+        "lessons": lessons,
+        "previous": lessons[position - 1] if position > 0 else None,
+        "next": lessons[position + 1] if position + 1 < len(lessons) else None,
+        "progress": progress,
+        "is_complete": lesson.slug in progress.completed_lessons,
+        "parts": checks.split_lesson(lesson.html),
+        "checks": questions,
+    }
+
+
+@bp.get("/modules/<module_slug>/<lesson_slug>")
+@login_required
+def lesson(module_slug: str, lesson_slug: str):
+    context = _lesson_context(module_slug, lesson_slug)
+    service.record_visit(
+        current_user, context["module"], context["version"], context["lesson"].slug, context["progress"]
+    )
+    result = checks.take_result(session, context["module"].slug, context["lesson"].slug)
+    feedback = None
+    if result is not None and result["key"] in context["checks"]:
+        question = question_from_row(context["checks"][result["key"]])
+        feedback = checks.feedback(question, result["answer"])
+    page = render_template("learning/lesson.html", **context, check_feedback=feedback)
+    db.session.commit()  # after rendering, so the page does not reload what it already has
+    return page
+
+
+@bp.post("/modules/<module_slug>/<lesson_slug>/complete")
+@login_required
+def complete(module_slug: str, lesson_slug: str):
+    context = _lesson_context(module_slug, lesson_slug)
+    completion = service.complete_lesson(current_user, context["module"], context["version"], context["lesson"].slug)
+    db.session.commit()
+    if completion is not None:
+        flash(_("Module complete."), "success")
+        return redirect(url_for("learning.module", module_slug=module_slug))
+    following = context["next"]
+    if following is not None:
+        return redirect(url_for("learning.lesson", module_slug=module_slug, lesson_slug=following.slug))
+    return redirect(url_for("learning.module", module_slug=module_slug))
+
+
+@bp.post("/modules/<module_slug>/<lesson_slug>/checks/<key>")
+@login_required
+def check(module_slug: str, lesson_slug: str, key: str):
+    """Answer a knowledge check: no JavaScript needed; the feedback shows when the lesson reloads."""
+    context = _lesson_context(module_slug, lesson_slug)
+    row = context["checks"].get(key)
+    if row is None:
+        abort(404)
+    answer = checks.read_answer(row, request.form)
+    checks.store_result(session, context["module"].slug, context["lesson"].slug, key, answer)
+    anchor = f"check-{key}"
+    return redirect(url_for("learning.lesson", module_slug=module_slug, lesson_slug=lesson_slug, _anchor=anchor))
+
+
+@bp.get("/modules/<module_slug>/images/<path:name>")
+def image(module_slug: str, name: str):
+    module, version = _module_or_404(module_slug)
+    picture = db.session.scalar(
+        select(ModuleImage).where(ModuleImage.version_id == version.id, ModuleImage.name == name)
+    )
+    if picture is None:
+        abort(404)
+    response = make_response(picture.data)
+    response.headers["Content-Type"] = picture.media_type
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    # An SVG opened on its own must not run anything.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+@bp.get("/glossary")
+def glossary():
+    return render_template("learning/glossary.html", terms=service.glossary(_language()))

@@ -1,0 +1,260 @@
+"""Publishing: a parsed module (``content.ModuleSource``) becomes an immutable ``ModuleVersion``.
+
+Used by ``flask courses sync`` and, later, by the browser editor. Markdown was already rendered and
+sanitised by the course engine; this only stores it. A module whose content hash matches its live version
+is left alone, so syncing is idempotent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+
+from . import content
+from .extensions import db
+from .models import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question, User, utcnow
+
+
+class PublishError(Exception):
+    """The module cannot be published here (for example its slug belongs to another module)."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    module: Module
+    version: ModuleVersion
+    created: bool  # False when the content was unchanged and nothing was written
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    published: list[PublishResult]
+    unchanged: list[PublishResult]
+    problems: list[content.Problem]
+    refused: list[str]  # slugs or folders whose module stayed as it was because of problems
+    glossary_terms: int
+
+
+def question_row(
+    question: content.Question,
+    *,
+    version_id: int,
+    purpose: str,
+    language: str,
+    position: int,
+    lesson_slug: str | None = None,
+) -> Question:
+    """A question row: what the browser may see (``options``) apart from the answer and feedback."""
+    return Question(
+        version_id=version_id,
+        key=question.key,
+        language=language,
+        purpose=purpose,
+        lesson_slug=lesson_slug,
+        position=position,
+        kind=question.kind,
+        prompt_html=question.prompt_html,
+        options=[{"key": option.key, "html": option.html} for option in question.options],
+        answer={
+            "correct": sorted(question.correct_keys),
+            "accept": list(question.accept),
+            "pattern": question.pattern,
+            "answer": question.answer,
+            "tolerance": question.tolerance,
+        },
+        feedback={
+            "options": {option.key: option.feedback_html for option in question.options},
+            "explanation_html": question.explanation_html,
+            "if_correct_html": question.if_correct_html,
+            "if_wrong_html": question.if_wrong_html,
+        },
+        ask_confidence=question.ask_confidence,
+        shuffle=question.shuffle,
+    )
+
+
+def question_from_row(row: Question) -> content.Question:
+    """Rebuild the engine's question from a row, to grade a response and show its feedback."""
+    correct = set(row.answer.get("correct", []))
+    feedback = row.feedback.get("options", {})
+    return content.Question(
+        key=row.key,
+        kind=row.kind,
+        prompt_html=row.prompt_html,
+        options=tuple(
+            content.Option(
+                key=o["key"], html=o["html"], is_correct=o["key"] in correct, feedback_html=feedback.get(o["key"], "")
+            )
+            for o in row.options
+        ),
+        explanation_html=row.feedback.get("explanation_html", ""),
+        accept=tuple(row.answer.get("accept", [])),
+        pattern=row.answer.get("pattern"),
+        answer=row.answer.get("answer"),
+        tolerance=row.answer.get("tolerance") or 0.0,
+        ask_confidence=row.ask_confidence,
+        shuffle=row.shuffle,
+        if_correct_html=row.feedback.get("if_correct_html", ""),
+        if_wrong_html=row.feedback.get("if_wrong_html", ""),
+    )
+
+
+def _text_files(files: dict[str, bytes]) -> dict[str, str]:
+    """The text sources of a module (markdown and YAML); images are stored as their own rows."""
+    return {path: data.decode("utf-8") for path, data in files.items() if path.endswith((".md", ".yaml", ".yml"))}
+
+
+def _texts(source: content.ModuleSource) -> dict[str, dict]:
+    texts = {}
+    for language in source.languages:
+        text = source.text(language)
+        texts[language] = {
+            "title": text.title,
+            "summary": text.summary,
+            "audience": text.audience,
+            "outcomes": list(text.outcomes),
+            "further_reading": [
+                {"title": r.title, "publisher": r.publisher, "year": r.year, "url": r.url} for r in text.further_reading
+            ],
+        }
+    return texts
+
+
+def publish(
+    source: content.ModuleSource,
+    *,
+    organisation_id: int | None = None,
+    origin: str = "files",
+    published_by: User | None = None,
+) -> PublishResult:
+    """Store ``source`` as the module's next version and make it live, unless nothing changed.
+
+    The caller commits; nothing is flushed half-way if this raises.
+    """
+    module = db.session.scalar(select(Module).where(Module.slug == source.slug))
+    if module is None:
+        module = Module(slug=source.slug, organisation_id=organisation_id, origin=origin, status="draft")
+        db.session.add(module)
+        db.session.flush()
+    elif module.origin != origin or module.organisation_id != organisation_id:
+        raise PublishError(f'the slug "{source.slug}" already belongs to another module')
+    current = module.current_version
+    if current is not None and current.content_hash == source.content_hash:
+        return PublishResult(module, current, created=False)
+
+    number = (
+        db.session.scalar(select(func.max(ModuleVersion.number)).where(ModuleVersion.module_id == module.id)) or 0
+    ) + 1
+    version = ModuleVersion(
+        module_id=module.id,
+        number=number,
+        edition=source.edition,
+        content_hash=source.content_hash,
+        language=source.language,
+        languages=list(source.languages),
+        texts=_texts(source),
+        level=source.level,
+        minutes=source.minutes,
+        pass_mark=source.pass_mark,
+        max_attempts=source.max_attempts,
+        shuffle=source.shuffle,
+        lesson_count=source.lesson_count,
+        question_count=source.question_count,
+        source=_text_files(source.files),
+        published_at=utcnow(),
+        published_by_id=published_by.id if published_by else None,
+    )
+    db.session.add(version)
+    db.session.flush()
+    rows: list[object] = []
+    for lesson in source.lessons:
+        for language, variant in lesson.variants.items():
+            rows.append(
+                Lesson(
+                    version_id=version.id,
+                    slug=lesson.slug,
+                    language=language,
+                    position=lesson.position,
+                    title=variant.title,
+                    minutes=variant.minutes,
+                    html=variant.html,
+                    toc_html=variant.toc_html,
+                )
+            )
+            for position, check in enumerate(variant.checks, start=1):
+                rows.append(
+                    question_row(
+                        check,
+                        version_id=version.id,
+                        purpose="check",
+                        language=language,
+                        position=position,
+                        lesson_slug=lesson.slug,
+                    )
+                )
+    for purpose, quiz in (("assessment", source.quiz), ("precheck", source.precheck)):
+        if quiz is None:
+            continue
+        for language, quiz_variant in quiz.variants.items():
+            for position, question in enumerate(quiz_variant.questions, start=1):
+                rows.append(
+                    question_row(question, version_id=version.id, purpose=purpose, language=language, position=position)
+                )
+    for image in source.images.values():
+        rows.append(ModuleImage(version_id=version.id, name=image.name, media_type=image.media_type, data=image.data))
+    db.session.add_all(rows)
+    module.current_version = version
+    module.status = "published"
+    db.session.flush()
+    return PublishResult(module, version, created=True)
+
+
+def publish_glossary(glossary: content.Glossary | None) -> int:
+    """Replace the published glossary with ``glossary``; returns the number of terms."""
+    db.session.execute(delete(GlossaryTerm))
+    if glossary is None:
+        return 0
+    rows = [
+        GlossaryTerm(
+            term_id=term.id, language=language, position=position, term=text.term, definition_html=text.definition_html
+        )
+        for position, term in enumerate(glossary.terms, start=1)
+        for language, text in term.texts.items()
+    ]
+    db.session.add_all(rows)
+    return len(glossary.terms)
+
+
+def sync_courses(root: Path) -> SyncReport:
+    """Publish every valid module of a courses folder whose content changed, and the glossary.
+
+    Each module is published in its own savepoint: a module with problems, or one that cannot be
+    published, is refused and its live version stays as it was; the others still go out.
+    """
+    result = content.load_courses(root)
+    published: list[PublishResult] = []
+    unchanged: list[PublishResult] = []
+    prefix = root.as_posix().rstrip("/") + "/"
+    refused = sorted(
+        {
+            problem.path.removeprefix(prefix).split("/")[0]
+            for problem in result.problems
+            if problem.path.startswith(prefix) and not problem.path.endswith("/glossary.yaml")
+        }
+    )
+    problems = list(result.problems)
+    for source in result.modules:
+        try:
+            with db.session.begin_nested():
+                outcome = publish(source)
+        except PublishError as error:
+            problems.append(content.Problem(f"{source.slug}/module.yaml", 1, str(error)))
+            refused.append(source.slug)
+            continue
+        (published if outcome.created else unchanged).append(outcome)
+    glossary_problems = [p for p in result.problems if p.path.endswith("glossary.yaml")]
+    terms = publish_glossary(result.glossary) if result.glossary is not None and not glossary_problems else -1
+    db.session.commit()
+    return SyncReport(published, unchanged, problems, refused, terms)
