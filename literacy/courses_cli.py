@@ -15,7 +15,12 @@ courses = AppGroup("courses", help="Check, publish and list the modules in the c
 
 
 def _default_root() -> Path:
-    return Path(current_app.config["COURSES_DIR"])
+    """The configured courses folder, relative to the working directory when inside it (shorter messages)."""
+    root = Path(current_app.config["COURSES_DIR"])
+    try:
+        return root.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return root
 
 
 @courses.command("check")
