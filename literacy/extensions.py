@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -44,3 +46,15 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:  # type: 
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_folder(dialect, conn_rec, cargs, cparams) -> None:  # type: ignore[no-untyped-def]
+    """Create the folder of a SQLite file on first connection (the instance folder on a fresh checkout).
+
+    Done here rather than in the factory, which must not write anything.
+    """
+    if dialect.name == "sqlite":
+        database = cparams.get("database") or (cargs[0] if cargs else "")
+        if database and database != ":memory:" and not str(database).startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)

@@ -79,3 +79,15 @@ def test_styled_server_error_page(app, client):
 
 def test_health_check(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_the_sqlite_folder_is_created_on_first_use_not_by_the_factory(tmp_path):
+    from literacy.extensions import db
+
+    target = tmp_path / "new-instance" / "literacy.sqlite3"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}"})
+    assert not target.parent.exists()
+    with app.app_context():
+        db.session.execute(db.text("SELECT 1"))
+        db.engine.dispose()
+    assert target.parent.is_dir()
