@@ -66,5 +66,8 @@ def start_command(host: str, port: int) -> None:
     """Migrate the database, load the demo data and serve the site (for trying it out)."""
     upgrade()
     demo_command.callback()  # type: ignore[misc]
+    from werkzeug.serving import run_simple
+
     click.echo(f"Serving on http://{host}:{port}/ - press Ctrl+C to stop.")
-    current_app.run(host=host, port=port, use_reloader=False)
+    # Flask refuses app.run() inside its own CLI, so serve with Werkzeug directly (a development server).
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_debugger=current_app.debug)

@@ -88,3 +88,18 @@ def test_create_admin_refuses_a_short_password(app, runner):
     assert result.exit_code != 0
     assert "at least 12 characters" in result.output
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_start_migrates_loads_the_demo_and_serves(app, runner, monkeypatch):
+    served = {}
+
+    def fake_run_simple(host, port, application, **options):
+        served.update(host=host, port=port, application=application)
+
+    monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
+    monkeypatch.setattr("literacy.cli.upgrade", lambda: served.setdefault("upgraded", True))
+    result = runner.invoke(args=["start", "--port", "5123"])
+    assert result.exit_code == 0, result.output
+    assert served["upgraded"] and served["port"] == 5123 and served["host"] == "127.0.0.1"
+    assert served["application"] is app
+    assert demo_accounts(result.output)
