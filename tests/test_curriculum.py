@@ -109,3 +109,10 @@ def test_the_demo_command_publishes_every_module(app, runner):
     assert result.exit_code == 0, result.output
     published = set(db.session.scalars(select(Module.slug).where(Module.status == "published")))
     assert published == EXPECTED
+
+
+def test_the_documented_example_module_is_valid():
+    result = content.check_paths([COURSES.parent / "docs" / "example-courses"])
+    assert result.problems == [] and len(result.modules) == 1
+    module = result.modules[0]
+    assert {q.kind for q in module.quiz.questions} == {"single", "multiple", "true-false", "text", "number"}
