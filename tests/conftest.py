@@ -149,6 +149,15 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
+def courses(tmp_path: Path, app: Flask) -> Path:
+    """An empty courses folder that the app uses instead of the real one (write modules into it)."""
+    root = tmp_path / "courses"
+    root.mkdir()
+    app.config["COURSES_DIR"] = str(root)
+    return root
+
+
+@pytest.fixture
 def make_organisation(app: Flask):
     def make(slug: str = "org-a", name: str | None = None) -> Organisation:
         organisation = Organisation(slug=slug, name=name or slug.replace("-", " ").title())

@@ -16,14 +16,6 @@ from .support.modules import write_module
 
 
 @pytest.fixture
-def courses(tmp_path, app):
-    root = tmp_path / "courses"
-    root.mkdir()
-    app.config["COURSES_DIR"] = str(root)
-    return root
-
-
-@pytest.fixture
 def published(courses):
     write_module(courses, "test-module", welsh=True, image=True)
     sync_courses(courses)

@@ -17,14 +17,6 @@ from .support.modules import write_module
 VERSIONS_OF_MODULE = select(ModuleVersion).join(Module, Module.id == ModuleVersion.module_id)
 
 
-@pytest.fixture
-def courses(tmp_path, app):
-    root = tmp_path / "courses"
-    root.mkdir()
-    app.config["COURSES_DIR"] = str(root)
-    return root
-
-
 def versions(slug: str) -> list[int]:
     return list(
         db.session.scalars(
