@@ -227,34 +227,61 @@ def publish_glossary(glossary: content.Glossary | None) -> int:
     return len(glossary.terms)
 
 
+def _live_file_versions() -> dict[str, tuple[Module, ModuleVersion]]:
+    """Live versions of modules managed in files, by content hash."""
+    rows = db.session.execute(
+        select(Module, ModuleVersion)
+        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+        .where(Module.origin == "files")
+    ).all()
+    return {version.content_hash: (module, version) for module, version in rows}
+
+
 def sync_courses(root: Path) -> SyncReport:
     """Publish every valid module of a courses folder whose content changed, and the glossary.
 
-    Each module is published in its own savepoint: a module with problems, or one that cannot be
-    published, is refused and its live version stays as it was; the others still go out.
+    A module whose files hash the same as its live version is not parsed again, so syncing an unchanged
+    folder is quick. Each module is published in its own savepoint: a module with problems, or one that
+    cannot be published, is refused and its live version stays as it was; the others still go out.
     """
-    result = content.load_courses(root)
+    from .content.courses import load_glossary_file, module_folders, read_folder
+
+    glossary, problems = load_glossary_file(root)
+    live = _live_file_versions()
     published: list[PublishResult] = []
     unchanged: list[PublishResult] = []
-    prefix = root.as_posix().rstrip("/") + "/"
-    refused = sorted(
-        {
-            problem.path.removeprefix(prefix).split("/")[0]
-            for problem in result.problems
-            if problem.path.startswith(prefix) and not problem.path.endswith("/glossary.yaml")
-        }
-    )
-    problems = list(result.problems)
-    for source in result.modules:
+    refused: list[str] = []
+    seen: dict[str, str] = {}
+    for folder in module_folders(root):
+        files = read_folder(folder)
+        if content.content_hash(files) in live:
+            module, version = live[content.content_hash(files)]
+            unchanged.append(PublishResult(module, version, created=False))
+            seen[module.slug] = folder.as_posix()
+            continue
+        parsed = content.parse_module(files, label=folder.as_posix(), glossary=glossary)
+        problems.extend(parsed.problems)
+        source = parsed.module
+        if source is not None and source.slug in seen:
+            problems.append(
+                content.Problem(
+                    f"{folder.as_posix()}/module.yaml", 1, f'slug "{source.slug}" is also used by {seen[source.slug]}'
+                )
+            )
+            source = None
+        if source is None:
+            refused.append(folder.name)
+            continue
+        seen[source.slug] = folder.as_posix()
         try:
             with db.session.begin_nested():
                 outcome = publish(source)
         except PublishError as error:
-            problems.append(content.Problem(f"{source.slug}/module.yaml", 1, str(error)))
-            refused.append(source.slug)
+            problems.append(content.Problem(f"{folder.as_posix()}/module.yaml", 1, str(error)))
+            refused.append(folder.name)
             continue
         (published if outcome.created else unchanged).append(outcome)
-    glossary_problems = [p for p in result.problems if p.path.endswith("glossary.yaml")]
-    terms = publish_glossary(result.glossary) if result.glossary is not None and not glossary_problems else -1
+    glossary_problems = [p for p in problems if p.path.endswith("glossary.yaml")]
+    terms = publish_glossary(glossary) if glossary is not None and not glossary_problems else -1
     db.session.commit()
-    return SyncReport(published, unchanged, problems, refused, terms)
+    return SyncReport(published, unchanged, problems, sorted(refused), terms)

@@ -154,3 +154,24 @@ def test_list_json(runner, courses):
 def test_the_real_curriculum_passes_the_checker(runner):
     result = runner.invoke(args=["courses", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_an_unchanged_module_is_not_parsed_again(courses, monkeypatch):
+    write_module(courses, "steady")
+    sync_courses(courses)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an unchanged module was parsed again")
+
+    monkeypatch.setattr(content, "parse_module", refuse)
+    report = sync_courses(courses)
+    assert [r.module.slug for r in report.unchanged] == ["steady"] and report.published == []
+
+
+def test_two_folders_with_one_slug_are_refused(courses):
+    write_module(courses, "twin")
+    twin = write_module(courses, "twin-copy")
+    (twin / "module.yaml").write_text((twin / "module.yaml").read_text().replace("slug: twin-copy", "slug: twin"))
+    report = sync_courses(courses)
+    assert report.refused == ["twin-copy"]
+    assert any('slug "twin" is also used by' in problem.message for problem in report.problems)
