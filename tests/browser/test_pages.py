@@ -36,10 +36,12 @@ def test_welsh_pages_have_no_axe_violations(page):
 
 def test_sign_in_errors_have_no_axe_violations(page):
     page.goto("/sign-in")
-    page.get_by_role("button", name="Sign in", exact=True).last.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in", exact=True).last.click()
     assert page.locator(".error-summary").is_visible()
     assert page.title().startswith("Error:")
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # site.js moves focus to the summary once the page has loaded
+    page.wait_for_function("document.activeElement && document.activeElement.classList.contains('error-summary')")
     assert_no_axe_violations(page)
 
 
