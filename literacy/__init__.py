@@ -54,6 +54,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .authoring import bp as authoring_bp
+    from .cohorts import bp as cohorts_bp
     from .learning import bp as learning_bp
     from .organisations import bp as organisations_bp
     from .site import bp as site_bp
@@ -62,7 +64,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(cohorts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(authoring_bp)
 
     from . import cli, errors, navigation
 

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Cohort, CohortMember, Membership, Organisation, Role, User, user_by_email
+from .models import (
+    Cohort,
+    CohortAssignment,
+    CohortMember,
+    Membership,
+    Module,
+    Organisation,
+    Role,
+    User,
+    user_by_email,
+)
 
 ORGANISATION = ("demo-council", "Demo County Council")
 COHORT = "AI literacy for all staff"
+#: modules assigned to the demo cohort (when published), with days until they are due
+ASSIGNMENTS = {"ai-basics": 30, "generative-ai-at-work": 60}
 
 #: (role shown, email, name, password, organisation roles, site admin)
 ACCOUNTS: list[tuple[str, str, str, str, tuple[str, ...], bool]] = [
@@ -65,5 +77,12 @@ def ensure_demo() -> list[tuple[str, str, str]]:
         ):
             db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
         printed.append((role, email, password))
+    assigned = set(
+        db.session.scalars(select(CohortAssignment.module_id).where(CohortAssignment.cohort_id == cohort.id))
+    )
+    for module in db.session.scalars(select(Module).where(Module.slug.in_(ASSIGNMENTS), Module.status == "published")):
+        if module.id not in assigned:
+            due = date.today() + timedelta(days=ASSIGNMENTS[module.slug])
+            db.session.add(CohortAssignment(cohort_id=cohort.id, module_id=module.id, due_on=due))
     db.session.commit()
     return printed

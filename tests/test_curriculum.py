@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from literacy import content
 from literacy.extensions import db
@@ -109,6 +109,11 @@ def test_the_demo_command_publishes_every_module(app, runner):
     assert result.exit_code == 0, result.output
     published = set(db.session.scalars(select(Module.slug).where(Module.status == "published")))
     assert published == EXPECTED
+    from literacy.models import CohortAssignment
+
+    assert db.session.scalar(select(func.count(CohortAssignment.id))) == 2  # the demo cohort's assignments
+    runner.invoke(args=["demo"])
+    assert db.session.scalar(select(func.count(CohortAssignment.id))) == 2
 
 
 def test_the_documented_example_module_is_valid():

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("learning", __name__)
 
-from . import views  # noqa: E402,F401
+from . import progress_views, quiz_views, views  # noqa: E402,F401
 
 
 @bp.app_template_filter("legend_html")

@@ -27,6 +27,7 @@ from ..models import (
     QuizAttempt,
     utcnow,
 )
+from . import certificates
 
 
 class Status(StrEnum):
@@ -303,6 +304,8 @@ def complete_module_if_done(
     try:
         with db.session.begin_nested():
             db.session.add(completion)
+            db.session.flush()
+            certificates.issue(completion)  # every completion comes with its certificate
     except IntegrityError:  # completed at the same moment in another request
         return None
     return completion

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import ModuleImage
 from ..publishing import question_from_row
-from . import bp, checks, service
+from . import bp, checks, quiz, service
 
 
 def _language() -> str:
@@ -39,8 +39,16 @@ def module(module_slug: str):
     shown = service.shown_language(version, language)
     lessons = service.lesson_summaries(version, language)
     progress = service.progress_by_module(current_user, [module.id]).get(module.id, service.NO_PROGRESS)
+    signed_in = current_user.is_authenticated
+    precheck = quiz.quiz_state(current_user, module, version, quiz.PRECHECK) if signed_in else None
+    assessment = quiz.quiz_state(current_user, module, version, quiz.ASSESSMENT) if signed_in else None
     return render_template(
         "learning/module.html",
+        quiz_url=url_for("learning.quiz_intro", module_slug=module.slug, purpose=quiz.ASSESSMENT)
+        if signed_in and version.question_count
+        else None,
+        precheck=precheck if precheck and precheck.question_count else None,
+        assessment_status=quiz.assessment_status(assessment, progress.status(version)) if assessment else None,
         module=module,
         version=version,
         shown=shown,

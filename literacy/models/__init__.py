@@ -1,6 +1,7 @@
 """The data model (see docs/architecture.md and ../shared/DESIGN.md)."""
 
 from .accounts import ROLE_VALUES, Membership, Organisation, Role, User, user_by_email
+from .authoring import EditStash, ModuleDraft
 from .cohorts import AuditEvent, Cohort, CohortAssignment, CohortMember, Invitation
 from .content import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question
 from .learning import Certificate, LessonProgress, ModuleCompletion, QuizAttempt, Response
@@ -10,6 +11,7 @@ __all__ = [
     "ROLE_VALUES",
     "AuditEvent",
     "Certificate",
+    "EditStash",
     "Cohort",
     "CohortAssignment",
     "CohortMember",
@@ -20,6 +22,7 @@ __all__ = [
     "Membership",
     "Module",
     "ModuleCompletion",
+    "ModuleDraft",
     "ModuleImage",
     "ModuleVersion",
     "Organisation",

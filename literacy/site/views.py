@@ -10,7 +10,14 @@ from . import bp
 
 @bp.get("/")
 def home():
-    return render_template("site/home.html")
+    learning = None
+    if current_user.is_authenticated:
+        from ..learning.my_learning import my_learning
+        from ..learning.progress_views import today
+        from ..learning.views import _language
+
+        learning = my_learning(current_user, _language(), today())
+    return render_template("site/home.html", learning=learning)
 
 
 PAGES = ("accessibility", "privacy", "help")

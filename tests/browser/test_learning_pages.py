@@ -66,7 +66,8 @@ def test_knowledge_check_feedback_has_no_axe_violations(page, curriculum):
 def test_welsh_lessons_have_no_axe_violations(page, curriculum):
     sign_in(page)
     page.goto("/")
-    page.get_by_role("button", name="Cymraeg").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Cymraeg").click()
     page.goto("/modules/ai-basics")
     assert_no_axe_violations(page)
     page.goto(f"/modules/ai-basics/{curriculum['ai-basics']}")

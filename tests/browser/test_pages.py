@@ -27,7 +27,8 @@ def test_pages_have_no_axe_violations(page, path):
 
 def test_welsh_pages_have_no_axe_violations(page):
     page.goto("/")
-    page.get_by_role("button", name="Cymraeg").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Cymraeg").click()
     assert page.locator("html").get_attribute("lang") == "cy"
     assert_no_axe_violations(page)
     page.goto("/sign-in")

@@ -1,0 +1,432 @@
+"""Build an organisation of 50,000 people in 20 cohorts with realistic progress, then time the dashboards.
+
+Prints the median and 95th-percentile server time (through the WSGI app) of the cohort dashboard of a
+5,000-member cohort, the organisation overview and every CSV export, and the SQL queries each one runs.
+Rows are written with bulk inserts (millions of them at the default size); ``--people`` scales it down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from common import report, timed
+
+MODULES = 8
+ASSESSMENT_QUESTIONS = 10
+PRECHECK_QUESTIONS = 5
+LESSONS = 5
+COHORTS = 20
+BIG_COHORT = 5_000
+CHUNK = 20_000
+START = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+
+
+class Writer:
+    """Buffers rows per table and writes them in large executemany batches."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.buffers: dict[object, list[dict]] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, table, row: dict) -> None:
+        buffer = self.buffers.setdefault(table, [])
+        buffer.append(row)
+        if len(buffer) >= CHUNK:
+            self.flush()  # every table, parents first (buffers keep the order they were first used in)
+
+    def flush(self, table=None) -> None:
+        for each in [table] if table is not None else list(self.buffers):
+            rows = self.buffers.get(each) or []
+            if rows:
+                self.connection.execute(each.insert(), rows)
+                self.counts[each.name] = self.counts.get(each.name, 0) + len(rows)
+                self.buffers[each] = []
+
+
+def generate(db, people: int, seed: int = 7) -> tuple[int, int]:
+    """Fill an empty database; returns (organisation id, id of the 5,000-member cohort)."""
+    from literacy.models import (
+        Cohort,
+        CohortAssignment,
+        CohortMember,
+        LessonProgress,
+        Membership,
+        Module,
+        ModuleCompletion,
+        ModuleVersion,
+        Organisation,
+        Question,
+        QuizAttempt,
+        Response,
+        User,
+    )
+
+    rng = random.Random(seed)
+    tables = {
+        model: model.__table__
+        for model in (
+            Organisation,
+            User,
+            Membership,
+            Module,
+            ModuleVersion,
+            Question,
+            Cohort,
+            CohortMember,
+            CohortAssignment,
+            LessonProgress,
+            QuizAttempt,
+            Response,
+            ModuleCompletion,
+        )
+    }
+    with db.engine.begin() as connection:
+        out = Writer(connection)
+        out.add(tables[Organisation], {"id": 1, "slug": "bench", "name": "Bench organisation", "created_at": START})
+        out.flush()
+        editions = {}
+        for number in range(1, MODULES + 1):
+            out.add(
+                tables[Module],
+                {
+                    "id": number,
+                    "slug": f"module-{number}",
+                    "origin": "files",
+                    "status": "published",
+                    "created_at": START,
+                },
+            )
+        out.flush()
+        for number in range(1, MODULES + 1):
+            edition = 2 if number % 3 == 0 else 1  # some modules changed substantially: refresh due
+            editions[number] = edition
+            out.add(
+                tables[ModuleVersion],
+                {
+                    "id": number,
+                    "module_id": number,
+                    "number": 1,
+                    "edition": edition,
+                    "content_hash": str(number),
+                    "language": "en",
+                    "languages": ["en"],
+                    "texts": {"en": {"title": f"Module {number}"}},
+                    "level": "introductory",
+                    "minutes": 40,
+                    "pass_mark": 70,
+                    "max_attempts": None,
+                    "shuffle": True,
+                    "lesson_count": LESSONS,
+                    "question_count": ASSESSMENT_QUESTIONS,
+                    "source": {},
+                    "published_at": START,
+                },
+            )
+            for q in range(ASSESSMENT_QUESTIONS + PRECHECK_QUESTIONS):
+                purpose = "assessment" if q < ASSESSMENT_QUESTIONS else "precheck"
+                out.add(
+                    tables[Question],
+                    {
+                        "version_id": number,
+                        "key": f"{purpose[0]}{q}",
+                        "language": "en",
+                        "purpose": purpose,
+                        "lesson_slug": None,
+                        "position": q,
+                        "kind": "single",
+                        "prompt_html": f"<p>Question {q} of module {number}?</p>",
+                        "options": [{"key": k, "html": f"<p>Option {k}</p>"} for k in "abcd"],
+                        "answer": {"correct": ["abcd"[q % 4]]},
+                        "feedback": {},
+                        "ask_confidence": purpose == "assessment",
+                        "shuffle": True,
+                    },
+                )
+        out.flush()
+        connection.execute(tables[Module].update().values(current_version_id=tables[Module].c.id))
+        for user_id in range(1, people + 2):
+            out.add(
+                tables[User],
+                {
+                    "id": user_id,
+                    "email": f"person{user_id}@bench.example",
+                    "name": f"Person {user_id:06d}",
+                    "password_hash": None,
+                    "is_site_admin": False,
+                    "is_enabled": True,
+                    "created_at": START,
+                },
+            )
+        out.flush(tables[User])
+        for user_id in range(1, people + 2):
+            out.add(
+                tables[Membership],
+                {
+                    "user_id": user_id,
+                    "organisation_id": 1,
+                    "role": "manager" if user_id == people + 1 else "learner",
+                    "created_at": START,
+                },
+            )
+        out.flush()
+        # cohort 1 has 5,000 people (or a tenth at small sizes); the rest are shared among the others
+        big = min(BIG_COHORT, people // 10 if people < 50_000 else BIG_COHORT)
+        bounds = [0, big]
+        rest = people - big
+        for index in range(1, COHORTS):
+            bounds.append(big + rest * index // (COHORTS - 1))
+        attempt_id = 0
+        today = date(2026, 11, 23)
+        for cohort in range(1, COHORTS + 1):
+            out.add(
+                tables[Cohort],
+                {
+                    "id": cohort,
+                    "organisation_id": 1,
+                    "name": f"Cohort {cohort:02d}",
+                    "description": "",
+                    "starts_on": date(2026, 9, 1),
+                    "ends_on": None,
+                    "created_at": START,
+                },
+            )
+            out.flush(tables[Cohort])
+            modules = [(cohort + offset) % MODULES + 1 for offset in range(6)]
+            for position, module in enumerate(modules):
+                due = today + timedelta(days=rng.randint(-30, 60)) if position < 4 else None
+                out.add(
+                    tables[CohortAssignment],
+                    {"cohort_id": cohort, "module_id": module, "due_on": due, "assigned_at": START},
+                )
+            for user_id in range(bounds[cohort - 1] + 1, bounds[cohort] + 1):
+                out.add(
+                    tables[CohortMember],
+                    {"cohort_id": cohort, "user_id": user_id, "added_at": START, "removed_at": None},
+                )
+                ability = rng.betavariate(5, 2)
+                for module in modules:
+                    roll = rng.random()
+                    if roll < 0.15:
+                        continue  # not started
+                    moment = START + timedelta(days=rng.randint(0, 80), minutes=rng.randint(0, 600))
+                    lessons = rng.randint(1, LESSONS - 1) if roll < 0.35 else LESSONS
+                    for lesson in range(1, lessons + 1):
+                        out.add(
+                            tables[LessonProgress],
+                            {
+                                "user_id": user_id,
+                                "module_id": module,
+                                "lesson_slug": f"lesson-{lesson}",
+                                "version_id": module,
+                                "started_at": moment,
+                                "completed_at": moment + timedelta(minutes=8),
+                            },
+                        )
+                    if roll < 0.35:
+                        continue  # in progress
+                    if rng.random() < 0.4:  # pre-check
+                        attempt_id += 1
+                        right = [rng.random() < ability * 0.6 for _ in range(PRECHECK_QUESTIONS)]
+                        _attempt(
+                            out,
+                            tables,
+                            attempt_id,
+                            user_id,
+                            module,
+                            "precheck",
+                            moment,
+                            right,
+                            rng,
+                            ASSESSMENT_QUESTIONS,
+                        )
+                    for _try in range(rng.choice((1, 1, 1, 2, 2, 3))):
+                        attempt_id += 1
+                        right = [rng.random() < ability + 0.05 * (q % 3) for q in range(ASSESSMENT_QUESTIONS)]
+                        percent = _attempt(
+                            out,
+                            tables,
+                            attempt_id,
+                            user_id,
+                            module,
+                            "assessment",
+                            moment + timedelta(hours=1 + _try),
+                            right,
+                            rng,
+                            0,
+                        )
+                        if percent >= 70:
+                            old = editions[module] > 1 and rng.random() < 0.3
+                            out.add(
+                                tables[ModuleCompletion],
+                                {
+                                    "user_id": user_id,
+                                    "module_id": module,
+                                    "version_id": module,
+                                    "edition": editions[module] - 1 if old else editions[module],
+                                    "language": "en",
+                                    "completed_at": moment + timedelta(hours=1 + _try),
+                                    "percent": percent,
+                                    "attempt_id": attempt_id,
+                                },
+                            )
+                            break
+        out.flush()
+        manager = connection.execute(tables[User].select().where(tables[User].c.id == people + 1)).first()
+        assert manager is not None
+        print("rows written: " + ", ".join(f"{name} {count:,}" for name, count in sorted(out.counts.items())))
+        print(f"total rows: {sum(out.counts.values()):,}")
+        if connection.dialect.name == "postgresql":
+            for name in ("quiz_attempt", "response", "module_completion", "lesson_progress"):
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"
+                )
+    return 1, 1
+
+
+def _attempt(out, tables, attempt_id, user_id, module, purpose, moment, right, rng, offset) -> int:
+    percent = round(100 * sum(right) / len(right))
+    out.add(
+        _table(tables, "quiz_attempt"),
+        {
+            "id": attempt_id,
+            "user_id": user_id,
+            "module_id": module,
+            "version_id": module,
+            "purpose": purpose,
+            "language": "en",
+            "option_order": {},
+            "started_at": moment,
+            "submitted_at": moment + timedelta(minutes=12),
+            "score": sum(right),
+            "max_score": len(right),
+            "percent": percent,
+            "passed": percent >= 70,
+        },
+    )
+    response = _table(tables, "response")
+    for q, correct in enumerate(right):
+        key = f"{purpose[0]}{q + offset}"
+        answer = (
+            "abcd"[(q + offset) % 4] if correct else rng.choice([k for k in "abcd" if k != "abcd"[(q + offset) % 4]])
+        )
+        out.add(
+            response,
+            {
+                "attempt_id": attempt_id,
+                "question_key": key,
+                "answer": answer,
+                "is_correct": correct,
+                "confidence": (3 if rng.random() < 0.5 else rng.choice((1, 2))) if purpose == "assessment" else None,
+                "answered_at": moment,
+            },
+        )
+    return percent
+
+
+def _table(tables, name):
+    for table in tables.values():
+        if table.name == name:
+            return table
+    raise KeyError(name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=10, help="samples per dashboard page")
+    parser.add_argument("--export-requests", type=int, default=3, help="samples per CSV export")
+    parser.add_argument("--database", help="an empty database URL (default: a temporary SQLite file)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the data an earlier run left in --database (same --people)"
+    )
+    args = parser.parse_args()
+
+    from sqlalchemy import event, text
+
+    from literacy import create_app
+    from literacy.extensions import db
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database or f"sqlite:///{tmp}/bench.sqlite3"
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "WTF_CSRF_ENABLED": False,
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            }
+        )
+        with app.app_context():
+            print(f"{args.people:,} people, {COHORTS} cohorts of 6 modules; database {db.engine.url.drivername}")
+            cohort = 1
+            if not (args.reuse and args.database):
+                db.drop_all()
+                db.create_all()
+                started = time.perf_counter()
+                _organisation, cohort = generate(db, args.people)
+                print(f"generated in {time.perf_counter() - started:.0f} s")
+                with db.engine.begin() as connection:
+                    connection.execute(text("ANALYZE"))
+            from literacy.models import User
+
+            manager = db.session.get(User, args.people + 1)
+            manager.set_password("benchmark password")
+            db.session.commit()
+            members = db.session.execute(
+                text("SELECT count(*) FROM cohort_member WHERE cohort_id = :c"), {"c": cohort}
+            ).scalar()
+            print(f"cohort {cohort} has {members:,} members")
+            engine = db.engine
+        client = app.test_client()
+        client.post(
+            "/sign-in", data={"email": f"person{args.people + 1}@bench.example", "password": "benchmark password"}
+        )
+        queries = {"n": 0}
+
+        def count(*_args) -> None:
+            queries["n"] += 1
+
+        event.listen(engine, "before_cursor_execute", count)
+
+        def measure(label: str, path: str, samples: int) -> None:
+            queries["n"] = 0
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            size = len(response.get_data())
+            first = queries["n"]
+            times = [timed(lambda: client.get(path).get_data()) for _ in range(samples)]
+            report(f"{label} ({first} queries, {size / 1024:.0f} KiB)", times)
+
+        base = f"/organisations/bench/cohorts/{cohort}/dashboard"
+        measure(f"cohort dashboard, {members:,} members", base, args.requests)
+        measure(
+            "cohort dashboard, filtered and sorted",
+            base + "?status=overdue&sort=best_score&order=desc&page=3",
+            args.requests,
+        )
+        measure("organisation overview", "/organisations/bench/", args.requests)
+        for name in (
+            "learners",
+            "modules",
+            "scores",
+            "weeks",
+            "gain",
+            "refresh",
+            "questions",
+            "options",
+            "calibration",
+        ):
+            measure(f"export {name}.csv", f"{base}/{name}.csv", args.export_requests)
+        for name in ("coverage", "cohorts", "elsewhere"):
+            measure(
+                f"export organisation {name}.csv", f"/organisations/bench/dashboard/{name}.csv", args.export_requests
+            )
+
+
+if __name__ == "__main__":
+    main()

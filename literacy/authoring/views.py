@@ -1,0 +1,401 @@
+"""Thin views of the authoring area: check access, call the service, render or redirect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from ..auth.access import any_role_required, organisation_role_required, organisations_for
+from ..extensions import csrf, db
+from ..models import Module, ModuleDraft, Organisation, Role
+from . import bp, service
+from .forms import AddFileForm, NewModuleForm, UploadForm
+
+
+def _zip_message(reason: str) -> str:
+    """The trainer's words for why a zip file could not be imported."""
+    code, _sep, detail = reason.partition(":")
+    messages = {
+        "not-zip": _("The file is not a zip file."),
+        "too-large": _("The zip file is too large."),
+        "outside": _("%(name)s is outside the module folder.", name=detail),
+        "not-utf8": _("%(name)s is not UTF-8 text. Save it as UTF-8 and try again.", name=detail),
+        "no-slug": _("The zip file has no module.yaml with a slug, so it is not a module."),
+        "slug-taken": _("A module with this web address name already exists. Change the slug in module.yaml "
+                        "before importing it."),
+    }
+    return messages.get(code, reason)
+
+
+def _trainer_organisations() -> list[Organisation]:
+    return organisations_for(current_user, Role.TRAINER)
+
+
+def _draft_or_404(organisation: Organisation, slug: str) -> ModuleDraft:
+    draft = service.find_draft(organisation, slug)
+    if draft is None:
+        abort(404)
+    return draft
+
+
+def _image_url(organisation: Organisation, slug: str):
+    return lambda name: url_for("authoring.draft_image", org=organisation.slug, slug=slug, name=name)
+
+
+def _module_context(organisation: Organisation, draft: ModuleDraft) -> dict[str, Any]:
+    files = service.DraftFiles.loads(draft.files)
+    module = service.published_module(draft.module_slug)
+    result = service.check(files, draft.module_slug, image_url=_image_url(organisation, draft.module_slug))
+    return {
+        "organisation": organisation,
+        "draft": draft,
+        "files": files,
+        "module": module if module is not None and module.origin == "browser" else None,
+        "result": result,
+        "problems": service.shown_problems(files, result.problems),
+        "title": result.module.title if result.module else service.title_from(files, draft.module_slug),
+    }
+
+
+@bp.get("/")
+@any_role_required(Role.TRAINER)
+def index():
+    organisations = _trainer_organisations()
+    entries = service.modules_for(organisations)
+    return render_template(
+        "authoring/index.html",
+        organisations=organisations,
+        entries=entries,
+        files_modules=service.files_modules(),
+    )
+
+
+@bp.route("/<org>/new", methods=["GET", "POST"])
+@organisation_role_required(Role.TRAINER)
+def new_module(organisation: Organisation):
+    form = NewModuleForm()
+    taken = False
+    if form.validate_on_submit():
+        slug = form.slug.data or ""
+        if service.slug_taken(slug):
+            taken = True
+            form.slug.errors = [_("A module with this web address name already exists. Choose another.")]
+        else:
+            files = service.starter_files(slug, form.title.data or "")
+            service.create_draft(organisation, current_user, files, slug, shared=bool(form.shared.data))
+            db.session.commit()
+            flash(_("Module created. It is a draft until you publish it."), "success")
+            return redirect(url_for("authoring.module", org=organisation.slug, slug=slug))
+    return render_template("authoring/new.html", organisation=organisation, form=form, taken=taken)
+
+
+@bp.route("/<org>/import", methods=["GET", "POST"])
+@organisation_role_required(Role.TRAINER)
+def import_module(organisation: Organisation):
+    form = UploadForm()
+    if form.validate_on_submit():
+        try:
+            draft = service.import_zip(
+                organisation, current_user, form.file.data.read(), shared=bool(request.form.get("shared"))
+            )
+        except service.AuthoringError as error:
+            form.file.errors = [_zip_message(str(error))]
+        else:
+            db.session.commit()
+            flash(_("Module imported as a draft. Check it and publish it when it is ready."), "success")
+            return redirect(url_for("authoring.module", org=organisation.slug, slug=draft.module_slug))
+    return render_template("authoring/import.html", organisation=organisation, form=form)
+
+
+@bp.get("/<org>/modules/<slug>")
+@organisation_role_required(Role.TRAINER)
+def module(organisation: Organisation, slug: str):
+    context = _module_context(organisation, _draft_or_404(organisation, slug))
+    versions = service.versions(context["module"]) if context["module"] else []
+    return render_template("authoring/module.html", **context, versions=versions, add_form=AddFileForm())
+
+
+@bp.post("/<org>/modules/<slug>/files")
+@organisation_role_required(Role.TRAINER)
+def add_file(organisation: Organisation, slug: str):
+    draft = _draft_or_404(organisation, slug)
+    form = AddFileForm()
+    if form.validate_on_submit():
+        try:
+            service.add_file(draft, form.name.data or "", current_user)
+        except service.AuthoringError:
+            form.name.errors = [_("A file with this name already exists")]
+        else:
+            db.session.commit()
+            return redirect(url_for("authoring.edit_file", org=organisation.slug, slug=slug, name=form.name.data))
+    context = _module_context(organisation, draft)
+    versions = service.versions(context["module"]) if context["module"] else []
+    return render_template("authoring/module.html", **context, versions=versions, add_form=form), 400
+
+
+@bp.post("/<org>/modules/<slug>/files/<name>/delete")
+@organisation_role_required(Role.TRAINER)
+def delete_file(organisation: Organisation, slug: str, name: str):
+    draft = _draft_or_404(organisation, slug)
+    try:
+        service.delete_file(draft, name, current_user)
+    except service.AuthoringError:
+        abort(404)
+    db.session.commit()
+    flash(_("%(name)s deleted from the draft.", name=name), "success")
+    return redirect(url_for("authoring.module", org=organisation.slug, slug=slug))
+
+
+@bp.route("/<org>/modules/<slug>/files/<name>", methods=["GET", "POST"])
+@csrf.exempt  # checked below, so an expired token re-shows the text instead of losing it
+def edit_file(org: str, slug: str, name: str):
+    """The editor. A post without a session keeps the text and asks the trainer to sign in again."""
+    if request.method == "POST" and not current_user.is_authenticated:
+        token = service.stash(slug, name, request.form.get("source", ""))
+        db.session.commit()
+        target = url_for("authoring.edit_file", org=org, slug=slug, name=name, restore=token)
+        return redirect(url_for("auth.sign_in", next=target))
+    return _edit_file(org=org, slug=slug, name=name)
+
+
+@organisation_role_required(Role.TRAINER)
+def _edit_file(organisation: Organisation, slug: str, name: str):
+    draft = _draft_or_404(organisation, slug)
+    files = service.DraftFiles.loads(draft.files)
+    if name not in files.text:
+        abort(404)
+    notice = None
+    expired = False
+    action = request.form.get("action", "preview")
+    if request.method == "POST":
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError:
+            expired = True
+        files.text[name] = service.normalise_text(request.form.get("source", ""))
+        if not expired and action == "save":
+            service.save_files(draft, files, current_user)
+            db.session.commit()
+            flash(_("Draft saved."), "success")
+            return redirect(url_for("authoring.edit_file", org=organisation.slug, slug=slug, name=name))
+    elif request.args.get("restore"):
+        kept = service.take_stash(request.args["restore"], slug, name)
+        db.session.commit()
+        if kept is not None:
+            files.text[name] = kept
+            notice = _("Your session had expired, so the text you sent was not saved. It is shown below: "
+                       "check it and select Save draft.")
+    context = _editor_context(organisation, draft, files, name)
+    return render_template("authoring/editor.html", **context, notice=notice, expired=expired,
+                           unsaved=request.method == "POST" or notice is not None)
+
+
+def _editor_context(organisation: Organisation, draft: ModuleDraft, files: service.DraftFiles, name: str):
+    image_url = _image_url(organisation, draft.module_slug)
+    result = service.check(files, draft.module_slug, image_url=image_url)
+    problems = service.shown_problems(files, result.problems)
+    return {
+        "organisation": organisation,
+        "draft": draft,
+        "files": files,
+        "name": name,
+        "source": files.text[name],
+        "problems": problems,
+        "here": [p for p in problems if p.path == name],
+        "preview": service.preview(files, name, result, image_url),
+        "title": result.module.title if result.module else service.title_from(files, draft.module_slug),
+    }
+
+
+@bp.post("/<org>/modules/<slug>/files/<name>/preview")
+@organisation_role_required(Role.TRAINER)
+def preview_fragment(organisation: Organisation, slug: str, name: str):
+    """The preview and problems only, for the editor's script to refresh them as the trainer types."""
+    draft = _draft_or_404(organisation, slug)
+    files = service.DraftFiles.loads(draft.files)
+    if name not in files.text:
+        abort(404)
+    files.text[name] = service.normalise_text(request.form.get("source", ""))
+    context = _editor_context(organisation, draft, files, name)
+    return render_template("authoring/_preview_fragment.html", **context)
+
+
+@bp.get("/<org>/modules/<slug>/images/<path:name>")
+@organisation_role_required(Role.TRAINER)
+def draft_image(organisation: Organisation, slug: str, name: str):
+    files = service.DraftFiles.loads(_draft_or_404(organisation, slug).files)
+    data = files.images.get(name)
+    if data is None:
+        abort(404)
+    response = make_response(data)
+    response.headers["Content-Type"] = _media_type(name)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+def _media_type(name: str) -> str:
+    extension = name.rsplit(".", 1)[-1].lower()
+    return {
+        "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp",
+        "svg": "image/svg+xml",
+    }.get(extension, "application/octet-stream")
+
+
+@bp.post("/<org>/modules/<slug>/publish")
+@organisation_role_required(Role.TRAINER)
+def publish(organisation: Organisation, slug: str):
+    draft = _draft_or_404(organisation, slug)
+    outcome = service.publish_draft(draft, current_user)
+    if isinstance(outcome, list):
+        db.session.rollback()
+        context = _module_context(organisation, draft)
+        versions = service.versions(context["module"]) if context["module"] else []
+        return render_template(
+            "authoring/module.html", **context, versions=versions, add_form=AddFileForm(), publish_refused=True
+        ), 400
+    db.session.commit()
+    if outcome.created:
+        flash(_("Version %(number)s published.", number=outcome.version.number), "success")
+    else:
+        flash(_("Nothing has changed since version %(number)s, so nothing was published.",
+                number=outcome.version.number), "info")
+    return redirect(url_for("authoring.module", org=organisation.slug, slug=slug))
+
+
+def _browser_module_or_404(slug: str) -> Module:
+    module = service.published_module(slug)
+    if module is None or module.origin != "browser":
+        abort(404)
+    return module
+
+
+@bp.get("/<org>/modules/<slug>/versions/compare")
+@organisation_role_required(Role.TRAINER)
+def compare(organisation: Organisation, slug: str):
+    draft = _draft_or_404(organisation, slug)
+    module = _browser_module_or_404(slug)
+    history = service.versions(module)
+    numbers = [row.number for row in history]
+    old_number = request.args.get("from", type=int) or (numbers[1] if len(numbers) > 1 else numbers[-1])
+    new_number = request.args.get("to", type=int) or numbers[0]
+    old, new = service.version(module, old_number), service.version(module, new_number)
+    if old is None or new is None:
+        abort(404)
+    changes = service.diff(service.version_files(old), service.version_files(new))
+    return render_template(
+        "authoring/compare.html", organisation=organisation, draft=draft, module=module, history=history,
+        old=old, new=new, changes=changes,
+    )
+
+
+@bp.post("/<org>/modules/<slug>/versions/<int:number>/restore")
+@organisation_role_required(Role.TRAINER)
+def restore(organisation: Organisation, slug: str, number: int):
+    draft = _draft_or_404(organisation, slug)
+    module = _browser_module_or_404(slug)
+    try:
+        outcome = service.restore(draft, module, number, current_user)
+    except service.AuthoringError:
+        abort(404)
+    if isinstance(outcome, list):
+        db.session.commit()  # the draft now holds the old files; its problems show on the module page
+        flash(_("Version %(number)s was copied into the draft but cannot be published as it is: fix the "
+                "problems shown.", number=number), "info")
+    else:
+        db.session.commit()
+        flash(_("Version %(old)s restored as version %(new)s.", old=number, new=outcome.version.number), "success")
+    return redirect(url_for("authoring.module", org=organisation.slug, slug=slug))
+
+
+def _zip_response(slug: str, data: bytes):
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.zip"'
+    return response
+
+
+def _gift_response(slug: str, text: str):
+    response = make_response(text)
+    response.headers["Content-Type"] = "text/plain; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.gift.txt"'
+    return response
+
+
+@bp.get("/<org>/modules/<slug>/draft.zip")
+@organisation_role_required(Role.TRAINER)
+def export_draft(organisation: Organisation, slug: str):
+    files = service.DraftFiles.loads(_draft_or_404(organisation, slug).files)
+    return _zip_response(slug, service.export_zip(slug, files))
+
+
+def _exportable(slug: str) -> Module:
+    module = service.published_module(slug)
+    if module is None or module.current_version is None:
+        abort(404)
+    ids = {organisation.id for organisation in _trainer_organisations()}
+    if not service.may_export(current_user, module, ids):
+        abort(403)
+    return module
+
+
+@bp.get("/export/<slug>.zip")
+@any_role_required(Role.TRAINER)
+def export_module(slug: str):
+    """The live version of any module a trainer may export (files modules: every trainer)."""
+    module = _exportable(slug)
+    return _zip_response(slug, service.export_zip(slug, service.version_files(module.current_version)))
+
+
+@bp.get("/export/<slug>.gift")
+@any_role_required(Role.TRAINER)
+def export_module_gift(slug: str):
+    module = _exportable(slug)
+    outcome = service.export_gift(service.version_files(module.current_version), slug)
+    if isinstance(outcome, list):  # a published version always parses; a changed glossary can break it
+        abort(409)
+    text, _skipped = outcome
+    return _gift_response(slug, text)
+
+
+@bp.get("/<org>/modules/<slug>/quiz.gift")
+@organisation_role_required(Role.TRAINER)
+def export_draft_gift(organisation: Organisation, slug: str):
+    draft = _draft_or_404(organisation, slug)
+    outcome = service.export_gift(service.DraftFiles.loads(draft.files), slug)
+    if isinstance(outcome, list):
+        flash(_("Fix the problems in the draft before exporting its questions."), "info")
+        return redirect(url_for("authoring.module", org=organisation.slug, slug=slug))
+    text, _skipped = outcome
+    return _gift_response(slug, text)
+
+
+@bp.route("/<org>/modules/<slug>/import-gift", methods=["GET", "POST"])
+@organisation_role_required(Role.TRAINER)
+def import_gift(organisation: Organisation, slug: str):
+    draft = _draft_or_404(organisation, slug)
+    form = UploadForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        report = service.import_gift(draft, upload.read(), upload.filename or "questions.gift", current_user)
+        if report.count == 0 and report.unsupported and report.unsupported[0].message == service.gift.NOT_UTF8:
+            form.file.errors = [_("The file is not UTF-8 text. Save it as UTF-8 and try again.")]
+            report = None
+        else:
+            db.session.commit()
+    return render_template("authoring/import_gift.html", organisation=organisation, draft=draft, form=form,
+                           report=report)
+
+
+@bp.get("/<org>/modules/<slug>/statistics")
+@organisation_role_required(Role.TRAINER)
+def statistics(organisation: Organisation, slug: str):
+    draft = _draft_or_404(organisation, slug)
+    module = _browser_module_or_404(slug)
+    return render_template("authoring/statistics.html", organisation=organisation, draft=draft, module=module,
+                           stats=service.question_statistics(module))

@@ -1,0 +1,794 @@
+"""Dashboard figures for a cohort and for an organisation, built with a fixed number of set-based queries.
+
+The cohort dashboard runs the same dozen GROUP BY queries however many members the cohort has, then
+derives every figure from their rows; the organisation view aggregates wholly in SQL and hides any figure
+computed over fewer people than ``threshold``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from html import unescape
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_, select
+
+from ..extensions import db
+from ..models import (
+    Cohort,
+    CohortAssignment,
+    CohortMember,
+    LessonProgress,
+    Membership,
+    Module,
+    ModuleCompletion,
+    ModuleVersion,
+    Organisation,
+    Question,
+    QuizAttempt,
+    Response,
+    User,
+)
+from .tables import Column, Table, suppress, suppress_count
+
+NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
+STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE)
+STATUS_LABELS = {
+    NOT_STARTED: _l("Not started"),
+    IN_PROGRESS: _l("In progress"),
+    COMPLETED: _l("Completed"),
+    OVERDUE: _l("Overdue"),
+}
+CONFIDENCE_LABELS = {1: _l("Not sure"), 2: _l("Fairly sure"), 3: _l("Certain")}
+SORTS = ("name", "email", "last_activity", "best_score", "completed")
+PER_PAGE = 50
+
+
+@dataclass
+class AssignedModule:
+    module_id: int
+    slug: str
+    title: str
+    due_on: date | None
+    edition: int
+    version_id: int | None
+    language: str
+
+
+@dataclass
+class Learner:
+    user_id: int
+    name: str
+    email: str
+    statuses: dict[int, str] = field(default_factory=dict)
+    last_activity: datetime | None = None
+    best_score: int | None = None
+    completed: int = 0
+
+
+@dataclass
+class CohortDashboard:
+    cohort: Cohort
+    modules: list[AssignedModule]
+    learners: list[Learner]
+    headline: dict[str, Any]
+    tables: dict[str, Table]
+    questions: dict[int, list[dict[str, Any]]]  # module id -> question statistics, hardest first
+
+    def table(self, key: str) -> Table:
+        return self.tables[key]
+
+
+def _members(cohort: Cohort):
+    return select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None))
+
+
+def _assigned(cohort: Cohort):
+    return select(CohortAssignment.module_id).where(CohortAssignment.cohort_id == cohort.id)
+
+
+def assigned_modules(cohort: Cohort) -> list[AssignedModule]:
+    rows = db.session.execute(
+        select(CohortAssignment.due_on, Module.id, Module.slug, ModuleVersion)
+        .join(Module, Module.id == CohortAssignment.module_id)
+        .outerjoin(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+        .where(CohortAssignment.cohort_id == cohort.id)
+        .order_by(CohortAssignment.due_on, Module.slug)
+    )
+    found = []
+    for due_on, module_id, slug, version in rows:
+        title = version.text("title", version.language) if version else slug
+        found.append(
+            AssignedModule(
+                module_id,
+                slug,
+                title,
+                due_on,
+                version.edition if version else 1,
+                version.id if version else None,
+                version.language if version else "en",
+            )
+        )
+    return found
+
+
+def _week(moment: datetime) -> date:
+    day = moment.date()
+    return day - timedelta(days=day.weekday())
+
+
+def cohort_dashboard(cohort: Cohort, today: date, *, grid: bool = True, answers: bool = True) -> CohortDashboard:
+    """Every figure of a cohort's dashboard, from a fixed number of queries.
+
+    ``grid`` (learners, statuses, scores, gain, refresh) and ``answers`` (question statistics and
+    calibration) can be left out when only one table is wanted, as for a CSV export.
+    """
+    modules = assigned_modules(cohort)
+    people, headline, tables = _grid(cohort, modules, today) if grid else ([], {}, {})
+    questions: dict[int, list[dict[str, Any]]] = {}
+    if answers:
+        groups = _response_groups(cohort)
+        questions, tables["questions"] = question_statistics(modules, groups)
+        tables["calibration"] = calibration(modules, groups)
+    return CohortDashboard(cohort, modules, people, headline, tables, questions)
+
+
+def _grid(
+    cohort: Cohort, modules: list[AssignedModule], today: date
+) -> tuple[list[Learner], dict[str, Any], dict[str, Table]]:
+    """Each member's status in each assigned module, and every figure derived from them."""
+    members = _members(cohort)
+    assigned = _assigned(cohort)
+
+    learners = {
+        user_id: Learner(user_id, name, email)
+        for user_id, name, email in db.session.execute(
+            select(User.id, User.name, User.email).where(User.id.in_(members)).order_by(User.name, User.id)
+        )
+    }
+    completions: dict[tuple[int, int], tuple[int, datetime]] = {}
+    for user_id, module_id, edition, first_at in db.session.execute(
+        select(
+            ModuleCompletion.user_id,
+            ModuleCompletion.module_id,
+            func.max(ModuleCompletion.edition),
+            func.min(ModuleCompletion.completed_at),
+        )
+        .where(ModuleCompletion.user_id.in_(members), ModuleCompletion.module_id.in_(assigned))
+        .group_by(ModuleCompletion.user_id, ModuleCompletion.module_id)
+    ):
+        completions[(user_id, module_id)] = (edition, first_at)
+    activity: dict[tuple[int, int], datetime] = {}
+    for user_id, module_id, started, completed in db.session.execute(
+        select(
+            LessonProgress.user_id,
+            LessonProgress.module_id,
+            func.max(LessonProgress.started_at),
+            func.max(LessonProgress.completed_at),
+        )
+        .where(LessonProgress.user_id.in_(members), LessonProgress.module_id.in_(assigned))
+        .group_by(LessonProgress.user_id, LessonProgress.module_id)
+    ):
+        activity[(user_id, module_id)] = max(moment for moment in (started, completed) if moment is not None)
+    # best and lowest submitted score, passed, and the latest time, per learner, module and purpose
+    scores: dict[tuple[int, int, str], tuple[int | None, int | None, bool]] = {}
+    for user_id, module_id, purpose, best, lowest, passed, last in db.session.execute(
+        select(
+            QuizAttempt.user_id,
+            QuizAttempt.module_id,
+            QuizAttempt.purpose,
+            func.max(QuizAttempt.percent),
+            func.min(QuizAttempt.percent),
+            func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
+            func.max(func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at)),
+        )
+        .where(QuizAttempt.user_id.in_(members), QuizAttempt.module_id.in_(assigned))
+        .group_by(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.purpose)
+    ):
+        scores[(user_id, module_id, purpose)] = (best, lowest, bool(passed))
+        key = (user_id, module_id)
+        activity[key] = max(moment for moment in (activity.get(key), last) if moment is not None)
+
+    per_module = {module.module_id: Counter() for module in modules}
+    attempted = Counter()
+    passed = Counter()
+    best_scores: list[int] = []
+    bands = Counter()
+    weeks: Counter = Counter()
+    refresh: list[list[Any]] = []
+    gains: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for learner in learners.values():
+        for module in modules:
+            key = (learner.user_id, module.module_id)
+            done = completions.get(key)
+            moment = activity.get(key)
+            if done is not None:
+                status = COMPLETED
+                learner.completed += 1
+                weeks[_week(done[1])] += 1
+                moment = max(m for m in (moment, done[1]) if m is not None)
+                if done[0] < module.edition:
+                    refresh.append([learner.name, learner.email, module.title, done[0], module.edition])
+            elif module.due_on is not None and module.due_on < today:
+                status = OVERDUE
+            elif moment is not None:
+                status = IN_PROGRESS
+            else:
+                status = NOT_STARTED
+            learner.statuses[module.module_id] = status
+            per_module[module.module_id][status] += 1
+            if moment is not None and (learner.last_activity is None or moment > learner.last_activity):
+                learner.last_activity = moment
+            assessment = scores.get((learner.user_id, module.module_id, "assessment"))
+            if assessment and assessment[0] is not None:
+                attempted[module.module_id] += 1
+                passed[module.module_id] += assessment[2]
+                best_scores.append(assessment[0])
+                bands[min(assessment[0] // 10, 9)] += 1
+                if learner.best_score is None or assessment[0] > learner.best_score:
+                    learner.best_score = assessment[0]
+                precheck = scores.get((learner.user_id, module.module_id, "precheck"))
+                if precheck and precheck[1] is not None:
+                    gains[module.module_id].append((precheck[1], assessment[0]))
+
+    people = list(learners.values())
+    started = sum(1 for learner in people if learner.last_activity is not None or learner.completed)
+    headline = {
+        "members": len(people),
+        "started": started,
+        "completed": sum(1 for learner in people if modules and learner.completed == len(modules)),
+        "overdue": sum(1 for learner in people if OVERDUE in learner.statuses.values()),
+        "average_score": round(sum(best_scores) / len(best_scores), 1) if best_scores else None,
+    }
+    tables: dict[str, Table] = {}
+    tables["modules"] = Table(
+        "modules",
+        _l("Progress by module"),
+        [
+            Column("module", _l("Module")),
+            Column("due_on", _l("Due")),
+            *[Column(status, STATUS_LABELS[status], True) for status in STATUSES],
+            Column("pass_rate", _l("Pass rate (%)"), True),
+        ],
+        [
+            [
+                module.title,
+                module.due_on,
+                *[per_module[module.module_id][status] for status in STATUSES],
+                round(100 * passed[module.module_id] / attempted[module.module_id], 1)
+                if attempted[module.module_id]
+                else None,
+            ]
+            for module in modules
+        ],
+        chart="completed",
+        description=_l("Learners who have completed each assigned module."),
+    )
+    tables["scores"] = Table(
+        "scores",
+        _l("Score distribution"),
+        [Column("band", _l("Best assessment score (%)")), Column("learners", _l("Learners and modules"), True)],
+        [[f"{band * 10}–{band * 10 + 9 if band < 9 else 100}", bands[band]] for band in range(10)],
+        chart="learners",
+        description=_l("How many best assessment scores fall in each band of ten percentage points."),
+    )
+    tables["weeks"] = Table(
+        "weeks",
+        _l("Completions per week"),
+        [Column("week", _l("Week beginning")), Column("completions", _l("Completions"), True)],
+        [[week, weeks[week]] for week in sorted(weeks)],
+        chart="completions",
+        description=_l("Modules completed by members of this cohort, by the week of first completion."),
+    )
+    tables["gain"] = Table(
+        "gain",
+        _l("Learning gain"),
+        [
+            Column("module", _l("Module")),
+            Column("learners", _l("Learners with both"), True),
+            Column("precheck", _l("Average pre-check score (%)"), True),
+            Column("assessment", _l("Average assessment score (%)"), True),
+            Column("gain", _l("Gain (percentage points)"), True),
+        ],
+        [
+            [
+                module.title,
+                len(pairs),
+                round(sum(p for p, _ in pairs) / len(pairs), 1),
+                round(sum(a for _, a in pairs) / len(pairs), 1),
+                round(sum(a - p for p, a in pairs) / len(pairs), 1),
+            ]
+            for module in modules
+            if (pairs := gains.get(module.module_id))
+        ],
+        chart="gain",
+        description=_l("Pre-check score (the lowest) against the best assessment score, for learners who took both."),
+    )
+    tables["refresh"] = Table(
+        "refresh",
+        _l("Refresh due"),
+        [
+            Column("name", _l("Name")),
+            Column("email", _l("Email address")),
+            Column("module", _l("Module")),
+            Column("completed_edition", _l("Edition completed"), True),
+            Column("current_edition", _l("Current edition"), True),
+        ],
+        sorted(refresh, key=lambda row: (row[2], row[0])),
+    )
+    return people, headline, tables
+
+
+def _response_groups(cohort: Cohort) -> list[tuple]:
+    """One pass over the cohort's submitted answers, grouped finely enough for every question figure:
+    (module, question, answer as text, confidence, is_correct, count, sum of scores, sum of squared scores).
+    """
+    score = func.coalesce(QuizAttempt.percent, 0)
+    answer = cast(Response.answer, String)
+    return db.session.execute(
+        select(
+            QuizAttempt.module_id,
+            Response.question_key,
+            answer,
+            Response.confidence,
+            Response.is_correct,
+            func.count(Response.id),
+            func.sum(score),
+            func.sum(score * score),
+        )
+        .join(QuizAttempt, QuizAttempt.id == Response.attempt_id)
+        .where(
+            QuizAttempt.user_id.in_(_members(cohort)),
+            QuizAttempt.module_id.in_(_assigned(cohort)),
+            QuizAttempt.purpose == "assessment",
+            QuizAttempt.submitted_at.is_not(None),
+        )
+        .group_by(QuizAttempt.module_id, Response.question_key, answer, Response.confidence, Response.is_correct)
+    ).all()
+
+
+def question_statistics(
+    modules: list[AssignedModule], groups: list[tuple]
+) -> tuple[dict[int, list[dict[str, Any]]], Table]:
+    """Facility (share correct), discrimination (the correlation of a question's correctness with the
+    attempt's score) and how often each option was chosen, per assessment question."""
+    sums: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0, 0.0])
+    choices: dict[tuple[int, str], Counter] = defaultdict(Counter)
+    for module_id, key, answer, _confidence, is_correct, count, sx, sxx in groups:
+        try:
+            value = json.loads(answer) if answer is not None else None
+        except ValueError:
+            value = answer
+        for option in value if isinstance(value, list) else [value]:
+            if isinstance(option, str):
+                choices[(module_id, key)][option] += count
+        if is_correct is None:
+            continue
+        total = sums[(module_id, key)]
+        total[0] += count
+        total[2] += float(sx or 0)
+        total[3] += float(sxx or 0)
+        if is_correct:
+            total[1] += count
+            total[4] += float(sx or 0)
+    versions = {module.version_id: module for module in modules if module.version_id}
+    texts: dict[tuple[int, str], Question] = {}
+    for question in db.session.scalars(
+        select(Question).where(Question.version_id.in_(list(versions)), Question.purpose == "assessment")
+    ):
+        module = versions[question.version_id]
+        if question.language == module.language:
+            texts[(module.module_id, question.key)] = question
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for (module_id, key), (n, right, sx, sxx, scx) in sums.items():
+        spread = (n * right - right * right) * (n * sxx - sx * sx)
+        discrimination = round((n * scx - right * sx) / math.sqrt(spread), 2) if spread > 0 else None
+        question = texts.get((module_id, key))
+        labels = {option["key"]: option.get("html", option["key"]) for option in (question.options if question else [])}
+        answers = question.answer.get("correct", []) if question and isinstance(question.answer, dict) else []
+        found[module_id].append(
+            {
+                "key": key,
+                "prompt_html": question.prompt_html if question else key,
+                "responses": n,
+                "facility": round(100 * right / n, 1) if n else None,
+                "discrimination": discrimination,
+                "options": [
+                    (labels.get(option, option), choices[(module_id, key)].get(option, 0), option in answers)
+                    for option in (labels or dict.fromkeys(choices[(module_id, key)]))
+                ],
+            }
+        )
+    titles = {module.module_id: module.title for module in modules}
+    rows = []
+    for module in modules:
+        items = found.get(module.module_id, [])
+        items.sort(key=lambda item: (item["facility"] if item["facility"] is not None else 101, item["key"]))
+        for item in items:
+            rows.append(
+                [titles[module.module_id], item["key"], item["responses"], item["facility"], item["discrimination"]]
+            )
+    table = Table(
+        "questions",
+        _l("Hardest questions"),
+        [
+            Column("module", _l("Module")),
+            Column("question", _l("Question")),
+            Column("responses", _l("Answers"), True),
+            Column("facility", _l("Facility (% correct)"), True),
+            Column("discrimination", _l("Discrimination"), True),
+        ],
+        rows,
+    )
+    return dict(found), table
+
+
+def option_rows(questions: dict[int, list[dict[str, Any]]], modules: list[AssignedModule]) -> Table:
+    """How often each option was chosen, one row per question and option (for the CSV)."""
+    titles = {module.module_id: module.title for module in modules}
+    rows = []
+    for module_id, items in questions.items():
+        for item in items:
+            for label, count, is_right in item["options"]:
+                rows.append([titles.get(module_id, ""), item["key"], _plain(label), count, "yes" if is_right else "no"])
+    return Table(
+        "options",
+        _l("Options chosen"),
+        [
+            Column("module", _l("Module")),
+            Column("question", _l("Question")),
+            Column("option", _l("Option")),
+            Column("chosen", _l("Times chosen"), True),
+            Column("correct", _l("Correct option")),
+        ],
+        rows,
+    )
+
+
+def _plain(html: str) -> str:
+    """Option text without its (already sanitised) markup, for the CSV."""
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip())
+
+
+def calibration(modules: list[AssignedModule], groups: list[tuple]) -> Table:
+    """For answers given with a confidence, how often each level was wrong ("certain" but wrong matters)."""
+    counts: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for module_id, _key, _answer, confidence, is_correct, count, _sx, _sxx in groups:
+        if confidence is None or is_correct is None:
+            continue
+        counts[(module_id, confidence)][0] += count
+        counts[(module_id, confidence)][1] += 0 if is_correct else count
+    rows = []
+    for module in modules:
+        for level in (3, 2, 1):
+            if (module.module_id, level) in counts:
+                n, wrong = counts[(module.module_id, level)]
+                rows.append([module.title, CONFIDENCE_LABELS[level], n, wrong, round(100 * wrong / n, 1)])
+    return Table(
+        "calibration",
+        _l("Confidence and correctness"),
+        [
+            Column("module", _l("Module")),
+            Column("confidence", _l("Confidence")),
+            Column("answers", _l("Answers"), True),
+            Column("wrong", _l("Wrong"), True),
+            Column("wrong_share", _l("Wrong (%)"), True),
+        ],
+        rows,
+    )
+
+
+# --- the learners table ---------------------------------------------------------------------------------
+
+
+@dataclass
+class LearnerFilter:
+    search: str = ""
+    module_id: int | None = None
+    status: str | None = None
+    sort: str = "name"
+    descending: bool = False
+
+
+def filter_learners(dashboard: CohortDashboard, wanted: LearnerFilter) -> list[Learner]:
+    """The learners matching a filter, sorted (people without a value sort last)."""
+    found = dashboard.learners
+    if wanted.search:
+        needle = wanted.search.strip().lower()
+        found = [learner for learner in found if needle in learner.name.lower() or needle in learner.email]
+    if wanted.status in STATUSES:
+        if wanted.module_id is not None:
+            found = [learner for learner in found if learner.statuses.get(wanted.module_id) == wanted.status]
+        else:
+            found = [learner for learner in found if wanted.status in learner.statuses.values()]
+    sort = wanted.sort if wanted.sort in SORTS else "name"
+    present = [learner for learner in found if getattr(learner, sort) is not None]
+    missing = [learner for learner in found if getattr(learner, sort) is None]
+    key = (
+        (lambda learner: (learner.name.lower(), learner.user_id))
+        if sort == "name"
+        else (lambda learner: (getattr(learner, sort), learner.name.lower()))
+    )
+    return sorted(present, key=key, reverse=wanted.descending) + missing
+
+
+def learners_table(dashboard: CohortDashboard, learners: list[Learner]) -> Table:
+    return Table(
+        "learners",
+        _l("Learners"),
+        [
+            Column("name", _l("Name")),
+            Column("email", _l("Email address")),
+            *[Column(f"module-{module.module_id}", module.title) for module in dashboard.modules],
+            Column("last_activity", _l("Last activity")),
+            Column("best_score", _l("Best score (%)"), True),
+        ],
+        [
+            [
+                learner.name,
+                learner.email,
+                *[STATUS_LABELS[learner.statuses[module.module_id]] for module in dashboard.modules],
+                learner.last_activity,
+                learner.best_score,
+            ]
+            for learner in learners
+        ],
+    )
+
+
+# --- the organisation view --------------------------------------------------------------------------------
+
+
+@dataclass
+class OrganisationDashboard:
+    tables: dict[str, Table]
+    people: int
+    threshold: int
+
+
+def organisation_dashboard(
+    organisation: Organisation, today: date, threshold: int, only: tuple[str, ...] | None = None
+) -> OrganisationDashboard:
+    """Cohorts side by side, AI-literacy coverage, and this organisation's people in other cohorts.
+
+    All in SQL (GROUP BY over cohort members and completions); small groups are hidden. ``only`` limits
+    the work to some of the tables (a CSV export needs one).
+    """
+    people_ids = select(Membership.user_id).where(Membership.organisation_id == organisation.id).distinct()
+    people = db.session.scalar(select(func.count()).select_from(people_ids.subquery())) or 0
+    builders = {
+        "cohorts": lambda: _cohorts_side_by_side(organisation, today, threshold),
+        "coverage": lambda: _coverage(organisation, people_ids, people, threshold),
+        "elsewhere": lambda: _elsewhere(organisation, people_ids, today, threshold),
+    }
+    tables = {name: build() for name, build in builders.items() if only is None or name in only}
+    return OrganisationDashboard(tables, people, threshold)
+
+
+def _cohort_figures(cohort_filter, today: date, people_ids=None) -> dict[int, dict[str, Any]]:
+    """Per cohort: members, started, completed everything, overdue, average completion score (SQL only)."""
+    member = select(CohortMember.cohort_id, CohortMember.user_id).where(
+        CohortMember.removed_at.is_(None), CohortMember.cohort_id.in_(cohort_filter)
+    )
+    if people_ids is not None:
+        member = member.where(CohortMember.user_id.in_(people_ids))
+    member = member.subquery()
+    pairs = (
+        select(
+            member.c.cohort_id,
+            member.c.user_id,
+            CohortAssignment.module_id,
+            CohortAssignment.due_on,
+        )
+        .join(CohortAssignment, CohortAssignment.cohort_id == member.c.cohort_id)
+        .subquery()
+    )
+    # grouped once per (person, module) for the cohorts' own members, then joined: hash joins on PostgreSQL
+    in_scope = select(member.c.user_id)
+    done = (
+        select(ModuleCompletion.user_id, ModuleCompletion.module_id, func.max(ModuleCompletion.percent).label("pct"))
+        .where(ModuleCompletion.user_id.in_(in_scope))
+        .group_by(ModuleCompletion.user_id, ModuleCompletion.module_id)
+        .subquery()
+    )
+    touched = (
+        select(LessonProgress.user_id, LessonProgress.module_id)
+        .where(LessonProgress.user_id.in_(in_scope))
+        .group_by(LessonProgress.user_id, LessonProgress.module_id)
+        .subquery()
+    )
+    per_person = (
+        select(
+            pairs.c.cohort_id,
+            pairs.c.user_id,
+            func.count().label("assigned"),
+            func.count(done.c.user_id).label("done"),
+            func.max(case((or_(touched.c.user_id.is_not(None), done.c.user_id.is_not(None)), 1), else_=0)).label(
+                "started"
+            ),
+            func.max(case((and_(done.c.user_id.is_(None), pairs.c.due_on < literal(today)), 1), else_=0)).label(
+                "overdue"
+            ),
+            func.sum(done.c.pct).label("pct_sum"),
+            func.count(done.c.pct).label("pct_n"),
+        )
+        .outerjoin(done, and_(done.c.user_id == pairs.c.user_id, done.c.module_id == pairs.c.module_id))
+        .outerjoin(touched, and_(touched.c.user_id == pairs.c.user_id, touched.c.module_id == pairs.c.module_id))
+        .group_by(pairs.c.cohort_id, pairs.c.user_id)
+        .subquery()
+    )
+    figures: dict[int, dict[str, Any]] = defaultdict(
+        lambda: dict.fromkeys(("members", "started", "completed", "overdue", "pct_sum", "pct_n"), 0)
+    )
+    for cohort_id, members in db.session.execute(select(member.c.cohort_id, func.count()).group_by(member.c.cohort_id)):
+        figures[cohort_id]["members"] = members
+    for cohort_id, started, completed, overdue, pct_sum, pct_n in db.session.execute(
+        select(
+            per_person.c.cohort_id,
+            func.sum(per_person.c.started),
+            func.sum(case((per_person.c.done == per_person.c.assigned, 1), else_=0)),
+            func.sum(per_person.c.overdue),
+            func.sum(per_person.c.pct_sum),
+            func.sum(per_person.c.pct_n),
+        ).group_by(per_person.c.cohort_id)
+    ):
+        figures[cohort_id].update(
+            started=int(started or 0),
+            completed=int(completed or 0),
+            overdue=int(overdue or 0),
+            pct_sum=float(pct_sum or 0),
+            pct_n=int(pct_n or 0),
+        )
+    return figures
+
+
+def _figure_row(figures: dict[str, Any], threshold: int) -> list[Any]:
+    members = figures["members"]
+    average = round(figures["pct_sum"] / figures["pct_n"], 1) if figures["pct_n"] else None
+    return [
+        suppress_count(members, threshold),
+        suppress(suppress_count(figures["started"], threshold), members, threshold),
+        suppress(suppress_count(figures["completed"], threshold), members, threshold),
+        suppress(suppress_count(figures["overdue"], threshold), members, threshold),
+        suppress(average, figures["pct_n"], threshold),
+    ]
+
+
+FIGURE_COLUMNS = [
+    Column("members", _l("Members"), True),
+    Column("started", _l("Started"), True),
+    Column("completed", _l("Completed all modules"), True),
+    Column("overdue", _l("Overdue"), True),
+    Column("average", _l("Average score at completion (%)"), True),
+]
+
+
+def _cohorts_side_by_side(organisation: Organisation, today: date, threshold: int) -> Table:
+    cohorts = list(
+        db.session.scalars(select(Cohort).where(Cohort.organisation_id == organisation.id).order_by(Cohort.name))
+    )
+    figures = _cohort_figures(select(Cohort.id).where(Cohort.organisation_id == organisation.id), today)
+    empty = dict.fromkeys(("members", "started", "completed", "overdue", "pct_sum", "pct_n"), 0)
+    return Table(
+        "cohorts",
+        _l("Cohorts side by side"),
+        [Column("cohort", _l("Cohort")), Column("starts_on", _l("Starts")), *FIGURE_COLUMNS],
+        [[cohort.name, cohort.starts_on, *_figure_row(figures.get(cohort.id, empty), threshold)] for cohort in cohorts],
+        chart="completed",
+        description=_l("Members of each cohort who have completed all its modules."),
+    )
+
+
+def _coverage(organisation: Organisation, people_ids, people: int, threshold: int) -> Table:
+    """The share of the organisation's people who completed each module (any edition, and the current one)."""
+    modules = db.session.execute(
+        select(Module.id, Module.slug, ModuleVersion)
+        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+        .where(
+            Module.status == "published",
+            or_(Module.organisation_id.is_(None), Module.organisation_id == organisation.id),
+        )
+        .order_by(Module.slug)
+    ).all()
+    current = {module_id: version.edition for module_id, _, version in modules}
+    counts = {
+        module_id: (int(any_edition), int(latest or 0))
+        for module_id, any_edition, latest in db.session.execute(
+            select(
+                ModuleCompletion.module_id,
+                func.count(distinct(ModuleCompletion.user_id)),
+                func.count(distinct(case((ModuleCompletion.edition >= _current_edition(), ModuleCompletion.user_id)))),
+            )
+            .where(ModuleCompletion.user_id.in_(people_ids), ModuleCompletion.module_id.in_(list(current)))
+            .group_by(ModuleCompletion.module_id)
+        )
+    }
+    rows = []
+    for module_id, _slug, version in modules:
+        done, latest = counts.get(module_id, (0, 0))
+        rows.append(
+            [
+                version.text("title", version.language),
+                version.edition,
+                suppress_count(people, threshold),
+                suppress(suppress_count(done, threshold), people, threshold),
+                suppress(round(100 * done / people, 1) if people else None, people, threshold)
+                if not (0 < done < threshold)
+                else suppress_count(done, threshold),
+                suppress(suppress_count(latest, threshold), people, threshold),
+            ]
+        )
+    return Table(
+        "coverage",
+        _l("AI-literacy coverage"),
+        [
+            Column("module", _l("Module")),
+            Column("edition", _l("Current edition"), True),
+            Column("people", _l("People"), True),
+            Column("completed", _l("Completed"), True),
+            Column("share", _l("Completed (%)"), True),
+            Column("current", _l("Completed the current edition"), True),
+        ],
+        rows,
+        chart="share",
+        description=_l("The share of the organisation's people who have completed each module."),
+    )
+
+
+def _current_edition():
+    """The live edition of the completion's module, as a correlated scalar subquery."""
+    return (
+        select(ModuleVersion.edition)
+        .join(Module, Module.current_version_id == ModuleVersion.id)
+        .where(Module.id == ModuleCompletion.module_id)
+        .scalar_subquery()
+    )
+
+
+def _elsewhere(organisation: Organisation, people_ids, today: date, threshold: int) -> Table:
+    """This organisation's own people in other organisations' cohorts (cross-government programmes)."""
+    others = select(CohortMember.cohort_id).where(
+        CohortMember.removed_at.is_(None),
+        CohortMember.user_id.in_(people_ids),
+        CohortMember.cohort_id.in_(select(Cohort.id).where(Cohort.organisation_id != organisation.id)),
+    )
+    cohorts = db.session.execute(
+        select(Cohort, Organisation.name)
+        .join(Organisation, Organisation.id == Cohort.organisation_id)
+        .where(Cohort.id.in_(others))
+        .order_by(Organisation.name, Cohort.name)
+    ).all()
+    figures = _cohort_figures(others, today, people_ids) if cohorts else {}
+    empty = dict.fromkeys(("members", "started", "completed", "overdue", "pct_sum", "pct_n"), 0)
+    return Table(
+        "elsewhere",
+        _l("Our people in other organisations' cohorts"),
+        [Column("organiser", _l("Run by")), Column("cohort", _l("Cohort")), *FIGURE_COLUMNS],
+        [[name, cohort.name, *_figure_row(figures.get(cohort.id, empty), threshold)] for cohort, name in cohorts],
+    )
+
+
+__all__ = [
+    "COMPLETED",
+    "IN_PROGRESS",
+    "NOT_STARTED",
+    "OVERDUE",
+    "PER_PAGE",
+    "SORTS",
+    "STATUSES",
+    "STATUS_LABELS",
+    "CohortDashboard",
+    "LearnerFilter",
+    "OrganisationDashboard",
+    "cohort_dashboard",
+    "filter_learners",
+    "learners_table",
+    "option_rows",
+    "organisation_dashboard",
+]

@@ -1,0 +1,584 @@
+"""Moodle's GIFT quiz format: read questions into the module format, and write a module's quiz as GIFT.
+
+Pure Python, no Flask. The reading follows Moodle's own importer (``question/format/gift/format.php``)
+closely, so a file imports here with the values Moodle would give it; the mapping onto the module
+format, and what cannot be mapped, is documented in docs/authoring.md ("Importing questions from
+Moodle (GIFT)"). Nothing is dropped silently: every question that cannot become a module question is
+reported with its line, and every value that changes on the way (a partial-credit weight, a tag) is
+noted with its line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .model import Question
+from .problems import Problem
+
+NOT_UTF8 = "The file is not UTF-8 text. Save it as UTF-8 (in Moodle, GIFT files are always UTF-8) and try again."
+FORMATS = ("moodle", "html", "plain", "markdown")
+
+# Escaped characters become private-use characters while a record is split, then are put back.
+_ESCAPES = {"\\\\": "\ue000", "\\:": "\ue001", "\\#": "\ue002", "\\=": "\ue003", "\\{": "\ue004", "\\}": "\ue005",
+            "\\~": "\ue006"}
+_UNESCAPES = {"\ue000": "\\", "\ue001": ":", "\ue002": "#", "\ue003": "=", "\ue004": "{", "\ue005": "}", "\ue006": "~"}
+_ESCAPE_RE = re.compile(r"\\[\\:#={}~]")
+_FORMAT_RE = re.compile(r"^\s*\[(moodle|html|plain|markdown)\]", re.IGNORECASE)
+_WEIGHT_RE = re.compile(r"^%(-?[0-9]+(?:\.[0-9]*)?)%")
+_METADATA_RE = re.compile(r"\[(id|tag):((?:\\.|[^\]\\\n])*)\]")
+_NUMBER_RE = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+_KEY_RE = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass
+class GiftAnswer:
+    text: str
+    fraction: float  # Moodle's weight: 1 full marks, 0.5 half, negative a penalty
+    feedback: str = ""
+    format: str = "moodle"
+    feedback_format: str = "moodle"
+    tolerance: float | None = None  # numerical answers
+
+
+@dataclass
+class GiftQuestion:
+    """One record of a GIFT file with the values Moodle's importer gives it."""
+
+    line: int
+    qtype: str  # multichoice, truefalse, shortanswer, numerical, essay, match, description, missingword
+    name: str
+    questiontext: str
+    questiontextformat: str = "moodle"
+    generalfeedback: str = ""
+    generalfeedbackformat: str = "moodle"
+    answers: list[GiftAnswer] = field(default_factory=list)
+    single: bool = True  # multichoice: one answer (an "=" answer exists) or several
+    correctanswer: bool | None = None  # truefalse
+    feedbacktrue: str = ""  # truefalse: shown to a learner who chose True
+    feedbackfalse: str = ""
+    idnumber: str = ""
+    tags: list[str] = field(default_factory=list)
+    category: str = ""
+    error: str = ""  # why Moodle itself would refuse the record
+
+
+@dataclass
+class GiftFile:
+    questions: list[GiftQuestion]
+    problems: list[Problem]  # the file as a whole (not UTF-8)
+
+
+@dataclass
+class GiftImport:
+    """A GIFT file converted: question blocks in the module format, and what did not come across."""
+
+    markdown: str  # the question blocks, ready to append to quiz.md
+    keys: list[str]
+    unsupported: list[Problem]  # questions not imported, each with its line
+    notes: list[Problem]  # questions imported with a change worth knowing, each with its line
+    categories: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.keys)
+
+
+# --- Reading --------------------------------------------------------------------------------------------
+
+
+def decode(data: bytes) -> str | None:
+    """The file's text, or None when it is not UTF-8 (Moodle refuses such files too)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _escape(text: str) -> str:
+    return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group(0)], text)
+
+
+def _unescape(text: str) -> str:
+    text = text.replace("\\n", "\n")
+    for marker, char in _UNESCAPES.items():
+        text = text.replace(marker, char)
+    return text
+
+
+def _split_format(text: str, default: str) -> tuple[str, str]:
+    match = _FORMAT_RE.match(text)
+    if match:
+        return match.group(1).lower(), text[match.end() :]
+    return default, text
+
+
+def metadata_from_comment(comment: str) -> tuple[str, list[str]]:
+    """``[id:...]`` and ``[tag:...]`` from comment lines: the first id wins, ``\\]`` is a literal ``]``."""
+    idnumber = ""
+    tags: list[str] = []
+    for match in _METADATA_RE.finditer(comment):
+        value = match.group(2).replace("\\]", "]").strip()
+        if match.group(1) == "id":
+            idnumber = idnumber or value
+        elif value:
+            tags.append(value)
+    return idnumber, tags
+
+
+def _records(text: str) -> Iterable[tuple[int, list[str], list[str]]]:
+    """(first line number, comment lines, other lines) for each blank-line separated record."""
+    comments: list[str] = []
+    lines: list[str] = []
+    start = 0
+    for number, line in enumerate([*text.split("\n"), ""], start=1):
+        if not line.strip():
+            if lines:
+                yield start, comments, lines
+            if lines or not comments:
+                comments = []
+            lines = []
+            continue
+        if line.strip().startswith("//"):
+            comments.append(line)
+            continue
+        if not lines:
+            start = number
+        lines.append(line)
+
+
+def _weight(answer: str, default: float) -> tuple[float, str]:
+    match = _WEIGHT_RE.match(answer)
+    if match:
+        return float(match.group(1)) / 100, answer[match.end() :]
+    return default, answer
+
+
+def _comment(answer: str, text_format: str) -> GiftAnswer:
+    """Split ``answer#feedback`` (both may start with a [format])."""
+    text, _, feedback = answer.partition("#")
+    answer_format, text = _split_format(text.strip(), text_format)
+    feedback_format, feedback = _split_format(feedback.strip(), text_format)
+    return GiftAnswer(
+        text=_unescape(text.strip()),
+        fraction=0.0,
+        feedback=_unescape(feedback.strip()),
+        format=answer_format,
+        feedback_format=feedback_format,
+    )
+
+
+def _split_answers(answertext: str, markers: str) -> list[str]:
+    parts = re.split(f"(?=[{re.escape(markers)}])", answertext)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _read(line: int, lines: list[str], comments: list[str], category: str) -> GiftQuestion:
+    idnumber, tags = metadata_from_comment("\n".join(comments))
+    text = _escape("\n".join(lines).strip())
+    name = ""
+    if text.startswith("::"):
+        end = text.find("::", 2)
+        if end != -1:
+            name = _unescape(text[2:end].strip())
+            text = text[end + 2 :].strip()
+    text_format, text = _split_format(text, "moodle")
+    question = GiftQuestion(line=line, qtype="description", name=name, questiontext="", questiontextformat=text_format,
+                            generalfeedbackformat=text_format, idnumber=idnumber, tags=tags, category=category)
+    start = text.find("{")
+    finish = text.find("}", start + 1) if start != -1 else -1
+    if start == -1 or finish == -1:
+        question.questiontext = _unescape(text.strip())
+        question.name = question.name or question.questiontext[:40]
+        if start != -1:
+            question.qtype, question.error = "invalid", "the answers have no closing }"
+        return question
+    answertext = text[start + 1 : finish].strip()
+    after = text[finish + 1 :].strip()
+    if after:
+        question.questiontext = _unescape((text[:start] + "_____" + text[finish + 1 :]).strip())
+    else:
+        question.questiontext = _unescape(text[:start].strip())
+    question.name = question.name or re.sub(r"\s+", " ", question.questiontext)[:40]
+    if "####" in answertext:
+        answertext, _, general = answertext.rpartition("####")
+        answertext = answertext.strip()
+        gf_format, general = _split_format(general.strip(), text_format)
+        question.generalfeedback, question.generalfeedbackformat = _unescape(general.strip()), gf_format
+
+    if not answertext:
+        question.qtype = "essay"
+    elif answertext.startswith("#"):
+        _read_numerical(question, answertext[1:])
+    elif "~" in answertext:
+        _read_multichoice(question, answertext, text_format)
+    elif "=" in answertext and "->" in answertext:
+        question.qtype = "match"
+    else:
+        check = answertext.split("#", 1)[0].strip()
+        if check in ("T", "TRUE", "F", "FALSE"):
+            question.qtype = "truefalse"
+            parts = answertext.split("#")
+            wrong = _unescape(parts[1].strip()) if len(parts) > 1 else ""
+            right = _unescape(parts[2].strip()) if len(parts) > 2 else ""
+            question.correctanswer = check in ("T", "TRUE")
+            if question.correctanswer:
+                question.feedbacktrue, question.feedbackfalse = right, wrong
+            else:
+                question.feedbacktrue, question.feedbackfalse = wrong, right
+        else:
+            question.qtype = "shortanswer"
+            for part in _split_answers(answertext, "="):
+                fraction, rest = _weight(part.removeprefix("=").strip(), 1.0)
+                answer = _comment(rest, text_format)
+                answer.fraction = fraction
+                question.answers.append(answer)
+            if not question.answers:
+                question.error = "a short-answer question needs at least one answer"
+    if after and question.qtype not in ("essay", "match"):
+        question.qtype = "missingword:" + question.qtype
+    return question
+
+
+def _read_multichoice(question: GiftQuestion, answertext: str, text_format: str) -> None:
+    question.qtype = "multichoice"
+    question.single = "=" in answertext
+    for part in _split_answers(answertext, "~="):
+        if part.startswith("="):
+            fraction, rest = _weight(part[1:].strip(), 1.0)
+        else:
+            fraction, rest = _weight(part[1:].strip() if part.startswith("~") else part, 0.0)
+        answer = _comment(rest, text_format)
+        answer.fraction = fraction
+        question.answers.append(answer)
+    if len(question.answers) < 2:
+        question.error = "a multiple-choice question needs at least two answers"
+
+
+def _read_numerical(question: GiftQuestion, answertext: str) -> None:
+    question.qtype = "numerical"
+    wrong = ""
+    if "~" in answertext:
+        answertext, _, wrong = answertext.partition("~")
+    for part in _split_answers(answertext, "="):
+        fraction, rest = _weight(part.removeprefix("=").strip(), 1.0)
+        answer = _comment(rest, "moodle")
+        value = answer.text.replace(" ", "")
+        if ":" in value:
+            number, _, tolerance = value.partition(":")
+        elif ".." in value[1:]:
+            low, _, high = value.partition("..")
+            if not (_NUMBER_RE.match(low) and _NUMBER_RE.match(high)):
+                question.error = f'"{answer.text}" is not a number range'
+                return
+            middle = (float(low) + float(high)) / 2
+            number, tolerance = _plain_number(middle), _plain_number(float(high) - middle)
+        else:
+            number, tolerance = value, "0"
+        if not (_NUMBER_RE.match(number) and _NUMBER_RE.match(tolerance)):
+            question.error = f'"{answer.text}" is not a number'
+            return
+        answer.text, answer.tolerance, answer.fraction = number, float(tolerance), fraction
+        question.answers.append(answer)
+    if wrong.strip():
+        feedback = _unescape(wrong.strip().removeprefix("#").strip())
+        question.answers.append(GiftAnswer(text="*", fraction=0.0, feedback=feedback))
+    if not question.answers:
+        question.error = "a numerical question needs an answer"
+
+
+def _plain_number(value: float) -> str:
+    return f"{value:.10g}"
+
+
+def read_gift(data: bytes, *, path: str = "questions.gift") -> GiftFile:
+    """Every record of a GIFT file with Moodle's values (a file that is not UTF-8 is one problem)."""
+    text = decode(data)
+    if text is None:
+        return GiftFile([], [Problem(path, 1, NOT_UTF8)])
+    questions: list[GiftQuestion] = []
+    category = ""
+    for line, comments, lines in _records(text):
+        first = lines[0].strip()
+        if first.startswith("$CATEGORY:"):
+            category = first.removeprefix("$CATEGORY:").strip()
+            continue
+        questions.append(_read(line, lines, comments, category))
+    return GiftFile(questions, [])
+
+
+# --- Converting into the module format ------------------------------------------------------------------
+
+_MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]<>#+|!-])")
+_UNSUPPORTED = {
+    "essay": "an essay question (learners write freely; nothing here can mark it)",
+    "match": "a matching question",
+    "description": "a description with no answers in braces, not a question",
+}
+
+
+def _markdown(text: str, text_format: str) -> str:
+    """Text in a GIFT format as markdown; HTML is kept for the sanitizer to clean like any other."""
+    if text_format == "plain":
+        return _MD_SPECIAL_RE.sub(r"\\\1", text)
+    return text
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", text).strip()
+
+
+def _key(question: GiftQuestion, number: int, taken: set[str]) -> str:
+    base = ""
+    for candidate in (question.idnumber, question.name, question.questiontext):
+        base = _KEY_RE.sub("-", candidate.lower()).strip("-")[:60].strip("-")
+        if base:
+            break
+    base = base or f"question-{number}"
+    if base[0].isdigit():
+        base = "q-" + base
+    key, suffix = base, 2
+    while key in taken:
+        key, suffix = f"{base}-{suffix}", suffix + 1
+    taken.add(key)
+    return key
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:g}%"
+
+
+def _prompt(question: GiftQuestion) -> str:
+    lines = _markdown(question.questiontext, question.questiontextformat).split("\n")
+    safe = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith(("- [", "* [", "+ [", ":::")) or re.match(r"(?i)^(explanation|esboniad)\s*:", stripped):
+            line = "\\" + stripped
+        safe.append(line)
+    return "\n".join(safe).strip()
+
+
+def _option(text: str, correct: bool, feedback: str) -> str:
+    body = "\n  ".join(part.strip() for part in text.strip().split("\n"))
+    lines = [f"- [{'x' if correct else ' '}] {body}"]
+    if feedback.strip():
+        lines.append(f"  > {_one_line(feedback)}")
+    return "\n".join(lines)
+
+
+def _block(key: str, settings: list[str], prompt: str, options: list[str], explanation: str) -> str:
+    parts = [f"::: question {key}", *settings, "", prompt, ""]
+    if options:
+        parts.extend([*options, ""])
+    if explanation.strip():
+        parts.extend(["Explanation:", explanation.strip()])
+    parts.append(":::")
+    return "\n".join(parts) + "\n"
+
+
+def convert(question: GiftQuestion, key: str, path: str) -> tuple[str | None, list[Problem]]:
+    """One GIFT question as a module question block, or None; the problems say what was lost or why."""
+    notes: list[Problem] = []
+
+    def note(message: str) -> None:
+        notes.append(Problem(path, question.line, f'"{question.name}": {message}'))
+
+    if question.error:
+        return None, [Problem(path, question.line, f'"{question.name}" was not imported: {question.error}')]
+    if question.qtype.startswith("missingword"):
+        return None, [Problem(path, question.line, f'"{question.name}" was not imported: a missing-word question '
+                              "(text after the answers in braces); move the answers to the end of the question")]
+    if question.qtype in _UNSUPPORTED:
+        why = _UNSUPPORTED[question.qtype]
+        return None, [Problem(path, question.line, f'"{question.name}" was not imported: {why}')]
+    if question.tags:
+        note("tags are not kept: " + ", ".join(question.tags))
+    prompt = _prompt(question)
+    explanation = _markdown(question.generalfeedback, question.generalfeedbackformat)
+    if not prompt:
+        return None, [Problem(path, question.line, f'"{question.name}" was not imported: it has no question text')]
+
+    if question.qtype == "truefalse":
+        options = [
+            _option("True", bool(question.correctanswer), question.feedbacktrue),
+            _option("False", not question.correctanswer, question.feedbackfalse),
+        ]
+        return _block(key, ["type: true-false", "shuffle: no"], prompt, options, explanation), notes
+
+    if question.qtype == "multichoice":
+        options = []
+        if question.single:
+            full = [a for a in question.answers if a.fraction >= 1]
+            if len(full) != 1:
+                return None, [Problem(path, question.line, f'"{question.name}" was not imported: a single-answer '
+                                      f"question needs exactly one fully right answer (it has {len(full)})")]
+            for answer in question.answers:
+                if 0 < answer.fraction < 1:
+                    note(f'partial credit ({_percent(answer.fraction)}) for "{answer.text}" is not kept: '
+                         "counted as wrong")
+            correct = [a is full[0] for a in question.answers]
+            kind = "single"
+        else:
+            correct = [a.fraction > 0 for a in question.answers]
+            if not any(correct):
+                return None, [Problem(path, question.line, f'"{question.name}" was not imported: no answer has '
+                                      "a positive weight")]
+            weights = sorted({_percent(a.fraction) for a in question.answers if a.fraction != 0})
+            if weights:
+                note("answer weights (" + ", ".join(weights) + ") are not kept: a learner must choose every "
+                     "right answer and no wrong one")
+            kind = "multiple"
+        for answer, is_correct in zip(question.answers, correct, strict=True):
+            options.append(_option(_markdown(answer.text, answer.format), is_correct,
+                                   _markdown(answer.feedback, answer.feedback_format)))
+        return _block(key, [f"type: {kind}"], prompt, options, explanation), notes
+
+    if question.qtype == "shortanswer":
+        right = [a for a in question.answers if a.fraction >= 1 and a.text != "*"]
+        if not right:
+            return None, [Problem(path, question.line, f'"{question.name}" was not imported: no answer is worth '
+                                  "full marks")]
+        settings = ["type: text"]
+        usable = [a.text for a in right if "|" not in a.text]
+        if len(usable) < len(right):
+            note('an answer containing "|" is not kept')
+        if not usable:
+            return None, [Problem(path, question.line, f'"{question.name}" was not imported: its answers contain "|"')]
+        settings.append("accept: " + " | ".join(_one_line(text) for text in usable))
+        for answer in question.answers:
+            if 0 < answer.fraction < 1:
+                note(f'partial credit ({_percent(answer.fraction)}) for "{answer.text}" is not kept: counted as wrong')
+        return _block(key, settings + _typed_feedback(question, right, note), prompt, [], explanation), notes
+
+    if question.qtype == "numerical":
+        right = [a for a in question.answers if a.fraction >= 1 and a.text != "*"]
+        if not right:
+            return None, [Problem(path, question.line, f'"{question.name}" was not imported: no answer is worth '
+                                  "full marks")]
+        first = right[0]
+        for extra in right[1:]:
+            note(f'only the first right answer is kept; "{extra.text}" is not')
+        for answer in question.answers:
+            if 0 < answer.fraction < 1:
+                note(f'partial credit ({_percent(answer.fraction)}) for "{answer.text}" is not kept: counted as wrong')
+        settings = ["type: number", f"answer: {first.text}", f"tolerance: {_plain_number(first.tolerance or 0)}"]
+        return _block(key, settings + _typed_feedback(question, [first], note), prompt, [], explanation), notes
+
+    return None, [Problem(path, question.line, f'"{question.name}" was not imported: unknown question type')]
+
+
+def _typed_feedback(question: GiftQuestion, right: list[GiftAnswer], note) -> list[str]:
+    settings = []
+    correct_feedback = [a.feedback for a in right if a.feedback]
+    if correct_feedback:
+        settings.append("if-correct: " + _one_line(correct_feedback[0]))
+        if len(set(correct_feedback)) > 1:
+            note("only the first right answer's feedback is kept")
+    wrong = [a.feedback for a in question.answers if a.text == "*" and a.fraction <= 0 and a.feedback]
+    if wrong:
+        settings.append("if-wrong: " + _one_line(wrong[0]))
+    return settings
+
+
+def import_gift(data: bytes, *, path: str = "questions.gift", taken: Iterable[str] = ()) -> GiftImport:
+    """Convert a GIFT file into module question blocks; ``taken`` are keys already used in the module."""
+    gift = read_gift(data, path=path)
+    if gift.problems:
+        return GiftImport("", [], gift.problems, [], [])
+    used = set(taken)
+    blocks: list[str] = []
+    keys: list[str] = []
+    unsupported: list[Problem] = []
+    notes: list[Problem] = []
+    categories: list[str] = []
+    for number, question in enumerate(gift.questions, start=1):
+        if question.category and question.category not in categories:
+            categories.append(question.category)
+        candidate = _key(question, number, set(used))
+        block, problems = convert(question, candidate, path)
+        if block is None:
+            unsupported.extend(problems)
+            continue
+        used.add(candidate)
+        keys.append(candidate)
+        blocks.append(block)
+        notes.extend(problems)
+    return GiftImport("\n".join(blocks), keys, unsupported, notes, categories)
+
+
+# --- Writing --------------------------------------------------------------------------------------------
+
+_GIFT_SPECIAL_RE = re.compile(r"([\\~=#{}:])")
+
+
+def escape(text: str) -> str:
+    """Text safe inside GIFT: Moodle's control characters escaped, newlines as ``\\n``."""
+    return _GIFT_SPECIAL_RE.sub(r"\\\1", text).replace("\n", "\\n")
+
+
+def _feedback(html: str) -> str:
+    return f"#{escape(html)}" if html else ""
+
+
+def export_question(question: Question) -> tuple[str | None, str]:
+    """A question as a GIFT record (HTML formats), or None and why it cannot be written."""
+    header = f"// question: {question.key}  name: {question.key}\n// [id:{question.key}]\n"
+    start = f"::{escape(question.key)}::[html]{escape(question.prompt_html)}{{"
+    general = f"\t####{escape(question.explanation_html)}\n" if question.explanation_html else ""
+    if question.kind == "true-false":
+        true_option = next((o for o in question.options if o.is_correct), None)
+        if true_option is None or len(question.options) != 2:
+            return None, "a true-false question needs two options"
+        first, second = question.options
+        is_true = first.is_correct
+        right = true_option.feedback_html
+        wrong = (second if first.is_correct else first).feedback_html
+        tail = f"#{escape(wrong)}#{escape(right)}" if (wrong or right) else ""
+        gf = f"####{escape(question.explanation_html)}" if question.explanation_html else ""
+        return f"{header}{start}{'TRUE' if is_true else 'FALSE'}{tail}{gf}}}\n", ""
+    lines: list[str] = []
+    if question.kind == "single":
+        for option in question.options:
+            mark = "=" if option.is_correct else "~"
+            lines.append(f"\t{mark}{escape(option.html)}{_feedback(option.feedback_html)}\n")
+    elif question.kind == "multiple":
+        right = [o for o in question.options if o.is_correct]
+        share = f"{100 / len(right):.5f}".rstrip("0").rstrip(".")
+        for option in question.options:
+            weight = share if option.is_correct else "-100"
+            lines.append(f"\t~%{weight}%{escape(option.html)}{_feedback(option.feedback_html)}\n")
+    elif question.kind == "text":
+        if question.pattern and not question.accept:
+            return None, "an answer given as a pattern cannot be written as GIFT"
+        for accepted in question.accept:
+            lines.append(f"\t=%100%{escape(accepted)}{_feedback(question.if_correct_html)}\n")
+        if question.if_wrong_html:
+            lines.append(f"\t=%0%*{_feedback(question.if_wrong_html)}\n")
+    elif question.kind == "number":
+        start += "#"
+        number = _plain_number(question.answer or 0)
+        tolerance = _plain_number(question.tolerance or 0)
+        lines.append(f"\t=%100%{number}:{tolerance}#{escape(question.if_correct_html)}\n")
+        if question.if_wrong_html:
+            lines.append(f"\t~#{escape(question.if_wrong_html)}\n")
+    else:
+        return None, f"a {question.kind} question cannot be written as GIFT"
+    return f"{header}{start}\n{''.join(lines)}{general}}}\n", ""
+
+
+def export_gift(questions: Iterable[Question], *, category: str = "") -> tuple[str, list[str]]:
+    """GIFT text for ``questions`` and the keys of the questions it could not write (with why)."""
+    records = []
+    skipped = []
+    if category:
+        records.append(f"$CATEGORY: {category}\n")
+    for question in questions:
+        record, why = export_question(question)
+        if record is None:
+            skipped.append(f"{question.key}: {why}")
+        else:
+            records.append(record)
+    return "\n".join(records), skipped

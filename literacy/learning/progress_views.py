@@ -1,0 +1,43 @@
+""" "My learning", the printable certificate and the public certificate check."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, render_template
+from flask_babel import to_user_timezone
+from flask_login import current_user, login_required
+
+from ..models import utcnow
+from . import bp, certificates
+from .my_learning import my_learning as build_my_learning
+from .views import _language
+
+
+def today() -> date:
+    """Today's date where the site is (LITERACY_DEFAULT_TIMEZONE), for due dates."""
+    return to_user_timezone(utcnow()).date()
+
+
+@bp.get("/my-learning")
+@login_required
+def my_learning():
+    learning = build_my_learning(current_user, _language(), today())
+    return render_template("learning/my_learning.html", learning=learning, today=today())
+
+
+@bp.get("/my-learning/certificates/<code>")
+@login_required
+def certificate(code: str):
+    """The learner's own certificate, to print or save as PDF (one A4 page)."""
+    found = certificates.by_code(code)
+    if found is None or found.user_id != current_user.id or found.is_revoked:
+        abort(404)
+    return render_template("learning/certificate.html", certificate=found)
+
+
+@bp.get("/certificates/<code>")
+def verify_certificate(code: str):
+    """Anyone may check a certificate without signing in; unknown codes get 404 and say so."""
+    found = certificates.by_code(code)
+    return render_template("learning/certificate_verify.html", certificate=found), (200 if found else 404)

@@ -1,0 +1,501 @@
+"""The assessment and the pre-check: attempts, saved answers, server-side grading, results.
+
+Plain functions, callable without a request. Answers are saved one question at a time (so an attempt
+can be resumed anywhere) and graded only when the attempt is submitted. Submitting is idempotent: a
+conditional ``UPDATE ... WHERE submitted_at IS NULL`` lets exactly one request grade an attempt, however
+many arrive (double clicks, the back button, two tabs, concurrent requests).
+
+Browser forms never carry option keys: an option is sent as its position in the order shown for the
+attempt (1, 2, 3 ...), so neither the written order nor an author's option IDs reach the page.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..models import (
+    LessonProgress,
+    Module,
+    ModuleCompletion,
+    ModuleVersion,
+    Question,
+    QuizAttempt,
+    Response,
+    User,
+    utcnow,
+)
+from ..publishing import question_from_row
+from . import service
+
+ASSESSMENT = "assessment"
+PRECHECK = "precheck"
+PURPOSES = (ASSESSMENT, PRECHECK)
+MAX_TEXT = 500
+CONFIDENCE_VALUES = (1, 2, 3)  # not sure, fairly sure, certain
+OPTION_KINDS = frozenset({"single", "multiple", "true-false"})
+
+
+class Closed(StrEnum):
+    """Why a new attempt cannot start."""
+
+    NO_QUESTIONS = "no-questions"
+    LESSONS_FIRST = "lessons-first"  # the assessment comes after every lesson
+    NO_ATTEMPTS_LEFT = "no-attempts-left"
+    PRECHECK_TAKEN = "precheck-taken"
+    PRECHECK_TOO_LATE = "precheck-too-late"  # the pre-check is taken before the lessons
+
+
+class QuizError(Exception):
+    def __init__(self, reason: Closed) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def questions_in(version_id: int, primary_language: str, purpose: str, language: str) -> list[Question]:
+    """The questions of a version's assessment or pre-check, in order, in ``language`` where translated.
+
+    One query; a question missing in ``language`` falls back to the module's primary language.
+    """
+    rows = db.session.scalars(
+        select(Question)
+        .where(
+            Question.version_id == version_id,
+            Question.purpose == purpose,
+            Question.language.in_({language, primary_language}),
+        )
+        .order_by(Question.position)
+    ).all()
+    chosen: dict[str, Question] = {}
+    for row in rows:
+        if row.key not in chosen or row.language == language:
+            chosen[row.key] = row
+    return sorted(chosen.values(), key=lambda row: row.position)
+
+
+def question_count(version: ModuleVersion, purpose: str) -> int:
+    if purpose == ASSESSMENT:
+        return version.question_count
+    return (
+        db.session.scalar(
+            select(func.count(Question.id)).where(
+                Question.version_id == version.id, Question.purpose == purpose, Question.language == version.language
+            )
+        )
+        or 0
+    )
+
+
+def shuffled_order(questions: list[Question], shuffle: bool, rng: random.Random | None = None) -> dict[str, list[str]]:
+    """Option keys in the order shown for one attempt: shuffled unless the module or question says not."""
+    rng = rng or random.Random(secrets.randbits(64))
+    order: dict[str, list[str]] = {}
+    for row in questions:
+        keys = [option["key"] for option in row.options]
+        if shuffle and row.shuffle and len(keys) > 1:
+            rng.shuffle(keys)
+        order[row.key] = keys
+    return order
+
+
+def _attempts(user: Any, module: Module, version: ModuleVersion, purpose: str) -> list[QuizAttempt]:
+    """Every attempt of ``user`` on this module's edition, newest first (one query)."""
+    return list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .join(ModuleVersion, ModuleVersion.id == QuizAttempt.version_id)
+            .where(
+                QuizAttempt.user_id == user.id,
+                QuizAttempt.module_id == module.id,
+                QuizAttempt.purpose == purpose,
+                ModuleVersion.edition == version.edition,
+            )
+            .order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class QuizState:
+    """What the intro page needs: the rules, the learner's attempts and whether they may start."""
+
+    purpose: str
+    question_count: int
+    pass_mark: int
+    max_attempts: int | None  # None: unlimited
+    submitted: list[QuizAttempt]  # newest first
+    open_attempt: QuizAttempt | None  # unfinished: resume it
+    closed: Closed | None  # why a new attempt cannot start (None: it can)
+    best: QuizAttempt | None = None
+
+    @property
+    def attempts_left(self) -> int | None:
+        if self.max_attempts is None:
+            return None
+        return max(0, self.max_attempts - len(self.submitted))
+
+    @property
+    def passed(self) -> bool:
+        return any(attempt.passed for attempt in self.submitted)
+
+
+def quiz_state(user: Any, module: Module, version: ModuleVersion, purpose: str) -> QuizState:
+    count = question_count(version, purpose)
+    attempts = _attempts(user, module, version, purpose)
+    submitted = [attempt for attempt in attempts if attempt.submitted_at is not None]
+    open_attempt = next((attempt for attempt in attempts if attempt.submitted_at is None), None)
+    max_attempts = version.max_attempts if purpose == ASSESSMENT else 1
+    closed: Closed | None = None
+    if not count:
+        closed = Closed.NO_QUESTIONS
+    elif purpose == PRECHECK and submitted:
+        closed = Closed.PRECHECK_TAKEN
+    elif max_attempts is not None and len(submitted) >= max_attempts:
+        closed = Closed.NO_ATTEMPTS_LEFT
+    elif open_attempt is None:
+        done = set(
+            db.session.scalars(
+                select(LessonProgress.lesson_slug).where(
+                    LessonProgress.user_id == user.id,
+                    LessonProgress.module_id == module.id,
+                    LessonProgress.completed_at.is_not(None),
+                )
+            )
+        )
+        if purpose == ASSESSMENT:
+            lessons = {lesson.slug for lesson in service.lesson_summaries(version, version.language)}
+            if not lessons <= done:
+                closed = Closed.LESSONS_FIRST
+        elif done:
+            closed = Closed.PRECHECK_TOO_LATE
+    best = max(
+        (attempt for attempt in submitted if attempt.percent is not None),
+        key=lambda a: a.percent or 0,
+        default=None,
+    )
+    return QuizState(purpose, count, version.pass_mark, max_attempts, submitted, open_attempt, closed, best)
+
+
+def assessment_status(state: QuizState, module_status: str) -> str:
+    """The assessment's tag on the module overview's task list."""
+    if module_status == "completed" or state.passed:
+        return "completed"
+    if state.open_attempt is not None or state.submitted:
+        return "in-progress"
+    if state.closed == Closed.LESSONS_FIRST:
+        return "cannot-start"
+    return "not-started"
+
+
+def start_attempt(
+    user: Any,
+    module: Module,
+    version: ModuleVersion,
+    purpose: str,
+    language: str,
+    *,
+    rng: random.Random | None = None,
+) -> QuizAttempt:
+    """The learner's unfinished attempt, or a new one with its option order fixed; the caller commits.
+
+    Raises :class:`QuizError` when no attempt may start. The learner's row is locked first (``SELECT ...
+    FOR UPDATE`` on PostgreSQL), so two tabs pressing "Start" at once still make one attempt.
+    """
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    state = quiz_state(user, module, version, purpose)
+    if state.open_attempt is not None:
+        return state.open_attempt
+    if state.closed is not None:
+        raise QuizError(state.closed)
+    questions = questions_in(version.id, version.language, purpose, version.language)
+    attempt = QuizAttempt(
+        user_id=user.id,
+        module_id=module.id,
+        version_id=version.id,
+        purpose=purpose,
+        language=service.shown_language(version, language),
+        option_order=shuffled_order(questions, version.shuffle, rng),
+        started_at=utcnow(),
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def find_attempt(user: Any, module: Module, purpose: str, attempt_id: int) -> QuizAttempt | None:
+    """One of the learner's own attempts at this module's assessment or pre-check; None for anyone else's."""
+    return db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.id == attempt_id,
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.module_id == module.id,
+            QuizAttempt.purpose == purpose,
+        )
+    )
+
+
+def responses_of(attempt: QuizAttempt) -> dict[str, Response]:
+    return {
+        row.question_key: row for row in db.session.scalars(select(Response).where(Response.attempt_id == attempt.id))
+    }
+
+
+@dataclass(frozen=True)
+class ShownOption:
+    index: int  # 1-based position in the attempt's order: the value the form sends
+    key: str
+    html: str
+
+
+def shown_options(attempt: QuizAttempt, row: Question) -> list[ShownOption]:
+    """A question's options in the order fixed for this attempt (stable when resumed)."""
+    by_key = {option["key"]: option["html"] for option in row.options}
+    order = [key for key in attempt.option_order.get(row.key, []) if key in by_key]
+    order += [key for key in by_key if key not in order]  # never lose an option
+    return [ShownOption(index, key, by_key[key]) for index, key in enumerate(order, start=1)]
+
+
+@dataclass
+class Submitted:
+    """An answer as read from a question form, with the problems found (field id, problem)."""
+
+    answer: Any = None
+    confidence: int | None = None
+    typed: str = ""  # what was typed, kept when the page is shown again
+    chosen: frozenset[int] = frozenset()  # option indexes chosen, kept likewise
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (field id, "answer" | "confidence")
+
+
+def read_form(attempt: QuizAttempt, row: Question, form: Mapping[str, Any]) -> Submitted:
+    """What the learner chose or typed for one question; unknown values count as no answer."""
+    options = shown_options(attempt, row)
+    by_index = {str(option.index): option for option in options}
+    result = Submitted()
+    if row.kind == "multiple":
+        values = form.getlist("answer") if hasattr(form, "getlist") else list(form.get("answer") or [])
+        picked = [by_index[value] for value in values if value in by_index]
+        result.chosen = frozenset(option.index for option in picked)
+        result.answer = sorted({option.key for option in picked}) or None
+    elif row.kind in ("single", "true-false"):
+        picked_one = by_index.get(str(form.get("answer") or ""))
+        result.chosen = frozenset({picked_one.index}) if picked_one else frozenset()
+        result.answer = picked_one.key if picked_one else None
+    else:
+        result.typed = str(form.get("answer") or "").strip()[:MAX_TEXT]
+        result.answer = result.typed or None
+    if row.ask_confidence:
+        value = str(form.get("confidence") or "")
+        result.confidence = int(value) if value.isdigit() and int(value) in CONFIDENCE_VALUES else None
+    if result.answer is None:
+        result.problems.append((answer_field_id(row), "answer"))
+    if row.ask_confidence and result.confidence is None:
+        result.problems.append(("confidence-1", "confidence"))
+    return result
+
+
+def saved_as_submitted(attempt: QuizAttempt, row: Question, saved: Response) -> Submitted:
+    """A saved answer in the shape of a form, so the question page shows what was chosen before."""
+    keys = set(saved.answer) if isinstance(saved.answer, list) else {saved.answer}
+    chosen = frozenset(option.index for option in shown_options(attempt, row) if option.key in keys)
+    typed = saved.answer if isinstance(saved.answer, str) and not has_options(row) else ""
+    return Submitted(answer=saved.answer, confidence=saved.confidence, typed=typed, chosen=chosen)
+
+
+def answer_field_id(row: Question) -> str:
+    """The id of the first input of a question's answer, for error summary links."""
+    return "answer-1" if has_options(row) else "answer"
+
+
+def save_answer(attempt_id: int, question_key: str, answer: Any, confidence: int | None) -> bool:
+    """Store (or replace) the answer to one question of an unfinished attempt; the caller commits.
+
+    The attempt row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL), so an answer can never
+    slip in after the attempt was graded. Returns False when the attempt is already submitted.
+    """
+    attempt = db.session.scalar(
+        select(QuizAttempt)
+        .where(QuizAttempt.id == attempt_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if attempt is None or attempt.submitted_at is not None:
+        return False
+    existing = db.session.scalar(
+        select(Response).where(Response.attempt_id == attempt_id, Response.question_key == question_key)
+    )
+    if existing is None:
+        db.session.add(
+            Response(
+                attempt_id=attempt_id,
+                question_key=question_key,
+                answer=answer,
+                confidence=confidence,
+                answered_at=utcnow(),
+            )
+        )
+    else:
+        existing.answer = answer
+        existing.confidence = confidence
+        existing.answered_at = utcnow()
+    db.session.flush()
+    return True
+
+
+def next_unanswered(questions: list[Question], responses: Mapping[str, Response]) -> int | None:
+    """The number (1-based) of the first question without an answer; None when all are answered."""
+    for number, row in enumerate(questions, start=1):
+        if row.key not in responses:
+            return number
+    return None
+
+
+class Outcome(StrEnum):
+    GRADED = "graded"  # this call graded the attempt
+    ALREADY = "already"  # someone else (another request) graded it; nothing changed
+    UNANSWERED = "unanswered"  # not submitted: some questions have no answer
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    outcome: Outcome
+    attempt: QuizAttempt | None
+    unanswered: tuple[str, ...] = ()
+    completion: ModuleCompletion | None = None
+
+
+def submit_attempt(user: Any, attempt_id: int) -> SubmitResult:
+    """Grade the attempt once, on the server; commits. Safe to call many times and concurrently.
+
+    The conditional UPDATE stamps ``submitted_at`` only while it is empty: on PostgreSQL a concurrent
+    request waits for the row lock and then finds nothing to update; on SQLite the database lock does the
+    same. Only the request whose UPDATE changed the row grades. A passed assessment completes the module
+    when every lesson is done (and issues the certificate).
+    """
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        return SubmitResult(Outcome.ALREADY, None)
+    if attempt.submitted_at is not None:
+        return SubmitResult(Outcome.ALREADY, attempt)
+    version = db.session.get(ModuleVersion, attempt.version_id)
+    assert version is not None
+    questions = questions_in(version.id, version.language, attempt.purpose, version.language)
+
+    # First the stamp (it takes the row lock), then the answers: an answer saved in another request
+    # either committed before this point (and is graded) or is refused by save_answer afterwards.
+    stamped = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.submitted_at.is_(None))
+        .values(submitted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if stamped.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(attempt)
+        return SubmitResult(Outcome.ALREADY, attempt)
+    responses = responses_of(attempt)
+    missing = tuple(row.key for row in questions if row.key not in responses)
+    if missing:
+        db.session.rollback()  # un-stamps: the attempt stays open
+        return SubmitResult(Outcome.UNANSWERED, attempt, missing)
+
+    right: list[int] = []
+    wrong: list[int] = []
+    for row in questions:
+        response = responses[row.key]
+        (right if service_grade(row, response.answer) else wrong).append(response.id)
+    for ids, value in ((right, True), (wrong, False)):
+        if ids:
+            db.session.execute(
+                update(Response)
+                .where(Response.id.in_(ids))
+                .values(is_correct=value)
+                .execution_options(synchronize_session=False)
+            )
+    score, maximum = len(right), len(questions)
+    percent = round(100 * score / maximum) if maximum else 0
+    passed = percent >= version.pass_mark if attempt.purpose == ASSESSMENT else None
+    db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt_id)
+        .values(score=score, max_score=maximum, percent=percent, passed=passed)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(attempt)
+    completion = None
+    if passed:
+        module = db.session.get(Module, attempt.module_id)
+        assert module is not None
+        live = module.current_version or version
+        if live.edition == version.edition:
+            completion = service.complete_module_if_done(user, module, live, language=attempt.language)
+    db.session.commit()
+    return SubmitResult(Outcome.GRADED, attempt, (), completion)
+
+
+def service_grade(row: Question, answer: Any) -> bool:
+    """Grade one stored answer with the course engine's pure graders."""
+    from ..content import grade
+
+    return answer is not None and grade(question_from_row(row), answer)
+
+
+@dataclass(frozen=True)
+class ResultItem:
+    """One question on the result page: what the learner chose, whether it was right, and why."""
+
+    number: int
+    row: Question
+    answered: bool
+    correct: bool
+    chosen: list[ShownOption]  # chosen options, in the order shown
+    typed: str
+    option_feedback: list[tuple[ShownOption, str]]  # feedback of each chosen option
+    general_html: str  # if-correct / if-wrong for text and number questions
+    explanation_html: str
+    confidence: int | None
+
+
+def result_items(attempt: QuizAttempt, language: str) -> list[ResultItem]:
+    """Every question of a submitted attempt with the answer, the verdict, the feedback and the explanation."""
+    version = db.session.get(ModuleVersion, attempt.version_id)
+    assert version is not None
+    questions = questions_in(version.id, version.language, attempt.purpose, language)
+    responses = responses_of(attempt)
+    items = []
+    for number, row in enumerate(questions, start=1):
+        response = responses.get(row.key)
+        answer = response.answer if response else None
+        options = shown_options(attempt, row)
+        keys = set(answer) if isinstance(answer, list) else {answer} if isinstance(answer, str) else set()
+        chosen = [option for option in options if option.key in keys] if has_options(row) else []
+        correct = bool(response.is_correct) if response and response.is_correct is not None else False
+        feedback = row.feedback.get("options", {})
+        general = ""
+        if not has_options(row) and response is not None:
+            general = row.feedback.get("if_correct_html" if correct else "if_wrong_html", "")
+        items.append(
+            ResultItem(
+                number=number,
+                row=row,
+                answered=response is not None,
+                correct=correct,
+                chosen=chosen,
+                typed=answer if isinstance(answer, str) and not has_options(row) else "",
+                option_feedback=[(option, feedback.get(option.key, "")) for option in chosen],
+                general_html=general,
+                explanation_html=row.feedback.get("explanation_html", ""),
+                confidence=response.confidence if response else None,
+            )
+        )
+    return items
+
+
+def has_options(row: Question) -> bool:
+    return row.kind in OPTION_KINDS

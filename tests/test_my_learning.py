@@ -1,0 +1,176 @@
+"""My learning: modules in progress with a continue link to where the learner stopped, completed modules
+with scores and certificates, cohort assignments with due dates; and the summary on the home page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from literacy.extensions import db
+from literacy.learning import my_learning as my_learning_service
+from literacy.models import Cohort, CohortAssignment, CohortMember, Module, User, utcnow
+from literacy.publishing import sync_courses
+
+from .quiz_support import RIGHT, complete_lessons, start, take, text_of, write_quiz_module
+from .support.modules import write_module
+from .test_learning import count_queries
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def courses(tmp_path, app):
+    root = tmp_path / "courses"
+    root.mkdir()
+    write_quiz_module(root, "quiz-module")
+    write_module(root, "reading", questions=0, lessons=3, title="Reading module")
+    sync_courses(root)
+    return root
+
+
+@pytest.fixture
+def learner(make_user, auth, courses, make_organisation):
+    organisation = make_organisation("council")
+    user = make_user("learner@example.org", name="Lee Learner", organisation=organisation)
+    auth.sign_in("learner@example.org")
+    return user
+
+
+def assign(user: User, slug: str, due_on: date | None, *, cohort: str = "Autumn", removed: bool = False) -> None:
+    organisation_id = user.memberships[0].organisation_id
+    group = db.session.scalar(select(Cohort).where(Cohort.name == cohort))
+    if group is None:
+        group = Cohort(organisation_id=organisation_id, name=cohort)
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(CohortMember(cohort_id=group.id, user_id=user.id, removed_at=utcnow() if removed else None))
+    module = db.session.scalar(select(Module).where(Module.slug == slug))
+    db.session.add(CohortAssignment(cohort_id=group.id, module_id=module.id, due_on=due_on))
+    db.session.commit()
+
+
+def test_my_learning_needs_an_account(client, courses):
+    response = client.get("/my-learning")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in?next=")
+
+
+def test_the_header_links_to_my_learning(client, learner):
+    assert 'href="/my-learning"' in client.get("/").get_data(as_text=True)
+
+
+def test_nothing_started_yet(client, learner):
+    page = text_of(client.get("/my-learning").get_data(as_text=True))
+    assert "You have no modules in progress." in page and "You have not completed a module yet." in page
+
+
+def test_a_module_in_progress_continues_where_the_learner_stopped(client, auth, learner):
+    auth.post("/modules/reading/lesson-1/complete")
+    client.get("/modules/reading/lesson-2")  # opened, not finished
+    page = client.get("/my-learning").get_data(as_text=True)
+    assert "1 of 3 lessons completed" in text_of(page)
+    assert '<a href="/modules/reading/lesson-2">Continue with Lesson 2 title</a>' in page
+
+
+def test_an_unfinished_attempt_continues_at_the_next_question(client, auth, learner):
+    complete_lessons(auth, "quiz-module")
+    _, attempt = start(auth, "quiz-module")
+    from .quiz_support import answer_all
+
+    answer_all(auth, "quiz-module", attempt, {"pick-one": "b", "pick-many": ["a"]})
+    page = client.get("/my-learning").get_data(as_text=True)
+    assert f'href="/modules/quiz-module/quiz/{attempt.id}/questions/3"' in page
+    assert "Continue the assessment at question 3" in page
+    answer_all(auth, "quiz-module", attempt, RIGHT)
+    page = client.get("/my-learning").get_data(as_text=True)
+    assert f'href="/modules/quiz-module/quiz/{attempt.id}/check"' in page
+
+
+def test_lessons_done_and_the_assessment_still_to_take(client, auth, learner):
+    complete_lessons(auth, "quiz-module")
+    page = client.get("/my-learning").get_data(as_text=True)
+    assert '<a href="/modules/quiz-module/quiz">Take the assessment</a>' in page
+
+
+def test_completed_modules_show_the_date_edition_score_and_certificate(client, auth, learner):
+    complete_lessons(auth, "quiz-module")
+    take(auth, "quiz-module", RIGHT)
+    complete_lessons(auth, "reading", 3)
+    page = client.get("/my-learning").get_data(as_text=True)
+    text = text_of(page)
+    assert "Quiz module quiz-module" in text and "100%" in text and "Reading module" in text
+    assert page.count('href="/my-learning/certificates/') == 2
+    assert "You have no modules in progress." in text
+    assert utcnow().strftime("%Y") in text  # the completion date, written out
+
+
+def test_a_new_edition_shows_refresh_due(courses, client, auth, learner):
+    complete_lessons(auth, "reading", 3)
+    yaml = courses / "reading" / "module.yaml"
+    yaml.write_text(yaml.read_text().replace("edition: 1", "edition: 2"))
+    sync_courses(courses)
+    text = text_of(client.get("/my-learning").get_data(as_text=True))
+    assert "Refresh due" in text and "You have no modules in progress." in text
+
+
+def test_assignments_show_due_dates_and_overdue_tags(client, auth, learner, app):
+    user = db.session.get(User, learner.id)
+    today = date.today()
+    assign(user, "quiz-module", today - timedelta(days=3))
+    assign(user, "reading", today + timedelta(days=20))
+    assign(user, "reading", today - timedelta(days=1), cohort="Old cohort", removed=True)  # left that cohort
+    page = text_of(client.get("/my-learning").get_data(as_text=True))
+    assert "Assigned to you" in page and "Autumn" in page
+    assert "Overdue" in page and "Old cohort" not in page
+    due = today + timedelta(days=20)
+    assert f"Due {due.day} {due.strftime('%B')} {due.year}" in page
+    complete_lessons(auth, "reading", 3)
+    page = text_of(client.get("/my-learning").get_data(as_text=True))
+    assert "Completed" in page and page.count("Overdue") == 1
+
+
+def test_the_service_marks_overdue_against_the_given_day(app, learner):
+    user = db.session.get(User, learner.id)
+    assign(user, "reading", TODAY)
+    learning = my_learning_service.my_learning(user, "en", TODAY)
+    assert [a.overdue for a in learning.assignments] == [False]
+    learning = my_learning_service.my_learning(user, "en", TODAY + timedelta(days=1))
+    assert [a.overdue for a in learning.assignments] == [True] and learning.overdue == 1
+
+
+def test_my_learning_runs_a_constant_number_of_queries(app, courses, client, auth, learner):
+    complete_lessons(auth, "quiz-module", 1)
+    complete_lessons(auth, "reading", 3)
+    client.get("/my-learning")
+    few = count_queries(app, lambda: client.get("/my-learning"))
+    for number in range(5):
+        write_module(courses, f"extra-{number}", lessons=2)
+    sync_courses(courses)
+    user = db.session.get(User, learner.id)
+    for number in range(5):
+        auth.post(f"/modules/extra-{number}/lesson-1/complete")
+        assign(user, f"extra-{number}", date(2026, 12, 1 + number))
+    complete_lessons(auth, "extra-0", 2)
+    many = count_queries(app, lambda: client.get("/my-learning"))
+    assert len(few) == len(many) <= 16, "\n".join(s[:100] for s in many)
+    assert len(count_queries(app, lambda: client.get("/"))) <= len(many) + 2
+
+
+def test_the_home_page_summarises_the_learners_learning(client, auth, learner):
+    page = text_of(client.get("/").get_data(as_text=True))
+    assert "will be shown here" not in page
+    assert "In progress: 0" in page and "Completed: 0" in page and "Find a module to start" in page
+    auth.post("/modules/reading/lesson-1/complete")
+    user = db.session.get(User, learner.id)
+    assign(user, "quiz-module", date.today() - timedelta(days=1))
+    html = client.get("/").get_data(as_text=True)
+    page = text_of(html)
+    assert "In progress: 1" in page and "Assigned and not yet completed: 1" in page and "Overdue: 1" in page
+    assert "You were last working on Reading module." in page
+    assert 'href="/modules/reading/lesson-2"' in html and 'href="/my-learning"' in html
+
+
+def test_anonymous_visitors_see_no_learning_summary(client, courses):
+    page = client.get("/").get_data(as_text=True)
+    assert "In progress:" not in page and "Sign in" in page
