@@ -61,9 +61,19 @@ def editor_text(page: str) -> str:
 
 @pytest.mark.parametrize(
     "path",
-    ["/author/", "/author/org-a/new", "/author/org-a/import", BASE, f"{BASE}/files/quiz.md", f"{BASE}/statistics",
-     f"{BASE}/versions/compare", f"{BASE}/import-gift", f"{BASE}/draft.zip", f"{BASE}/quiz.gift",
-     "/author/export/my-module.zip"],
+    [
+        "/author/",
+        "/author/org-a/new",
+        "/author/org-a/import",
+        BASE,
+        f"{BASE}/files/quiz.md",
+        f"{BASE}/statistics",
+        f"{BASE}/versions/compare",
+        f"{BASE}/import-gift",
+        f"{BASE}/draft.zip",
+        f"{BASE}/quiz.gift",
+        "/author/export/my-module.zip",
+    ],
 )
 def test_anonymous_people_are_sent_to_sign_in(client, draft, path):
     response = client.get(path)
@@ -228,6 +238,25 @@ def test_an_expired_session_keeps_the_posted_text(client, auth, draft):
     assert editor_text(client.get(target).get_data(as_text=True)) == QUIZ
 
 
+def test_another_site_cannot_plant_text_in_the_editor(client, draft):
+    response = client.post(
+        f"{BASE}/files/quiz.md",
+        data={"source": "planted text", "action": "save"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert response.status_code == 302
+    assert "restore" not in response.headers["Location"]
+    assert db.session.scalar(select(func.count(EditStash.id))) == 0
+
+
+def test_anonymous_editor_posts_are_rate_limited(client, draft):
+    statuses = [
+        client.post(f"{BASE}/files/quiz.md", data={"source": "x"}, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code
+        for _ in range(31)
+    ]
+    assert statuses[:30] == [302] * 30 and statuses[30] == 429
+
+
 def test_an_expired_form_token_keeps_the_text_and_saves_nothing(client, auth, draft):
     auth.sign_in("trainer@example.org")
     written = QUIZ + "\nMore.\n"
@@ -324,8 +353,10 @@ def test_files_modules_are_read_only_but_exportable(client, auth, tmp_path, trai
     assert exported.headers["Content-Type"] == "application/zip"
     files, problems = service.read_zip(exported.data)
     assert problems == [] and "square.png" in files.images
-    assert content.parse_module(files.as_bytes(), glossary=service.published_glossary()).content_hash == \
-        source.content_hash
+    assert (
+        content.parse_module(files.as_bytes(), glossary=service.published_glossary()).content_hash
+        == source.content_hash
+    )
     gift_text = client.get("/author/export/from-files.gift").get_data(as_text=True)
     assert "::q1::" in gift_text and "::q2::" in gift_text
 
@@ -338,15 +369,17 @@ def test_export_then_import_gives_the_same_module(client, auth, org_b, make_user
     exported = client.get("/author/export/my-module.zip").data
     names = zipfile.ZipFile(io.BytesIO(exported)).namelist()
     assert sorted(names) == ["my-module/introduction.md", "my-module/module.yaml", "my-module/quiz.md"]
-    taken = auth.post("/author/org-a/import", {"file": (io.BytesIO(exported), "my-module.zip")},
-                      content_type="multipart/form-data")
+    taken = auth.post(
+        "/author/org-a/import", {"file": (io.BytesIO(exported), "my-module.zip")}, content_type="multipart/form-data"
+    )
     assert "already exists" in taken.get_data(as_text=True)
     # The same zip in another site (here: after the module is gone) becomes the same module.
     db.session.delete(module)
     db.session.delete(db.session.get(ModuleDraft, draft.id))
     db.session.commit()
-    response = auth.post("/author/org-a/import", {"file": (io.BytesIO(exported), "my-module.zip")},
-                         content_type="multipart/form-data")
+    response = auth.post(
+        "/author/org-a/import", {"file": (io.BytesIO(exported), "my-module.zip")}, content_type="multipart/form-data"
+    )
     assert response.headers["Location"] == BASE
     imported = db.session.scalar(select(ModuleDraft).where(ModuleDraft.module_slug == "my-module"))
     auth.post(f"{BASE}/publish")
@@ -375,8 +408,9 @@ def test_bad_zip_files_are_refused_with_a_message(client, auth, trainer, data, m
             archive.writestr("thing/lesson.md", "x")
         data = buffer.getvalue()
     auth.sign_in("trainer@example.org")
-    response = auth.post("/author/org-a/import", {"file": (io.BytesIO(data), "m.zip")},
-                         content_type="multipart/form-data")
+    response = auth.post(
+        "/author/org-a/import", {"file": (io.BytesIO(data), "m.zip")}, content_type="multipart/form-data"
+    )
     page = response.get_data(as_text=True)
     assert "<title>Error:" in page and message in page
     assert db.session.scalar(select(func.count(ModuleDraft.id))) == 0
@@ -390,8 +424,11 @@ def test_import_gift_into_the_draft_reports_unsupported_questions(client, auth, 
         "::Missing::Grant is {~buried =entombed} in the tomb.\n"
     )
     auth.sign_in("trainer@example.org")
-    response = auth.post(f"{BASE}/import-gift", {"file": (io.BytesIO(gift_file.encode()), "moodle.txt")},
-                         content_type="multipart/form-data")
+    response = auth.post(
+        f"{BASE}/import-gift",
+        {"file": (io.BytesIO(gift_file.encode()), "moodle.txt")},
+        content_type="multipart/form-data",
+    )
     page = response.get_data(as_text=True)
     assert "1 question added to quiz.md" in page
     assert "Line 4:" in page and "essay" in page
@@ -400,16 +437,20 @@ def test_import_gift_into_the_draft_reports_unsupported_questions(client, auth, 
     quiz = stored(draft).text["quiz.md"]
     assert quiz.startswith(QUIZ.rstrip("\n")) and "::: question tomb" in quiz
     assert service.check(stored(draft), "my-module").problems == []
-    refused = auth.post(f"{BASE}/import-gift", {"file": (io.BytesIO("Caf\xe9 {T}".encode("cp1252")), "w.txt")},
-                        content_type="multipart/form-data")
+    refused = auth.post(
+        f"{BASE}/import-gift",
+        {"file": (io.BytesIO("Caf\xe9 {T}".encode("cp1252")), "w.txt")},
+        content_type="multipart/form-data",
+    )
     assert "not UTF-8" in refused.get_data(as_text=True) and "<title>Error:" in refused.get_data(as_text=True)
     exported = client.get(f"{BASE}/quiz.gift")
     assert exported.headers["Content-Type"].startswith("text/plain")
     assert "::tomb::" in exported.get_data(as_text=True)
 
 
-def test_draft_pictures_are_served_to_the_organisations_trainers_for_the_preview(client, auth, make_user, org_b,
-                                                                                  org_a, trainer):
+def test_draft_pictures_are_served_to_the_organisations_trainers_for_the_preview(
+    client, auth, make_user, org_b, org_a, trainer
+):
     from .support.modules import PNG
 
     files = service.starter_files("pictured", "Pictured")
@@ -418,8 +459,10 @@ def test_draft_pictures_are_served_to_the_organisations_trainers_for_the_preview
     service.create_draft(org_a, trainer, files, "pictured")
     db.session.commit()
     auth.sign_in("trainer@example.org")
-    page = auth.post("/author/org-a/modules/pictured/files/introduction.md",
-                     {"source": files.text["introduction.md"], "action": "preview"}).get_data(as_text=True)
+    page = auth.post(
+        "/author/org-a/modules/pictured/files/introduction.md",
+        {"source": files.text["introduction.md"], "action": "preview"},
+    ).get_data(as_text=True)
     assert 'src="/author/org-a/modules/pictured/images/square.png"' in page
     picture = client.get("/author/org-a/modules/pictured/images/square.png")
     assert picture.data == PNG and picture.headers["Content-Type"] == "image/png"

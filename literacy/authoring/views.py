@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,7 +12,7 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from ..auth.access import any_role_required, organisation_role_required, organisations_for
-from ..extensions import csrf, db
+from ..extensions import csrf, db, limiter
 from ..models import Module, ModuleDraft, Organisation, Role
 from . import bp, service
 from .forms import AddFileForm, NewModuleForm, UploadForm
@@ -26,8 +27,9 @@ def _zip_message(reason: str) -> str:
         "outside": _("%(name)s is outside the module folder.", name=detail),
         "not-utf8": _("%(name)s is not UTF-8 text. Save it as UTF-8 and try again.", name=detail),
         "no-slug": _("The zip file has no module.yaml with a slug, so it is not a module."),
-        "slug-taken": _("A module with this web address name already exists. Change the slug in module.yaml "
-                        "before importing it."),
+        "slug-taken": _(
+            "A module with this web address name already exists. Change the slug in module.yaml before importing it."
+        ),
     }
     return messages.get(code, reason)
 
@@ -151,14 +153,31 @@ def delete_file(organisation: Organisation, slug: str, name: str):
     return redirect(url_for("authoring.module", org=organisation.slug, slug=slug))
 
 
+def _from_this_site() -> bool:
+    """False when the browser says the form came from another site (it always sends Origin then)."""
+    claimed = request.headers.get("Origin") or request.headers.get("Referer")
+    if not claimed:
+        return True
+    mine = urlsplit(request.host_url)
+    theirs = urlsplit(claimed)
+    return (theirs.scheme, theirs.netloc) == (mine.scheme, mine.netloc)
+
+
 @bp.route("/<org>/modules/<slug>/files/<name>", methods=["GET", "POST"])
 @csrf.exempt  # checked below, so an expired token re-shows the text instead of losing it
+@limiter.limit("30 per hour", methods=["POST"], exempt_when=lambda: current_user.is_authenticated)
 def edit_file(org: str, slug: str, name: str):
-    """The editor. A post without a session keeps the text and asks the trainer to sign in again."""
+    """The editor. A post without a session keeps the text and asks the trainer to sign in again.
+
+    Only text posted from this site is kept (another site must not be able to plant text in a trainer's
+    editor), and anonymous posts are rate-limited per address.
+    """
     if request.method == "POST" and not current_user.is_authenticated:
-        token = service.stash(slug, name, request.form.get("source", ""))
-        db.session.commit()
-        target = url_for("authoring.edit_file", org=org, slug=slug, name=name, restore=token)
+        target = url_for("authoring.edit_file", org=org, slug=slug, name=name)
+        if _from_this_site():
+            token = service.stash(slug, name, request.form.get("source", ""))
+            db.session.commit()
+            target = url_for("authoring.edit_file", org=org, slug=slug, name=name, restore=token)
         return redirect(url_for("auth.sign_in", next=target))
     return _edit_file(org=org, slug=slug, name=name)
 
@@ -188,11 +207,18 @@ def _edit_file(organisation: Organisation, slug: str, name: str):
         db.session.commit()
         if kept is not None:
             files.text[name] = kept
-            notice = _("Your session had expired, so the text you sent was not saved. It is shown below: "
-                       "check it and select Save draft.")
+            notice = _(
+                "Your session had expired, so the text you sent was not saved. It is shown below: "
+                "check it and select Save draft."
+            )
     context = _editor_context(organisation, draft, files, name)
-    return render_template("authoring/editor.html", **context, notice=notice, expired=expired,
-                           unsaved=request.method == "POST" or notice is not None)
+    return render_template(
+        "authoring/editor.html",
+        **context,
+        notice=notice,
+        expired=expired,
+        unsaved=request.method == "POST" or notice is not None,
+    )
 
 
 def _editor_context(organisation: Organisation, draft: ModuleDraft, files: service.DraftFiles, name: str):
@@ -241,7 +267,11 @@ def draft_image(organisation: Organisation, slug: str, name: str):
 def _media_type(name: str) -> str:
     extension = name.rsplit(".", 1)[-1].lower()
     return {
-        "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp",
+        "png": "image/png",
+        "jpg": "image/jpeg",
+        "jpeg": "image/jpeg",
+        "gif": "image/gif",
+        "webp": "image/webp",
         "svg": "image/svg+xml",
     }.get(extension, "application/octet-stream")
 
@@ -262,8 +292,10 @@ def publish(organisation: Organisation, slug: str):
     if outcome.created:
         flash(_("Version %(number)s published.", number=outcome.version.number), "success")
     else:
-        flash(_("Nothing has changed since version %(number)s, so nothing was published.",
-                number=outcome.version.number), "info")
+        flash(
+            _("Nothing has changed since version %(number)s, so nothing was published.", number=outcome.version.number),
+            "info",
+        )
     return redirect(url_for("authoring.module", org=organisation.slug, slug=slug))
 
 
@@ -288,8 +320,14 @@ def compare(organisation: Organisation, slug: str):
         abort(404)
     changes = service.diff(service.version_files(old), service.version_files(new))
     return render_template(
-        "authoring/compare.html", organisation=organisation, draft=draft, module=module, history=history,
-        old=old, new=new, changes=changes,
+        "authoring/compare.html",
+        organisation=organisation,
+        draft=draft,
+        module=module,
+        history=history,
+        old=old,
+        new=new,
+        changes=changes,
     )
 
 
@@ -304,8 +342,14 @@ def restore(organisation: Organisation, slug: str, number: int):
         abort(404)
     if isinstance(outcome, list):
         db.session.commit()  # the draft now holds the old files; its problems show on the module page
-        flash(_("Version %(number)s was copied into the draft but cannot be published as it is: fix the "
-                "problems shown.", number=number), "info")
+        flash(
+            _(
+                "Version %(number)s was copied into the draft but cannot be published as it is: fix the "
+                "problems shown.",
+                number=number,
+            ),
+            "info",
+        )
     else:
         db.session.commit()
         flash(_("Version %(old)s restored as version %(new)s.", old=number, new=outcome.version.number), "success")
@@ -388,8 +432,9 @@ def import_gift(organisation: Organisation, slug: str):
             report = None
         else:
             db.session.commit()
-    return render_template("authoring/import_gift.html", organisation=organisation, draft=draft, form=form,
-                           report=report)
+    return render_template(
+        "authoring/import_gift.html", organisation=organisation, draft=draft, form=form, report=report
+    )
 
 
 @bp.get("/<org>/modules/<slug>/statistics")
@@ -397,5 +442,10 @@ def import_gift(organisation: Organisation, slug: str):
 def statistics(organisation: Organisation, slug: str):
     draft = _draft_or_404(organisation, slug)
     module = _browser_module_or_404(slug)
-    return render_template("authoring/statistics.html", organisation=organisation, draft=draft, module=module,
-                           stats=service.question_statistics(module))
+    return render_template(
+        "authoring/statistics.html",
+        organisation=organisation,
+        draft=draft,
+        module=module,
+        stats=service.question_statistics(module),
+    )
