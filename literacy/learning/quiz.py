@@ -73,10 +73,7 @@ def questions_in(version_id: int, primary_language: str, purpose: str, language:
         )
         .order_by(Question.position)
     ).all()
-    chosen: dict[str, Question] = {}
-    for row in rows:
-        if row.key not in chosen or row.language == language:
-            chosen[row.key] = row
+    chosen = service.prefer_language(rows, lambda row: row.key, language)
     return sorted(chosen.values(), key=lambda row: row.position)
 
 

@@ -161,6 +161,16 @@ class LessonSummary:
     language: str
 
 
+def prefer_language(rows: Any, key: Any, language: str) -> dict[str, Any]:
+    """One row per ``key(row)``: the one in ``language`` where there is one, otherwise the other
+    (primary-language) row. Rows come from one query asking for both languages."""
+    chosen: dict[str, Any] = {}
+    for row in rows:
+        if key(row) not in chosen or row.language == language:
+            chosen[key(row)] = row
+    return chosen
+
+
 def lesson_summaries(version: ModuleVersion, language: str) -> list[LessonSummary]:
     """Every lesson of a version, in order, titled in ``language`` where it is translated (one query)."""
     rows = db.session.execute(
@@ -168,10 +178,7 @@ def lesson_summaries(version: ModuleVersion, language: str) -> list[LessonSummar
         .where(Lesson.version_id == version.id, Lesson.language.in_({language, version.language}))
         .order_by(Lesson.position)
     ).all()
-    chosen: dict[str, Any] = {}
-    for row in rows:
-        if row.slug not in chosen or row.language == language:
-            chosen[row.slug] = row
+    chosen = prefer_language(rows, lambda row: row.slug, language)
     return [LessonSummary(r.slug, r.position, r.title, r.minutes, r.language) for r in chosen.values()]
 
 
@@ -326,10 +333,7 @@ def continue_lesson(progress: Progress, lessons: list[LessonSummary]) -> LessonS
 def glossary(language: str) -> list[GlossaryTerm]:
     """The glossary in ``language``, falling back term by term to English, in the authors' order."""
     rows = db.session.scalars(select(GlossaryTerm).order_by(GlossaryTerm.position)).all()
-    chosen: dict[str, GlossaryTerm] = {}
-    for row in rows:
-        if row.term_id not in chosen or row.language == language:
-            chosen[row.term_id] = row
+    chosen = prefer_language(rows, lambda row: row.term_id, language)
     return sorted(chosen.values(), key=lambda r: r.term.casefold())
 
 
