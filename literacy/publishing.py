@@ -122,6 +122,17 @@ def _texts(source: content.ModuleSource) -> dict[str, dict]:
     return texts
 
 
+def _quiz_texts(source: content.ModuleSource) -> dict[str, dict]:
+    texts: dict[str, dict] = {}
+    for purpose, quiz in (("assessment", source.quiz), ("precheck", source.precheck)):
+        if quiz is not None:
+            texts[purpose] = {
+                language: {"title": variant.title, "intro_html": variant.intro_html}
+                for language, variant in quiz.variants.items()
+            }
+    return texts
+
+
 def publish(
     source: content.ModuleSource,
     *,
@@ -160,6 +171,7 @@ def publish(
         pass_mark=source.pass_mark,
         max_attempts=source.max_attempts,
         shuffle=source.shuffle,
+        quiz_texts=_quiz_texts(source),
         lesson_count=source.lesson_count,
         question_count=source.question_count,
         source=_text_files(source.files),

@@ -258,3 +258,14 @@ def test_completion_time_is_recorded(client, auth, courses, make_user):
     auth.post("/modules/timed/lesson-1/complete")
     completion = db.session.scalar(select(ModuleCompletion))
     assert completion.completed_at >= before and completion.percent is None
+
+
+def test_the_quiz_intro_shows_the_authors_title_and_introduction(courses, client, auth, make_user):
+    folder = write_module(courses, "titled", lessons=1)
+    quiz_file = folder / "quiz.md"
+    quiz_file.write_text(quiz_file.read_text().replace("---\n\n", "---\n\nTen minutes, *no* time limit.\n\n", 1))
+    sync_courses(courses)
+    make_user("t@example.org")
+    auth.sign_in("t@example.org")
+    page = client.get("/modules/titled/quiz").get_data(as_text=True)
+    assert "Test assessment</h1>" in page and "Ten minutes, <em>no</em> time limit." in page

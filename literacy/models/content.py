@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -71,6 +72,9 @@ class ModuleVersion(db.Model):
     pass_mark: Mapped[int] = mapped_column(Integer)  # per cent
     max_attempts: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
     shuffle: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The assessment's and pre-check's own title and introduction per language, from quiz.md and
+    # precheck.md: {"assessment": {"en": {"title": ..., "intro_html": ...}}, "precheck": {...}}.
+    quiz_texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=sql_text("'{}'"))
     lesson_count: Mapped[int] = mapped_column(Integer, default=0)
     question_count: Mapped[int] = mapped_column(Integer, default=0)  # assessment questions
     source: Mapped[dict[str, str]] = mapped_column(JSON)  # the text files it was published from
@@ -84,6 +88,11 @@ class ModuleVersion(db.Model):
     questions: Mapped[list[Question]] = relationship(
         back_populates="version", cascade="all, delete-orphan", passive_deletes=True, order_by="Question.position"
     )
+
+    def quiz_text(self, purpose: str, field: str, language: str) -> str:
+        """The quiz's own title or introduction in ``language`` (or the primary language); "" if none."""
+        texts = (self.quiz_texts or {}).get(purpose, {})
+        return (texts.get(language) or {}).get(field) or (texts.get(self.language) or {}).get(field) or ""
 
     def text(self, field: str, language: str) -> Any:
         """A metadata field in ``language``, falling back to the primary language."""
