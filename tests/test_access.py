@@ -86,3 +86,14 @@ def test_role_rules_as_plain_functions(two_organisations):
     assert may(people["manager_b"], org_b.id, "manager")
     assert not may(people["manager_b"], org_a.id, "manager", "org_admin")
     assert may(people["site_admin"], org_a.id, "org_admin")
+
+
+def test_role_counts_on_the_organisation_page_hide_small_groups(client, auth, two_organisations, make_user):
+    org_a = two_organisations[0]
+    for number in range(5):
+        make_user(f"extra{number}@a.example", organisation=org_a, roles=("learner",))
+    auth.sign_in("manager@a.example")
+    page = client.get("/organisations/org-a/").get_data(as_text=True)
+    people = page[page.index(">People<") : page.index("AI-literacy coverage")]
+    assert ">6<" in people  # six learners
+    assert "fewer than 5" in people and ">1<" not in people  # one trainer, one manager, one administrator
