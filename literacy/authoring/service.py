@@ -13,7 +13,6 @@ import difflib
 import hashlib
 import io
 import json
-import math
 import re
 import secrets
 import zipfile
@@ -42,6 +41,7 @@ from ..models import (
     utcnow,
 )
 from ..publishing import PublishError, PublishResult, publish
+from ..statistics import point_biserial
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FILE_NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z]{2,3}(?:-[a-z0-9]{2,8})?)?\.(?:md|yaml)$")
@@ -699,11 +699,7 @@ def question_statistics(module: Module) -> list[QuestionStats]:
     for question in questions:
         n, right, sum_y, sum_yy, sum_xy = (int(value or 0) for value in by_key.get(question.key, (0, 0, 0, 0, 0)))
         facility = right / n if n else None
-        discrimination = None
-        if n > 1:
-            numerator = n * sum_xy - right * sum_y
-            spread = (n * right - right * right) * (n * sum_yy - sum_y * sum_y)
-            discrimination = numerator / math.sqrt(spread) if spread > 0 else None
+        discrimination = point_biserial(n, right, sum_y, sum_yy, sum_xy)
         correct = set(question.answer.get("correct", []))
         options = tuple(
             OptionShare(

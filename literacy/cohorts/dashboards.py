@@ -8,7 +8,6 @@ computed over fewer people than ``threshold``.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from ..models import (
     Response,
     User,
 )
+from ..statistics import point_biserial
 from .tables import Column, Table, suppress, suppress_count
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
@@ -387,8 +387,8 @@ def question_statistics(
             texts[(module.module_id, question.key)] = question
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for (module_id, key), (n, right, sx, sxx, scx) in sums.items():
-        spread = (n * right - right * right) * (n * sxx - sx * sx)
-        discrimination = round((n * scx - right * sx) / math.sqrt(spread), 2) if spread > 0 else None
+        correlation = point_biserial(n, right, sx, sxx, scx)
+        discrimination = round(correlation, 2) if correlation is not None else None
         question = texts.get((module_id, key))
         labels = {option["key"]: option.get("html", option["key"]) for option in (question.options if question else [])}
         answers = question.answer.get("correct", []) if question and isinstance(question.answer, dict) else []
