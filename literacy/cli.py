@@ -1,4 +1,4 @@
-"""Flask commands: ``start``, ``demo``, ``create-admin`` (and ``courses`` from the course engine)."""
+"""Flask commands: ``start``, ``demo``, ``create-admin``, ``summaries`` (and ``courses`` from the course engine)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(start_command)
+    app.cli.add_command(summaries_group)
     from .courses_cli import courses
 
     app.cli.add_command(courses)
@@ -71,3 +72,31 @@ def start_command(host: str, port: int) -> None:
     click.echo(f"Serving on http://{host}:{port}/ - press Ctrl+C to stop.")
     # Flask refuses app.run() inside its own CLI, so serve with Werkzeug directly (a development server).
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_debugger=current_app.debug)
+
+
+@click.group("summaries")
+def summaries_group() -> None:
+    """The dashboards' derived tables (kept up to date as people learn; rebuild after a bulk import)."""
+
+
+@summaries_group.command("rebuild")
+def summaries_rebuild_command() -> None:
+    """Recompute the learner summaries and cohort answer tallies from the raw rows."""
+    from . import summaries
+
+    counts = summaries.rebuild()
+    db.session.commit()
+    click.echo(", ".join(f"{name}: {count} rows" for name, count in counts.items()))
+
+
+@summaries_group.command("check")
+def summaries_check_command() -> None:
+    """Compare the derived tables with a fresh computation; exits with 1 when they differ."""
+    from . import summaries
+
+    found = summaries.differences()
+    for line in found:
+        click.echo(line)
+    if found:
+        raise click.ClickException("the summaries differ from the raw rows: run `flask summaries rebuild`")
+    click.echo("The summaries match the raw rows.")

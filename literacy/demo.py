@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from . import summaries
 from .extensions import db
 from .models import (
     Cohort,
@@ -76,6 +77,7 @@ def ensure_demo() -> list[tuple[str, str, str]]:
             select(CohortMember).where(CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id)
         ):
             db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
+            summaries.members_joined(cohort.id, [user.id])
         printed.append((role, email, password))
     assigned = set(
         db.session.scalars(select(CohortAssignment.module_id).where(CohortAssignment.cohort_id == cohort.id))
@@ -84,5 +86,6 @@ def ensure_demo() -> list[tuple[str, str, str]]:
         if module.id not in assigned:
             due = date.today() + timedelta(days=ASSIGNMENTS[module.slug])
             db.session.add(CohortAssignment(cohort_id=cohort.id, module_id=module.id, due_on=due))
+            summaries.module_assigned(cohort.id, module.id)
     db.session.commit()
     return printed

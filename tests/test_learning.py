@@ -232,7 +232,9 @@ def test_a_lesson_page_runs_a_constant_handful_of_queries(app, courses, client, 
             auth.post(f"/modules/{slug}/lesson-{lesson}/complete")
     small = count_queries(app, lambda: client.get("/modules/small/lesson-2"))
     large = count_queries(app, lambda: client.get("/modules/large/lesson-2"))
-    assert len(small) == len(large) <= 10, "\n".join(s[:90] for s in large)
+    # the visit also refreshes the learner's dashboard summary row (one INSERT ... ON CONFLICT, after
+    # taking the learner's row lock on PostgreSQL)
+    assert len(small) == len(large) <= 12, "\n".join(s[:90] for s in large)
     catalogue_small = count_queries(app, lambda: client.get("/modules"))
     write_module(courses, "another", lessons=5)
     sync_courses(courses)

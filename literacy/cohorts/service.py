@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, func, select
 
+from .. import summaries
 from ..extensions import db
 from ..models import (
     ROLE_VALUES,
@@ -228,6 +229,7 @@ def add_members(
             row.removed_at, row.added_at = None, now  # back again: the old history is theirs anyway
         result.added.append(user)
     if result.added:
+        summaries.members_joined(cohort.id, [user.id for user in result.added])
         audit(actor, organisation, "cohort.members_added", cohort, emails=[u.email for u in result.added])
     return result
 
@@ -241,6 +243,7 @@ def remove_member(actor: User, cohort: Cohort, user_id: int, now: datetime | Non
     )
     if row is None:
         return False
+    summaries.member_leaving(cohort.id, user_id)
     row.removed_at = now or utcnow()
     user = db.session.get(User, user_id)
     audit(
@@ -320,8 +323,10 @@ def assign_module(actor: User, cohort: Cohort, module: Module, due_on: date | No
     if assignment is None:
         assignment = CohortAssignment(cohort_id=cohort.id, module_id=module.id, due_on=due_on)
         db.session.add(assignment)
-    else:
+        summaries.module_assigned(cohort.id, module.id)
+    elif assignment.due_on != due_on:
         assignment.due_on = due_on
+        summaries.due_date_changed(cohort.id)
     audit(
         actor,
         db.session.get(Organisation, cohort.organisation_id),
@@ -339,6 +344,7 @@ def unassign_module(actor: User, cohort: Cohort, module_id: int) -> bool:
         delete(CohortAssignment).where(CohortAssignment.cohort_id == cohort.id, CohortAssignment.module_id == module_id)
     ).rowcount
     if done:
+        summaries.module_unassigned(cohort.id, module_id)
         audit(
             actor,
             db.session.get(Organisation, cohort.organisation_id),
@@ -482,10 +488,12 @@ def accept_invitation(invitation: Invitation, name: str = "", password: str = ""
         row = db.session.scalar(
             select(CohortMember).where(CohortMember.cohort_id == invitation.cohort_id, CohortMember.user_id == user.id)
         )
-        if row is None:
-            db.session.add(CohortMember(cohort_id=invitation.cohort_id, user_id=user.id, added_at=now))
-        else:
-            row.removed_at = None
+        if row is None or row.removed_at is not None:
+            if row is None:
+                db.session.add(CohortMember(cohort_id=invitation.cohort_id, user_id=user.id, added_at=now))
+            else:
+                row.removed_at, row.added_at = None, now
+            summaries.members_joined(invitation.cohort_id, [user.id])
     invitation.accepted_at = now
     return user
 

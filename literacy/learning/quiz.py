@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from .. import summaries
 from ..extensions import db
 from ..models import (
     LessonProgress,
@@ -223,6 +224,7 @@ def start_attempt(
     )
     db.session.add(attempt)
     db.session.flush()
+    summaries.refresh_learner(user.id, module.id)
     return attempt
 
 
@@ -424,6 +426,7 @@ def submit_attempt(user: Any, attempt_id: int) -> SubmitResult:
         .values(score=score, max_score=maximum, percent=percent, passed=passed)
         .execution_options(synchronize_session=False)
     )
+    module_id, purpose = attempt.module_id, attempt.purpose
     db.session.expire(attempt)
     completion = None
     if passed:
@@ -432,6 +435,9 @@ def submit_attempt(user: Any, attempt_id: int) -> SubmitResult:
         live = module.current_version or version
         if live.edition == version.edition:
             completion = service.complete_module_if_done(user, module, live, language=attempt.language)
+    summaries.refresh_learner(user.id, module_id)  # takes the learner's lock before the tally
+    if purpose == ASSESSMENT:
+        summaries.tally_answers(1, attempts=[attempt_id])
     db.session.commit()
     return SubmitResult(Outcome.GRADED, attempt, (), completion)
 

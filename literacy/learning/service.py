@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import summaries
 from ..extensions import db
 from ..models import (
     GlossaryTerm,
@@ -212,6 +213,14 @@ def record_visit(
 
     ``progress``, when the caller has loaded it already, saves looking the row up again.
     """
+    first = _touch_lesson(user, module, version, lesson_slug, progress)
+    summaries.refresh_learner(user.id, module.id, members=first)
+
+
+def _touch_lesson(
+    user: Any, module: Module, version: ModuleVersion, lesson_slug: str, progress: Progress | None = None
+) -> bool:
+    """Stamp the lesson as opened now; True when this is the first time."""
     if progress is not None:
         existing = progress.row(lesson_slug)
     else:
@@ -224,19 +233,20 @@ def record_visit(
         )
     if existing is not None:
         existing.started_at = utcnow()
-        return
+        return False
     try:
         with db.session.begin_nested():
             db.session.add(
                 LessonProgress(user_id=user.id, module_id=module.id, lesson_slug=lesson_slug, version_id=version.id)
             )
     except IntegrityError:  # the same person opened it twice at once; one row is enough
-        pass
+        return False
+    return True
 
 
 def complete_lesson(user: Any, module: Module, version: ModuleVersion, lesson_slug: str) -> ModuleCompletion | None:
     """Mark a lesson complete; returns the module completion when this finished the module."""
-    record_visit(user, module, version, lesson_slug)
+    _touch_lesson(user, module, version, lesson_slug)
     row = db.session.scalar(
         select(LessonProgress).where(
             LessonProgress.user_id == user.id,
@@ -247,7 +257,9 @@ def complete_lesson(user: Any, module: Module, version: ModuleVersion, lesson_sl
     if row is not None and row.completed_at is None:
         row.completed_at = utcnow()
         row.version_id = version.id
-    return complete_module_if_done(user, module, version)
+    completion = complete_module_if_done(user, module, version)
+    summaries.refresh_learner(user.id, module.id)
+    return completion
 
 
 def passed_assessment(user: Any, module: Module, version: ModuleVersion) -> QuizAttempt | None:

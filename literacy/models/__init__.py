@@ -5,7 +5,8 @@ from .authoring import EditStash, ModuleDraft
 from .cohorts import AuditEvent, Cohort, CohortAssignment, CohortMember, Invitation
 from .content import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question
 from .learning import Certificate, LessonProgress, ModuleCompletion, QuizAttempt, Response
-from .types import UTCDateTime, utcnow
+from .summaries import CohortAnswerTally, CohortLearnerSummary, LearnerModuleSummary
+from .types import UTCDateTime, utc_date, utcnow
 
 __all__ = [
     "ROLE_VALUES",
@@ -13,10 +14,13 @@ __all__ = [
     "Certificate",
     "EditStash",
     "Cohort",
+    "CohortAnswerTally",
     "CohortAssignment",
+    "CohortLearnerSummary",
     "CohortMember",
     "GlossaryTerm",
     "Invitation",
+    "LearnerModuleSummary",
     "Lesson",
     "LessonProgress",
     "Membership",
@@ -33,5 +37,6 @@ __all__ = [
     "UTCDateTime",
     "User",
     "user_by_email",
+    "utc_date",
     "utcnow",
 ]

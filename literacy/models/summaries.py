@@ -1,0 +1,75 @@
+"""Derived tables that keep the dashboards fast: rebuilt from the raw rows at any time, never the only copy.
+
+``literacy.summaries`` maintains them as learners and managers write, and ``flask summaries rebuild`` (or
+``check``) recomputes them from lesson progress, attempts, answers and completions.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime
+
+
+class LearnerModuleSummary(db.Model):
+    """One row per person and module they have touched: what a dashboard needs instead of raw progress."""
+
+    # SQLite: WITHOUT ROWID keeps each row inside its primary key, so a dashboard's look-up by (person,
+    # module) reads one b-tree, and the module index carries the person too (covering for coverage).
+    __table_args__ = (
+        Index("ix_learner_module_summary_module", "module_id", "completed_edition"),
+        {"sqlite_with_rowid": False},
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id", ondelete="CASCADE"), primary_key=True)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lessons_completed: Mapped[int] = mapped_column(Integer, default=0)
+    completed_edition: Mapped[int | None] = mapped_column(Integer)  # the latest edition completed
+    first_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completion_percent: Mapped[int | None] = mapped_column(Integer)  # best score recorded at a completion
+    assessment_best: Mapped[int | None] = mapped_column(Integer)  # best submitted assessment score
+    assessment_passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    precheck_lowest: Mapped[int | None] = mapped_column(Integer)  # lowest submitted pre-check score
+
+
+class CohortAnswerTally(db.Model):
+    """Submitted assessment answers of a cohort's current members, counted per question, answer, confidence
+    and correctness, with the sums that facility, discrimination and calibration need.
+
+    ``rest_sum`` and ``rest_squares`` add up each answer's rest score (the attempt's marks without this
+    question's), as the trainers' question statistics do. ``answer`` is the stored JSON of the options
+    chosen, or empty for typed answers (they are not counted one by one).
+    """
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id", ondelete="CASCADE"), primary_key=True)
+    question_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    answer: Mapped[str] = mapped_column(Text, primary_key=True)
+    confidence: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 when not asked
+    correct: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    rest_sum: Mapped[int] = mapped_column(Integer, default=0)
+    rest_squares: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CohortLearnerSummary(db.Model):
+    """One row per current member of a cohort with modules assigned: how far they are with those modules,
+    so an organisation's cohorts side by side add up rows per member, not per member and module."""
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    assigned: Mapped[int] = mapped_column(Integer)  # modules assigned to the cohort
+    completed: Mapped[int] = mapped_column(Integer)  # of those, completed (any edition)
+    started: Mapped[bool] = mapped_column(Boolean)  # touched any of them
+    next_due_on: Mapped[date | None] = mapped_column(Date)  # earliest due date among those not completed
+    percent_sum: Mapped[int] = mapped_column(Integer)  # scores recorded at their completions, added up
+    percent_count: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,244 @@
+"""The dashboards' derived tables stay equal to a fresh computation from the raw rows, whatever people do.
+
+Everything here goes through the application's own service functions (lessons, quizzes, cohort changes),
+then compares the stored tables with ``summaries.differences`` (a full recomputation).
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, text, update
+
+from literacy import create_app, summaries
+from literacy.cohorts import dashboards
+from literacy.cohorts import service as cohorts
+from literacy.extensions import db
+from literacy.learning import quiz
+from literacy.learning import service as learning
+from literacy.models import (
+    CohortAnswerTally,
+    CohortLearnerSummary,
+    LearnerModuleSummary,
+    Module,
+    ModuleVersion,
+    User,
+)
+
+from .cohorts_support import make_cohort, make_module, make_people
+from .conftest import make_config
+from .test_migrations import empty_database_url  # noqa: F401  (a fixture)
+
+TODAY = date(2026, 11, 23)
+worlds = itertools.count()
+
+
+class World:
+    """Two cohorts of one organisation, four people, two modules (one with a pre-check and confidence)."""
+
+    def __init__(self, make_organisation, make_user) -> None:
+        number = next(worlds)
+        self.organisation = make_organisation(f"org-{number}")
+        self.manager = make_user(f"manager{number}@example.org", organisation=self.organisation, roles=("manager",))
+        self.people = make_people(self.organisation, 4, prefix=f"p{number}-")
+        self.modules = [
+            make_module(f"basics-{number}", questions=3),
+            make_module(f"law-{number}", questions=2, precheck=True, confidence=True),
+        ]
+        self.cohorts = [make_cohort(self.organisation, f"Cohort {number}-{n}") for n in range(2)]
+
+    def version(self, module: Module) -> ModuleVersion:
+        return db.session.get(ModuleVersion, module.current_version_id)
+
+    def apply(self, step: tuple) -> None:
+        kind, *args = step
+        if kind == "visit":
+            person, module = self.people[args[0]], self.modules[args[1]]
+            learning.record_visit(person, module, self.version(module), f"lesson-{args[2]}")
+        elif kind == "complete":
+            person, module = self.people[args[0]], self.modules[args[1]]
+            learning.complete_lesson(person, module, self.version(module), f"lesson-{args[2]}")
+        elif kind == "attempt":
+            person, module = self.people[args[0]], self.modules[args[1]]
+            purpose = "precheck" if args[2] and args[1] == 1 else "assessment"
+            version = self.version(module)
+            try:
+                attempt = quiz.start_attempt(person, module, version, purpose, "en")
+            except quiz.QuizError:
+                db.session.rollback()
+                return
+            for row in quiz.questions_in(version.id, "en", purpose, "en"):
+                confidence = args[4] if row.ask_confidence else None
+                quiz.save_answer(attempt.id, row.key, args[3], confidence)
+            db.session.commit()
+            quiz.submit_attempt(person, attempt.id)
+            return
+        elif kind == "add":
+            person = self.people[args[1]]
+            cohorts.add_members(self.manager, self.cohorts[args[0]], [cohorts.Candidate(1, person.email)])
+        elif kind == "remove":
+            cohorts.remove_member(self.manager, self.cohorts[args[0]], self.people[args[1]].id)
+        elif kind == "assign":
+            due = [None, date(2026, 11, 1), date(2026, 12, 24)][args[2]]
+            cohorts.assign_module(self.manager, self.cohorts[args[0]], self.modules[args[1]], due)
+        elif kind == "unassign":
+            cohorts.unassign_module(self.manager, self.cohorts[args[0]], self.modules[args[1]].id)
+        db.session.commit()
+
+
+person, module, cohort = st.integers(0, 3), st.integers(0, 1), st.integers(0, 1)
+steps = st.one_of(
+    st.tuples(st.just("visit"), person, module, st.integers(1, 2)),
+    st.tuples(st.just("complete"), person, module, st.integers(1, 2)),
+    st.tuples(st.just("attempt"), person, module, st.booleans(), st.sampled_from("abc"), st.integers(1, 3)),
+    st.tuples(st.just("add"), cohort, person),
+    st.tuples(st.just("remove"), cohort, person),
+    st.tuples(st.just("assign"), cohort, module, st.integers(0, 2)),
+    st.tuples(st.just("unassign"), cohort, module),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(steps, min_size=1, max_size=25))
+def test_any_sequence_of_learning_and_cohort_changes_keeps_the_summaries_exact(
+    app, make_organisation, make_user, sequence
+):
+    world = World(make_organisation, make_user)
+    # a start where most steps matter: people 0-1 in cohort 0 with basics, 1-2 in cohort 1 with law
+    for step in [("add", 0, 0), ("add", 0, 1), ("assign", 0, 0, 1), ("add", 1, 1), ("add", 1, 2), ("assign", 1, 1, 2)]:
+        world.apply(step)
+    for step in sequence:
+        world.apply(step)
+    assert summaries.differences() == []
+
+
+def a_busy_cohort(world: World) -> None:
+    """Everyone in cohort 0 with both modules; some learning, answers and a removal."""
+    for index in range(4):
+        world.apply(("add", 0, index))
+    world.apply(("assign", 0, 0, 1))
+    world.apply(("assign", 0, 1, 2))
+    for index, answer in enumerate("bbac"):
+        world.apply(("complete", index, 0, 1))
+        world.apply(("attempt", index, 0, False, answer, 3))
+        world.apply(("attempt", index, 1, True, "a", 2))
+        world.apply(("attempt", index, 1, False, answer, 3))
+
+
+def test_the_dashboards_read_what_a_rebuild_computes(app, make_organisation, make_user):
+    world = World(make_organisation, make_user)
+    a_busy_cohort(world)
+    world.apply(("remove", 0, 3))
+    before = dashboards.cohort_dashboard(world.cohorts[0], TODAY)
+    overview = dashboards.organisation_dashboard(world.organisation, TODAY, threshold=1)
+    summaries.rebuild()
+    db.session.commit()
+    after = dashboards.cohort_dashboard(world.cohorts[0], TODAY)
+    assert before.headline == after.headline
+    assert before.headline["members"] == 3
+    for name in ("modules", "scores", "weeks", "gain", "questions", "calibration"):
+        assert before.table(name).rows == after.table(name).rows, name
+    rebuilt = dashboards.organisation_dashboard(world.organisation, TODAY, threshold=1)
+    assert overview.tables["cohorts"].rows == rebuilt.tables["cohorts"].rows
+    assert overview.tables["coverage"].rows == rebuilt.tables["coverage"].rows
+
+
+def test_a_removed_member_leaves_the_cohorts_answer_statistics(app, make_organisation, make_user):
+    world = World(make_organisation, make_user)
+    a_busy_cohort(world)
+    cohort = world.cohorts[0]
+
+    def answers() -> int:
+        return db.session.scalar(
+            select(db.func.sum(CohortAnswerTally.answers)).where(CohortAnswerTally.cohort_id == cohort.id)
+        )
+
+    assert answers() == 4 * 3 + 4 * 2  # four people: three questions of basics, two of law
+    world.apply(("remove", 0, 3))
+    assert answers() == 3 * 3 + 3 * 2
+    world.apply(("add", 0, 3))  # back again: their answers count again
+    assert answers() == 4 * 3 + 4 * 2
+    world.apply(("unassign", 0, 1))
+    assert answers() == 4 * 3
+    assert summaries.differences() == []
+
+
+def test_a_learner_summary_holds_scores_completion_and_the_latest_activity(app, make_organisation, make_user):
+    world = World(make_organisation, make_user)
+    world.apply(("attempt", 0, 1, True, "b", 1))  # pre-check: p1 wants "a", so 0%
+    world.apply(("attempt", 0, 1, False, "c", 1))  # 0%
+    world.apply(("attempt", 0, 1, False, "b", 1))  # 100%: passes, and with no lessons completes
+    row = db.session.get(LearnerModuleSummary, (world.people[0].id, world.modules[1].id))
+    assert (row.precheck_lowest, row.assessment_best, row.assessment_passed) == (0, 100, True)
+    assert row.completed_edition == 1 and row.completion_percent == 100
+    assert row.last_activity_at >= row.first_completed_at
+
+
+def test_member_rows_follow_assignments_and_due_dates(app, make_organisation, make_user):
+    world = World(make_organisation, make_user)
+    world.apply(("add", 0, 0))
+    key = (world.cohorts[0].id, world.people[0].id)
+    assert db.session.get(CohortLearnerSummary, key) is None  # nothing assigned yet
+    world.apply(("assign", 0, 0, 2))
+    row = db.session.get(CohortLearnerSummary, key)
+    assert (row.assigned, row.completed, row.started, row.next_due_on) == (1, 0, False, date(2026, 12, 24))
+    world.apply(("assign", 0, 0, 1))  # the due date moves
+    db.session.expire_all()
+    assert db.session.get(CohortLearnerSummary, key).next_due_on == date(2026, 11, 1)
+    world.apply(("visit", 0, 0, 1))
+    db.session.expire_all()
+    assert db.session.get(CohortLearnerSummary, key).started is True
+    world.apply(("unassign", 0, 0))
+    db.session.expire_all()
+    assert db.session.get(CohortLearnerSummary, key) is None
+    assert summaries.differences() == []
+
+
+def test_check_finds_a_drifted_row_and_rebuild_mends_it(app, runner, make_organisation, make_user):
+    world = World(make_organisation, make_user)
+    a_busy_cohort(world)
+    result = runner.invoke(args=["summaries", "check"])
+    assert result.exit_code == 0, result.output
+    assert "match" in result.output
+    db.session.execute(update(LearnerModuleSummary).values(assessment_best=1))
+    db.session.execute(update(CohortAnswerTally).values(answers=CohortAnswerTally.answers + 1))
+    db.session.commit()
+    result = runner.invoke(args=["summaries", "check"])
+    assert result.exit_code == 1
+    assert "learner_module_summary" in result.output and "flask summaries rebuild" in result.output
+    result = runner.invoke(args=["summaries", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "learner_module_summary: 8 rows" in result.output
+    assert summaries.differences() == []
+
+
+def test_the_migration_fills_the_summaries_from_existing_rows(empty_database_url):  # noqa: F811
+    """Upgrading a database that already holds learning (0004) back-fills the new tables (0005)."""
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO \"user\" (id, email, name, is_site_admin, is_enabled, locale, created_at) "
+                "VALUES (1, 'a@example.org', 'A', false, true, 'en', '2026-11-02 10:00:00')",
+                "INSERT INTO module (id, slug, origin, status, created_at) "
+                "VALUES (1, 'basics', 'files', 'published', '2026-11-02 10:00:00')",
+                "INSERT INTO lesson_progress (user_id, module_id, lesson_slug, started_at, completed_at) "
+                "VALUES (1, 1, 'one', '2026-11-02 10:00:00', '2026-11-02 10:05:00')",
+            ):
+                connection.execute(text(statement))
+        upgrade()
+        with db.engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == "0005"
+        row = db.session.execute(select(LearnerModuleSummary)).scalar_one()
+        assert (row.user_id, row.module_id, row.lessons_completed) == (1, 1, 1)
+        assert row.last_activity_at.isoformat().startswith("2026-11-02T10:05")
+        assert summaries.differences() == []
+        assert db.session.get(User, 1).email == "a@example.org"
+        db.session.remove()
+        db.engine.dispose()
