@@ -74,8 +74,9 @@ def test_question_facility_discrimination_and_options(app, programme):
     assert questions["q3"]["facility"] == pytest.approx(33.3)
     assert questions["q1"]["facility"] == pytest.approx(66.7)
     assert data.questions[basics.id][0]["key"] == "q3"  # hardest first
-    # only the top scorer (100) got q3 right, against 67 and 0: correlation 133 / sqrt(2 * 15578)
-    assert questions["q3"]["discrimination"] == pytest.approx(0.75, abs=0.01)
+    # only the top scorer got q3 right; rest scores (marks on the other questions) 2, 2 and 0 with q3
+    # right, wrong, wrong: correlation (3 * 2 - 1 * 4) / sqrt((3 - 1) * (3 * 8 - 16)) = 0.5
+    assert questions["q3"]["discrimination"] == pytest.approx(0.5, abs=0.01)
     options = {label: count for label, count, _right in questions["q3"]["options"]}
     assert options == {"<p>Option a</p>": 2, "<p>Option b</p>": 1, "<p>Option c</p>": 0}
 

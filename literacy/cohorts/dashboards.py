@@ -16,23 +16,23 @@ from html import unescape
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from ..extensions import db
 from ..models import (
     Cohort,
+    CohortAnswerTally,
     CohortAssignment,
+    CohortLearnerSummary,
     CohortMember,
-    LessonProgress,
+    LearnerModuleSummary,
     Membership,
     Module,
-    ModuleCompletion,
     ModuleVersion,
     Organisation,
     Question,
-    QuizAttempt,
-    Response,
     User,
+    utc_date,
 )
 from ..statistics import point_biserial
 from .tables import Column, Table, suppress, suppress_count
@@ -118,8 +118,8 @@ def assigned_modules(cohort: Cohort) -> list[AssignedModule]:
     return found
 
 
-def _week(moment: datetime) -> date:
-    day = moment.date()
+def _week(day: date) -> date:
+    """The Monday of the week a day falls in."""
     return day - timedelta(days=day.weekday())
 
 
@@ -152,90 +152,70 @@ def _grid(
             select(User.id, User.name, User.email).where(User.id.in_(members)).order_by(User.name, User.id)
         )
     }
-    completions: dict[tuple[int, int], tuple[int, datetime]] = {}
-    for user_id, module_id, edition, first_at in db.session.execute(
+    summary = LearnerModuleSummary
+    # one read of the members' summary rows (a single scan on PostgreSQL); per person and module:
+    # (latest edition completed, best assessment, passed, lowest pre-check)
+    rows: dict[tuple[int, int], tuple[int | None, int | None, bool, int | None]] = {}
+    days: Counter = Counter()
+    for user_id, module_id, edition, best, passed_it, precheck, last, first_day in db.session.execute(
         select(
-            ModuleCompletion.user_id,
-            ModuleCompletion.module_id,
-            func.max(ModuleCompletion.edition),
-            func.min(ModuleCompletion.completed_at),
-        )
-        .where(ModuleCompletion.user_id.in_(members), ModuleCompletion.module_id.in_(assigned))
-        .group_by(ModuleCompletion.user_id, ModuleCompletion.module_id)
+            summary.user_id,
+            summary.module_id,
+            summary.completed_edition,
+            summary.assessment_best,
+            summary.assessment_passed,
+            summary.precheck_lowest,
+            summary.last_activity_at,
+            utc_date(summary.first_completed_at),
+        ).where(summary.user_id.in_(members), summary.module_id.in_(assigned))
     ):
-        completions[(user_id, module_id)] = (edition, first_at)
-    activity: dict[tuple[int, int], datetime] = {}
-    for user_id, module_id, started, completed in db.session.execute(
-        select(
-            LessonProgress.user_id,
-            LessonProgress.module_id,
-            func.max(LessonProgress.started_at),
-            func.max(LessonProgress.completed_at),
-        )
-        .where(LessonProgress.user_id.in_(members), LessonProgress.module_id.in_(assigned))
-        .group_by(LessonProgress.user_id, LessonProgress.module_id)
-    ):
-        activity[(user_id, module_id)] = max(moment for moment in (started, completed) if moment is not None)
-    # best and lowest submitted score, passed, and the latest time, per learner, module and purpose
-    scores: dict[tuple[int, int, str], tuple[int | None, int | None, bool]] = {}
-    for user_id, module_id, purpose, best, lowest, passed, last in db.session.execute(
-        select(
-            QuizAttempt.user_id,
-            QuizAttempt.module_id,
-            QuizAttempt.purpose,
-            func.max(QuizAttempt.percent),
-            func.min(QuizAttempt.percent),
-            func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
-            func.max(func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at)),
-        )
-        .where(QuizAttempt.user_id.in_(members), QuizAttempt.module_id.in_(assigned))
-        .group_by(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.purpose)
-    ):
-        scores[(user_id, module_id, purpose)] = (best, lowest, bool(passed))
-        key = (user_id, module_id)
-        activity[key] = max(moment for moment in (activity.get(key), last) if moment is not None)
+        rows[(user_id, module_id)] = (edition, best, passed_it, precheck)
+        learner = learners[user_id]
+        if learner.last_activity is None or last > learner.last_activity:
+            learner.last_activity = last
+        if first_day is not None:
+            days[first_day] += 1
+    weeks: Counter = Counter()
+    for day, count in days.items():
+        weeks[_week(day)] += count
 
+    # the loop below runs members x modules times: plain locals, one dictionary look-up per cell
+    plan = [
+        (module.module_id, module.edition, module.title, module.due_on is not None and module.due_on < today)
+        for module in modules
+    ]
     per_module = {module.module_id: Counter() for module in modules}
     attempted = Counter()
     passed = Counter()
     best_scores: list[int] = []
-    bands = Counter()
-    weeks: Counter = Counter()
     refresh: list[list[Any]] = []
     gains: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for learner in learners.values():
-        for module in modules:
-            key = (learner.user_id, module.module_id)
-            done = completions.get(key)
-            moment = activity.get(key)
-            if done is not None:
-                status = COMPLETED
-                learner.completed += 1
-                weeks[_week(done[1])] += 1
-                moment = max(m for m in (moment, done[1]) if m is not None)
-                if done[0] < module.edition:
-                    refresh.append([learner.name, learner.email, module.title, done[0], module.edition])
-            elif module.due_on is not None and module.due_on < today:
-                status = OVERDUE
-            elif moment is not None:
-                status = IN_PROGRESS
+        user_id, statuses = learner.user_id, learner.statuses
+        for module_id, edition, title, late in plan:
+            row = rows.get((user_id, module_id))
+            if row is None:
+                status = OVERDUE if late else NOT_STARTED
             else:
-                status = NOT_STARTED
-            learner.statuses[module.module_id] = status
-            per_module[module.module_id][status] += 1
-            if moment is not None and (learner.last_activity is None or moment > learner.last_activity):
-                learner.last_activity = moment
-            assessment = scores.get((learner.user_id, module.module_id, "assessment"))
-            if assessment and assessment[0] is not None:
-                attempted[module.module_id] += 1
-                passed[module.module_id] += assessment[2]
-                best_scores.append(assessment[0])
-                bands[min(assessment[0] // 10, 9)] += 1
-                if learner.best_score is None or assessment[0] > learner.best_score:
-                    learner.best_score = assessment[0]
-                precheck = scores.get((learner.user_id, module.module_id, "precheck"))
-                if precheck and precheck[1] is not None:
-                    gains[module.module_id].append((precheck[1], assessment[0]))
+                done, best, passed_it, precheck = row
+                if done is not None:
+                    status = COMPLETED
+                    learner.completed += 1
+                    if done < edition:
+                        refresh.append([learner.name, learner.email, title, done, edition])
+                else:
+                    status = OVERDUE if late else IN_PROGRESS
+                if best is not None:
+                    attempted[module_id] += 1
+                    passed[module_id] += passed_it
+                    best_scores.append(best)
+                    if learner.best_score is None or best > learner.best_score:
+                        learner.best_score = best
+                    if precheck is not None:
+                        gains[module_id].append((precheck, best))
+            statuses[module_id] = status
+            per_module[module_id][status] += 1
+    bands = Counter(min(score // 10, 9) for score in best_scores)
 
     people = list(learners.values())
     started = sum(1 for learner in people if learner.last_activity is not None or learner.completed)
@@ -326,50 +306,38 @@ def _grid(
 
 
 def _response_groups(cohort: Cohort) -> list[tuple]:
-    """One pass over the cohort's submitted answers, grouped finely enough for every question figure:
-    (module, question, answer as text, confidence, is_correct, count, sum of scores, sum of squared scores).
-    """
-    score = func.coalesce(QuizAttempt.percent, 0)
-    answer = cast(Response.answer, String)
+    """The cohort's answer tally (kept by ``literacy.summaries``): (module, question, answer as JSON or
+    empty for typed answers, confidence or 0, correct, count, sum of rest scores, sum of their squares)."""
+    tally = CohortAnswerTally
     return db.session.execute(
         select(
-            QuizAttempt.module_id,
-            Response.question_key,
-            answer,
-            Response.confidence,
-            Response.is_correct,
-            func.count(Response.id),
-            func.sum(score),
-            func.sum(score * score),
-        )
-        .join(QuizAttempt, QuizAttempt.id == Response.attempt_id)
-        .where(
-            QuizAttempt.user_id.in_(_members(cohort)),
-            QuizAttempt.module_id.in_(_assigned(cohort)),
-            QuizAttempt.purpose == "assessment",
-            QuizAttempt.submitted_at.is_not(None),
-        )
-        .group_by(QuizAttempt.module_id, Response.question_key, answer, Response.confidence, Response.is_correct)
+            tally.module_id,
+            tally.question_key,
+            tally.answer,
+            tally.confidence,
+            tally.correct,
+            tally.answers,
+            tally.rest_sum,
+            tally.rest_squares,
+        ).where(tally.cohort_id == cohort.id, tally.module_id.in_(_assigned(cohort)), tally.answers > 0)
     ).all()
 
 
 def question_statistics(
     modules: list[AssignedModule], groups: list[tuple]
 ) -> tuple[dict[int, list[dict[str, Any]]], Table]:
-    """Facility (share correct), discrimination (the correlation of a question's correctness with the
-    attempt's score) and how often each option was chosen, per assessment question."""
+    """Facility (share correct), discrimination (the correlation of a question's correctness with the rest
+    of the attempt's marks, as in the trainers' statistics) and how often each option was chosen."""
     sums: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0, 0.0])
     choices: dict[tuple[int, str], Counter] = defaultdict(Counter)
     for module_id, key, answer, _confidence, is_correct, count, sx, sxx in groups:
         try:
-            value = json.loads(answer) if answer is not None else None
+            value = json.loads(answer) if answer else None
         except ValueError:
-            value = answer
+            value = None
         for option in value if isinstance(value, list) else [value]:
             if isinstance(option, str):
                 choices[(module_id, key)][option] += count
-        if is_correct is None:
-            continue
         total = sums[(module_id, key)]
         total[0] += count
         total[2] += float(sx or 0)
@@ -460,7 +428,7 @@ def calibration(modules: list[AssignedModule], groups: list[tuple]) -> Table:
     """For answers given with a confidence, how often each level was wrong ("certain" but wrong matters)."""
     counts: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for module_id, _key, _answer, confidence, is_correct, count, _sx, _sxx in groups:
-        if confidence is None or is_correct is None:
+        if not confidence:  # 0: the question did not ask
             continue
         counts[(module_id, confidence)][0] += count
         counts[(module_id, confidence)][1] += 0 if is_correct else count
@@ -579,64 +547,27 @@ def _cohort_figures(cohort_filter, today: date, people_ids=None) -> dict[int, di
     if people_ids is not None:
         member = member.where(CohortMember.user_id.in_(people_ids))
     member = member.subquery()
-    pairs = (
-        select(
-            member.c.cohort_id,
-            member.c.user_id,
-            CohortAssignment.module_id,
-            CohortAssignment.due_on,
-        )
-        .join(CohortAssignment, CohortAssignment.cohort_id == member.c.cohort_id)
-        .subquery()
-    )
-    # grouped once per (person, module) for the cohorts' own members, then joined: hash joins on PostgreSQL
-    in_scope = select(member.c.user_id)
-    done = (
-        select(ModuleCompletion.user_id, ModuleCompletion.module_id, func.max(ModuleCompletion.percent).label("pct"))
-        .where(ModuleCompletion.user_id.in_(in_scope))
-        .group_by(ModuleCompletion.user_id, ModuleCompletion.module_id)
-        .subquery()
-    )
-    touched = (
-        select(LessonProgress.user_id, LessonProgress.module_id)
-        .where(LessonProgress.user_id.in_(in_scope))
-        .group_by(LessonProgress.user_id, LessonProgress.module_id)
-        .subquery()
-    )
-    per_person = (
-        select(
-            pairs.c.cohort_id,
-            pairs.c.user_id,
-            func.count().label("assigned"),
-            func.count(done.c.user_id).label("done"),
-            func.max(case((or_(touched.c.user_id.is_not(None), done.c.user_id.is_not(None)), 1), else_=0)).label(
-                "started"
-            ),
-            func.max(case((and_(done.c.user_id.is_(None), pairs.c.due_on < literal(today)), 1), else_=0)).label(
-                "overdue"
-            ),
-            func.sum(done.c.pct).label("pct_sum"),
-            func.count(done.c.pct).label("pct_n"),
-        )
-        .outerjoin(done, and_(done.c.user_id == pairs.c.user_id, done.c.module_id == pairs.c.module_id))
-        .outerjoin(touched, and_(touched.c.user_id == pairs.c.user_id, touched.c.module_id == pairs.c.module_id))
-        .group_by(pairs.c.cohort_id, pairs.c.user_id)
-        .subquery()
-    )
     figures: dict[int, dict[str, Any]] = defaultdict(
         lambda: dict.fromkeys(("members", "started", "completed", "overdue", "pct_sum", "pct_n"), 0)
     )
     for cohort_id, members in db.session.execute(select(member.c.cohort_id, func.count()).group_by(member.c.cohort_id)):
         figures[cohort_id]["members"] = members
+    # one row per member (kept by literacy.summaries), so this adds up members, not members x modules
+    each = CohortLearnerSummary
+    scope = [each.cohort_id.in_(cohort_filter)]
+    if people_ids is not None:
+        scope.append(each.user_id.in_(people_ids))
     for cohort_id, started, completed, overdue, pct_sum, pct_n in db.session.execute(
         select(
-            per_person.c.cohort_id,
-            func.sum(per_person.c.started),
-            func.sum(case((per_person.c.done == per_person.c.assigned, 1), else_=0)),
-            func.sum(per_person.c.overdue),
-            func.sum(per_person.c.pct_sum),
-            func.sum(per_person.c.pct_n),
-        ).group_by(per_person.c.cohort_id)
+            each.cohort_id,
+            func.sum(case((each.started.is_(True), 1), else_=0)),
+            func.sum(case((and_(each.assigned > 0, each.completed == each.assigned), 1), else_=0)),
+            func.sum(case((each.next_due_on < literal(today), 1), else_=0)),
+            func.sum(each.percent_sum),
+            func.sum(each.percent_count),
+        )
+        .where(*scope)
+        .group_by(each.cohort_id)
     ):
         figures[cohort_id].update(
             started=int(started or 0),
@@ -697,16 +628,23 @@ def _coverage(organisation: Organisation, people_ids, people: int, threshold: in
         .order_by(Module.slug)
     ).all()
     current = {module_id: version.edition for module_id, _, version in modules}
+    summary = LearnerModuleSummary
     counts = {
         module_id: (int(any_edition), int(latest or 0))
         for module_id, any_edition, latest in db.session.execute(
             select(
-                ModuleCompletion.module_id,
-                func.count(distinct(ModuleCompletion.user_id)),
-                func.count(distinct(case((ModuleCompletion.edition >= _current_edition(), ModuleCompletion.user_id)))),
+                summary.module_id,
+                func.count(),
+                func.count(case((summary.completed_edition >= ModuleVersion.edition, 1))),
             )
-            .where(ModuleCompletion.user_id.in_(people_ids), ModuleCompletion.module_id.in_(list(current)))
-            .group_by(ModuleCompletion.module_id)
+            .join(Module, Module.id == summary.module_id)
+            .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+            .where(
+                summary.user_id.in_(people_ids),
+                summary.module_id.in_(list(current)),
+                summary.completed_edition.is_not(None),
+            )
+            .group_by(summary.module_id)
         )
     }
     rows = []
@@ -738,16 +676,6 @@ def _coverage(organisation: Organisation, people_ids, people: int, threshold: in
         rows,
         chart="share",
         description=_l("The share of the organisation's people who have completed each module."),
-    )
-
-
-def _current_edition():
-    """The live edition of the completion's module, as a correlated scalar subquery."""
-    return (
-        select(ModuleVersion.edition)
-        .join(Module, Module.current_version_id == ModuleVersion.id)
-        .where(Module.id == ModuleCompletion.module_id)
-        .scalar_subquery()
     )
 
 

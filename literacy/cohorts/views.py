@@ -81,7 +81,16 @@ def csv_response(table: Table, filename: str) -> Response:
     threshold = current_app.config.get("SMALL_GROUP_THRESHOLD") or 5
     text = _("fewer than %(number)s", number=threshold)
     columns = [Column(column.key, str(column.label), column.numeric) for column in table.columns]
-    rows = [[str(value) if isinstance(value, LazyString) else value for value in row] for row in table.rows]
+    resolved: dict[int, str] = {}  # a status label repeats thousands of times: translate it once
+
+    def plain(value: object) -> object:
+        if isinstance(value, LazyString):
+            if id(value) not in resolved:
+                resolved[id(value)] = str(value)
+            return resolved[id(value)]
+        return value
+
+    rows = [[plain(value) for value in row] for row in table.rows]
     response = Response(csv_lines(columns, rows, text), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
