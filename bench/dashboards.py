@@ -344,6 +344,9 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="measure the data an earlier run left in --database (same --people)"
     )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="with --reuse: recompute the dashboards' summary tables first"
+    )
     args = parser.parse_args()
 
     from sqlalchemy import event, text
@@ -370,9 +373,21 @@ def main() -> None:
                 started = time.perf_counter()
                 _organisation, cohort = generate(db, args.people)
                 print(f"generated in {time.perf_counter() - started:.0f} s")
+            db.create_all()  # the summary tables, when reusing data written before they existed
+            from literacy import summaries
+            from literacy.models import LearnerModuleSummary, User
+
+            if args.rebuild or not args.reuse or db.session.query(LearnerModuleSummary).first() is None:
+                # the generator writes raw rows in bulk, as an import would: then one set-based rebuild
+                started = time.perf_counter()
+                counts = summaries.rebuild()
+                db.session.commit()
+                print(
+                    f"summaries rebuilt in {time.perf_counter() - started:.1f} s: "
+                    + ", ".join(f"{name} {count:,}" for name, count in counts.items())
+                )
                 with db.engine.begin() as connection:
                     connection.execute(text("ANALYZE"))
-            from literacy.models import User
 
             manager = db.session.get(User, args.people + 1)
             manager.set_password("benchmark password")
@@ -426,6 +441,38 @@ def main() -> None:
             measure(
                 f"export organisation {name}.csv", f"/organisations/bench/dashboard/{name}.csv", args.export_requests
             )
+        with app.app_context():
+            writes(db, cohort, args.people, args.export_requests)
+
+
+def writes(db, cohort_id: int, people: int, samples: int) -> None:
+    """What keeping the summaries costs a manager's heaviest changes (each rolled back after timing)."""
+    from sqlalchemy import select
+
+    from literacy.cohorts import service
+    from literacy.models import Cohort, CohortAssignment, CohortMember, Module, User
+
+    cohort = db.session.get(Cohort, cohort_id)
+    manager = db.session.get(User, people + 1)
+    assigned = set(
+        db.session.scalars(select(CohortAssignment.module_id).where(CohortAssignment.cohort_id == cohort_id))
+    )
+    spare = next(number for number in range(1, MODULES + 1) if number not in assigned)
+    member = db.session.scalar(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id).limit(1))
+
+    def rolled_back(action) -> None:
+        action()
+        db.session.flush()
+        db.session.rollback()
+
+    def assign() -> None:
+        service.assign_module(manager, cohort, db.session.get(Module, spare), None)
+
+    report("assign a module to the cohort", [timed(lambda: rolled_back(assign)) for _ in range(samples)])
+    report(
+        "remove one member",
+        [timed(lambda: rolled_back(lambda: service.remove_member(manager, cohort, member))) for _ in range(samples)],
+    )
 
 
 if __name__ == "__main__":
