@@ -8,6 +8,7 @@ Rows are written with bulk inserts (millions of them at the default size); ``--p
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import tempfile
 import time
@@ -407,6 +408,8 @@ def main() -> None:
             queries["n"] += 1
 
         event.listen(engine, "before_cursor_execute", count)
+        client.get("/")  # warm up, then freeze start-up objects as literacy/wsgi.py does in production
+        gc.freeze()
 
         def measure(label: str, path: str, samples: int) -> None:
             queries["n"] = 0

@@ -91,3 +91,21 @@ def test_the_sqlite_folder_is_created_on_first_use_not_by_the_factory(tmp_path):
         db.session.execute(db.text("SELECT 1"))
         db.engine.dispose()
     assert target.parent.is_dir()
+
+
+def test_the_production_entry_point_builds_the_app_and_freezes_start_up_objects(monkeypatch, tmp_path):
+    import gc
+    import importlib
+    import sys
+
+    monkeypatch.setenv("LITERACY_SECRET_KEY", "a production secret for this test")
+    monkeypatch.setenv("LITERACY_DATABASE_URL", f"sqlite:///{tmp_path / 'production.sqlite3'}")
+    sys.modules.pop("literacy.wsgi", None)
+    try:
+        wsgi = importlib.import_module("literacy.wsgi")
+        assert wsgi.app.config["SECRET_KEY"] == "a production secret for this test"
+        assert not wsgi.app.debug and not wsgi.app.testing
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        sys.modules.pop("literacy.wsgi", None)
