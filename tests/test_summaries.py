@@ -224,7 +224,7 @@ def test_the_migration_fills_the_summaries_from_existing_rows(empty_database_url
         upgrade(revision="0004")
         with db.engine.begin() as connection:
             for statement in (
-                "INSERT INTO \"user\" (id, email, name, is_site_admin, is_enabled, locale, created_at) "
+                'INSERT INTO "user" (id, email, name, is_site_admin, is_enabled, locale, created_at) '
                 "VALUES (1, 'a@example.org', 'A', false, true, 'en', '2026-11-02 10:00:00')",
                 "INSERT INTO module (id, slug, origin, status, created_at) "
                 "VALUES (1, 'basics', 'files', 'published', '2026-11-02 10:00:00')",
@@ -242,3 +242,35 @@ def test_the_migration_fills_the_summaries_from_existing_rows(empty_database_url
         assert db.session.get(User, 1).email == "a@example.org"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_keeping_the_summaries_costs_the_same_queries_for_any_cohort_size(app, make_organisation, make_user):
+    """Assigning a module or removing a member is set-based: no query per member or per answer."""
+    from .test_dashboards import _queries
+
+    organisation = make_organisation("sizes")
+    manager = make_user("manager@sizes.example", organisation=organisation, roles=("manager",))
+    module, other = make_module("sizes-a"), make_module("sizes-b")
+    counts = []
+    for size in (2, 40):
+        people = make_people(organisation, size, prefix=f"size{size}-")
+        cohort = make_cohort(organisation, f"Cohort of {size}", people, [(module, date(2026, 12, 1))])
+        for person in people:
+            world_attempt = quiz.start_attempt(
+                person, module, db.session.get(ModuleVersion, module.current_version_id), "assessment", "en"
+            )
+            for key in ("q1", "q2", "q3"):
+                quiz.save_answer(world_attempt.id, key, "b", None)
+            db.session.commit()
+            quiz.submit_attempt(person, world_attempt.id)
+        counts.append(
+            (
+                _queries(app, lambda c=cohort: (cohorts.assign_module(manager, c, other, None), db.session.commit())),
+                _queries(app, lambda c=cohort: (cohorts.unassign_module(manager, c, module.id), db.session.commit())),
+                _queries(
+                    app, lambda c=cohort, p=people: (cohorts.remove_member(manager, c, p[0].id), db.session.commit())
+                ),
+            )
+        )
+    assert counts[0] == counts[1] and min(counts[0]) > 0, counts
+    assert summaries.differences() == []
