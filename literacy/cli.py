@@ -81,7 +81,7 @@ def summaries_group() -> None:
 
 @summaries_group.command("rebuild")
 def summaries_rebuild_command() -> None:
-    """Recompute the learner summaries and cohort answer tallies from the raw rows."""
+    """Recompute the learner, cohort member and answer summaries from the raw rows."""
     from . import summaries
 
     counts = summaries.rebuild()

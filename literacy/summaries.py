@@ -4,9 +4,9 @@ Two rules keep them right. A learner's row for a module, and their rows as a mem
 have the module assigned, are recomputed from their own rows whenever they write one, so they cannot
 drift; a cohort's member rows are recomputed when its members or modules change. A cohort's answer tally
 changes by exactly the answers that enter or leave it: an assessment submitted, a member added or
-removed, a module assigned or unassigned. Both take
-the learner's row lock first (PostgreSQL), as starting an attempt does, so two requests touching one
-person queue up instead of each missing the other's rows. ``rebuild`` recomputes everything from the raw
+removed, a module assigned or unassigned. Every change takes the learners' row locks first (PostgreSQL),
+as starting an attempt does, so two requests touching one person queue up instead of each missing the
+other's rows. ``rebuild`` recomputes everything from the raw
 rows (after a bulk import, say) and ``differences`` compares without writing; both are ``flask summaries``.
 """
 
@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .content.model import KINDS_WITH_OPTIONS
 from .extensions import db
 from .models import (
     CohortAnswerTally,
@@ -51,7 +52,6 @@ from .models import (
     UTCDateTime,
 )
 
-OPTION_KINDS = ("single", "multiple", "true-false")  # answers worth counting option by option
 SUMMARY_KEYS = ("user_id", "module_id")
 SUMMARY_VALUES = (
     "last_activity_at",
@@ -281,7 +281,7 @@ def _tally_rows(
         select(Question.id).where(
             Question.version_id == QuizAttempt.version_id,
             Question.key == Response.question_key,
-            Question.kind.in_(OPTION_KINDS),
+            Question.kind.in_(KINDS_WITH_OPTIONS),  # typed answers are not counted one by one
         )
     )
     each = (
@@ -418,7 +418,7 @@ def _tables() -> list[tuple[Any, tuple[str, ...], tuple[str, ...], Any]]:
 
 
 def rebuild(connection: Any = None) -> dict[str, int]:
-    """Recompute both tables from the raw rows (set-based); returns how many rows each now has."""
+    """Recompute every derived table from the raw rows (set-based); returns how many rows each now has."""
     connection = _connection(connection)
     if hasattr(connection, "flush"):
         connection.flush()
@@ -439,13 +439,13 @@ def differences(connection: Any = None, limit: int = 20) -> list[str]:
     for table, keys, values, source in _tables():
         width = len(keys)
         stored = {
-            tuple(row[:width]): _normal(row[width:])
+            tuple(row[:width]): tuple(row[width:])
             for row in connection.execute(select(*[table.c[name] for name in (*keys, *values)]))
         }
         if table.name == "cohort_answer_tally":
             stored = {key: row for key, row in stored.items() if row[0] != 0}
         expected = {
-            tuple(row[:width]): _normal(row[width:]) for row in connection.execute(_typed(table, keys, values, source))
+            tuple(row[:width]): tuple(row[width:]) for row in connection.execute(_typed(table, keys, values, source))
         }
         for key in sorted(set(stored) | set(expected), key=repr):
             if stored.get(key) != expected.get(key):
@@ -465,6 +465,3 @@ def _typed(table, keys, values, source):
         ]
     )
 
-
-def _normal(values) -> tuple:
-    return tuple(bool(value) if isinstance(value, bool) else value for value in values)

@@ -1,8 +1,9 @@
 """Dashboard figures for a cohort and for an organisation, built with a fixed number of set-based queries.
 
-The cohort dashboard runs the same dozen GROUP BY queries however many members the cohort has, then
-derives every figure from their rows; the organisation view aggregates wholly in SQL and hides any figure
-computed over fewer people than ``threshold``.
+Both read the derived tables that ``literacy.summaries`` keeps (per learner and module, per cohort member,
+and each cohort's answer tally), never raw progress or answers. The cohort dashboard runs the same nine
+queries however many members the cohort has, then derives every figure from their rows; the organisation
+view adds up member rows in SQL and hides any figure computed over fewer people than ``threshold``.
 """
 
 from __future__ import annotations

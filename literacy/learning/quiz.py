@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from .. import summaries
+from ..content.model import KINDS_WITH_OPTIONS
 from ..extensions import db
 from ..models import (
     LessonProgress,
@@ -41,7 +42,6 @@ PRECHECK = "precheck"
 PURPOSES = (ASSESSMENT, PRECHECK)
 MAX_TEXT = 500
 CONFIDENCE_VALUES = (1, 2, 3)  # not sure, fairly sure, certain
-OPTION_KINDS = frozenset({"single", "multiple", "true-false"})
 
 
 class Closed(StrEnum):
@@ -501,4 +501,4 @@ def result_items(attempt: QuizAttempt, language: str) -> list[ResultItem]:
 
 
 def has_options(row: Question) -> bool:
-    return row.kind in OPTION_KINDS
+    return row.kind in KINDS_WITH_OPTIONS
