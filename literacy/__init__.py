@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from . import config as settings
-from .config import REPO_ROOT
+from .config import PACKAGE_ROOT
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -18,8 +18,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """
     app = Flask(
         __name__,
-        template_folder=str(REPO_ROOT / "templates"),
-        static_folder=str(REPO_ROOT / "static"),
+        template_folder=str(PACKAGE_ROOT / "templates"),
+        static_folder=str(PACKAGE_ROOT / "static"),
         instance_relative_config=True,
     )
     app.config.update(settings.load(app.instance_path, config))
@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .models import User
 
     extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=str(REPO_ROOT / "migrations"))
+    extensions.migrate.init_app(app, extensions.db, directory=str(PACKAGE_ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)

@@ -10,13 +10,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+#: the installed package: templates, static files, migrations and the default courses live inside it,
+#: so a wheel works as well as a checkout (the repository's top-level folders are links to these).
+PACKAGE_ROOT = Path(__file__).resolve().parent
 
 #: environment variable -> (Flask config key, default). Documented in README.md.
 ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "LITERACY_SECRET_KEY": ("SECRET_KEY", None),
     "LITERACY_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", None),
-    "LITERACY_COURSES_DIR": ("COURSES_DIR", str(REPO_ROOT / "courses")),
+    "LITERACY_COURSES_DIR": ("COURSES_DIR", str(PACKAGE_ROOT / "courses")),
     "LITERACY_RATELIMIT_STORAGE_URL": ("RATELIMIT_STORAGE_URI", "memory://"),
     "LITERACY_DEFAULT_LOCALE": ("BABEL_DEFAULT_LOCALE", "en"),
     "LITERACY_DEFAULT_TIMEZONE": ("BABEL_DEFAULT_TIMEZONE", "Europe/London"),
