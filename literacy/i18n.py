@@ -1,12 +1,21 @@
-"""Interface language: the person's choice, then the browser's Accept-Language, then the default."""
+"""Interface language and the site's calendar: one owner for "which language" and "what day is it".
+
+The interface language is the person's choice, then the browser's Accept-Language, then the default.
+"Today" is the date in the site's time zone (``LITERACY_DEFAULT_TIMEZONE``), for learners' pages,
+managers' dashboards and exports alike, so "overdue" means the same on every page near midnight.
+"""
 
 from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
 from .extensions import babel
+from .models.types import utcnow
 
 
 def available_languages() -> list[str]:
@@ -28,6 +37,17 @@ def interface_language() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def current_language() -> str:
+    """The language of this request's interface ("en", "cy"): pages pick content variants by it."""
+    locale = get_locale()
+    return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def today() -> date:
+    """Today's date where the site is (``LITERACY_DEFAULT_TIMEZONE``), not where the server's clock is."""
+    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
 def select_locale() -> str:
     language = interface_language()
     return FORMAT_LOCALES.get(language, language)
@@ -39,8 +59,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language_context() -> dict[str, object]:
-        locale = get_locale()
-        return {"current_language": locale.language if locale else "en", "languages": app.config["LANGUAGES"]}
+        return {"current_language": current_language(), "languages": app.config["LANGUAGES"]}
 
 
 def init_filters(app: Flask) -> None:

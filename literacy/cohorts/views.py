@@ -24,6 +24,7 @@ from flask_login import current_user, login_user
 
 from ..auth.access import organisation_role_required
 from ..extensions import db
+from ..i18n import today
 from ..models import Cohort, Invitation, Module, Organisation, Role
 from . import bp, dashboards, mail, service
 from .forms import AcceptInvitationForm, AddMembersForm, AssignForm, CohortForm, JoinForm
@@ -38,10 +39,6 @@ def _cohort_or_404(organisation: Organisation, cohort_id: int) -> Cohort:
     if cohort is None:
         abort(404)
     return cohort
-
-
-def today() -> date:
-    return date.today()
 
 
 def expires_days() -> int:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, render_template
-from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 
-from ..models import utcnow
+from ..i18n import current_language, today
 from . import bp, certificates
 from .my_learning import my_learning as build_my_learning
-from .views import _language
-
-
-def today() -> date:
-    """Today's date where the site is (LITERACY_DEFAULT_TIMEZONE), for due dates."""
-    return to_user_timezone(utcnow()).date()
 
 
 @bp.get("/my-learning")
 @login_required
 def my_learning():
-    learning = build_my_learning(current_user, _language(), today())
+    learning = build_my_learning(current_user, current_language(), today())
     return render_template("learning/my_learning.html", learning=learning, today=today())
 
 

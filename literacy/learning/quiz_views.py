@@ -15,9 +15,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Certificate, ModuleCompletion, ModuleVersion, QuizAttempt
 from . import bp, quiz, service
-from .views import _language, _module_or_404
+from .views import _module_or_404
 
 PREFIXES = {quiz.ASSESSMENT: "quiz", quiz.PRECHECK: "precheck"}
 
@@ -87,7 +88,7 @@ def quiz_intro(module_slug: str, purpose: str):
         "learning/quiz_intro.html",
         module=module,
         version=version,
-        shown=service.shown_language(version, _language()),
+        shown=service.shown_language(version, current_language()),
         purpose=purpose,
         state=state,
         resume_url=resume,
@@ -99,7 +100,7 @@ def quiz_intro(module_slug: str, purpose: str):
 def quiz_start(module_slug: str, purpose: str):
     module, version = _module_or_404(module_slug)
     try:
-        attempt = quiz.start_attempt(current_user, module, version, purpose, _language())
+        attempt = quiz.start_attempt(current_user, module, version, purpose, current_language())
     except quiz.QuizError:
         db.session.rollback()
         return redirect(url_for("learning.quiz_intro", module_slug=module_slug, purpose=purpose))
@@ -114,7 +115,7 @@ def quiz_question(module_slug: str, purpose: str, attempt_id: int, number: int):
     module, version, attempt = _attempt_or_404(module_slug, purpose, attempt_id)
     if attempt.submitted_at is not None:
         return redirect(_result_url(module_slug, purpose, attempt.id))
-    questions = quiz.questions_in(version.id, version.language, purpose, _language())
+    questions = quiz.questions_in(version.id, version.language, purpose, current_language())
     if not 1 <= number <= len(questions):
         abort(404)
     row = questions[number - 1]
@@ -168,7 +169,7 @@ def quiz_check(module_slug: str, purpose: str, attempt_id: int):
                 flash(_("Module complete."), "success")
             return redirect(result_url)
         unanswered = outcome.unanswered
-    questions = quiz.questions_in(version.id, version.language, purpose, _language())
+    questions = quiz.questions_in(version.id, version.language, purpose, current_language())
     return render_template(
         "learning/quiz_check.html",
         module=module,
@@ -203,7 +204,7 @@ def quiz_result(module_slug: str, purpose: str, attempt_id: int):
                 Certificate.revoked_at.is_(None),
             )
         )
-    language = _language()
+    language = current_language()
     return render_template(
         "learning/quiz_result.html",
         module=module,

@@ -3,20 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import current_language
 from ..models import ModuleImage
 from ..publishing import question_from_row
 from . import bp, checks, quiz, service
-
-
-def _language() -> str:
-    locale = get_locale()
-    return locale.language if locale else "en"
 
 
 def _module_or_404(slug: str):
@@ -28,14 +23,14 @@ def _module_or_404(slug: str):
 
 @bp.get("/modules")
 def catalogue():
-    entries = service.catalogue(current_user, _language())
-    return render_template("learning/catalogue.html", entries=entries, language=_language())
+    entries = service.catalogue(current_user, current_language())
+    return render_template("learning/catalogue.html", entries=entries, language=current_language())
 
 
 @bp.get("/modules/<module_slug>")
 def module(module_slug: str):
     module, version = _module_or_404(module_slug)
-    language = _language()
+    language = current_language()
     shown = service.shown_language(version, language)
     lessons = service.lesson_summaries(version, language)
     progress = service.progress_by_module(current_user, [module.id]).get(module.id, service.NO_PROGRESS)
@@ -62,7 +57,7 @@ def module(module_slug: str):
 
 def _lesson_context(module_slug: str, lesson_slug: str) -> dict[str, Any]:
     module, version = _module_or_404(module_slug)
-    language = _language()
+    language = current_language()
     lesson = service.lesson_in(version, lesson_slug, language)
     if lesson is None:
         abort(404)
@@ -149,4 +144,4 @@ def image(module_slug: str, name: str):
 
 @bp.get("/glossary")
 def glossary():
-    return render_template("learning/glossary.html", terms=service.glossary(_language()))
+    return render_template("learning/glossary.html", terms=service.glossary(current_language()))

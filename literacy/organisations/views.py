@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,6 +10,7 @@ from ..cohorts import service as cohorts_service
 from ..cohorts.forms import InvitePersonForm
 from ..cohorts.views import csv_response, send_invitations
 from ..extensions import db
+from ..i18n import today
 from ..models import ROLE_VALUES, Organisation, Role
 from ..navigation import ROLE_LABELS
 from . import bp, service
@@ -31,8 +30,8 @@ def overview(organisation: Organisation):
         "organisations/overview.html",
         organisation=organisation,
         role_counts=service.role_counts(organisation),
-        data=dashboards.organisation_dashboard(organisation, date.today(), threshold()),
-        today=date.today(),
+        data=dashboards.organisation_dashboard(organisation, today(), threshold()),
+        today=today(),
     )
 
 
@@ -41,9 +40,9 @@ def overview(organisation: Organisation):
 def export(organisation: Organisation, name: str):
     if name not in ORGANISATION_EXPORTS:
         abort(404)
-    data = dashboards.organisation_dashboard(organisation, date.today(), threshold(), only=(name,))
+    data = dashboards.organisation_dashboard(organisation, today(), threshold(), only=(name,))
     prefix = "ai-literacy-coverage" if name == "coverage" else name
-    return csv_response(data.tables[name], f"{organisation.slug}-{prefix}-{date.today().isoformat()}.csv")
+    return csv_response(data.tables[name], f"{organisation.slug}-{prefix}-{today().isoformat()}.csv")
 
 
 @bp.get("/<org>/people")

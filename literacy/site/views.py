@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..auth.views import safe_next
 from ..extensions import db
+from ..i18n import current_language, today
 from . import bp
 
 
@@ -13,10 +14,7 @@ def home():
     learning = None
     if current_user.is_authenticated:
         from ..learning.my_learning import my_learning
-        from ..learning.progress_views import today
-        from ..learning.views import _language
-
-        learning = my_learning(current_user, _language(), today())
+        learning = my_learning(current_user, current_language(), today())
     return render_template("site/home.html", learning=learning)
 
 
