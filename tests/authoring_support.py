@@ -1,8 +1,9 @@
-"""Shared helpers for the authoring tests: an organisation with a trainer, and drafts made through the service."""
+"""Shared helpers for the authoring tests: an organisation with a trainer, and drafts made as the views make them."""
 
 from __future__ import annotations
 
-from literacy.authoring import service
+from literacy.authoring import drafts
+from literacy.authoring.files import DraftFiles
 from literacy.extensions import db
 from literacy.models import ModuleDraft, Organisation, User
 
@@ -36,13 +37,13 @@ In which year was Grant born?
 
 def make_draft(organisation: Organisation, user: User, slug: str = "my-module", title: str = "My module",
                quiz: str | None = QUIZ) -> ModuleDraft:
-    files = service.starter_files(slug, title)
+    files = drafts.starter_files(slug, title)
     if quiz is not None:
         files.text["quiz.md"] = quiz
-    draft = service.create_draft(organisation, user, files, slug)
+    draft = drafts.create_draft(organisation, user, files, slug)
     db.session.commit()
     return draft
 
 
-def files_of(draft: ModuleDraft) -> service.DraftFiles:
-    return service.DraftFiles.loads(draft.files)
+def files_of(draft: ModuleDraft) -> DraftFiles:
+    return DraftFiles.loads(draft.files)

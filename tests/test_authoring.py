@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from literacy import content
-from literacy.authoring import service
+from literacy.authoring import drafts, preview, transfer, versions
+from literacy.authoring.files import DraftFiles
 from literacy.extensions import db
-from literacy.models import EditStash, Module, ModuleDraft, ModuleVersion
+from literacy.models import EditStash, Module, ModuleDraft, ModuleVersion, User
 from literacy.publishing import publish
 
 from .authoring_support import QUIZ, files_of, make_draft
@@ -42,7 +43,7 @@ def draft(org_a, trainer):
     return make_draft(org_a, trainer)
 
 
-def stored(draft: ModuleDraft) -> service.DraftFiles:
+def stored(draft: ModuleDraft) -> DraftFiles:
     """The draft's files as the database holds them now (requests use their own sessions)."""
     db.session.expire_all()
     return files_of(db.session.get(ModuleDraft, draft.id))
@@ -108,7 +109,7 @@ def test_trainers_of_another_organisation_cannot_see_or_change_a_module(client, 
     trainer = db.session.get(ModuleDraft, draft.id).updated_by_id
     assert trainer is not None
     db.session.expire_all()
-    service.publish_draft(db.session.get(ModuleDraft, draft.id), db.session.get(service.User, trainer))
+    versions.publish_draft(db.session.get(ModuleDraft, draft.id), db.session.get(User, trainer))
     db.session.commit()
     assert client.get("/author/export/my-module.zip").status_code == 403
     assert client.get("/author/export/my-module.gift").status_code == 403
@@ -146,7 +147,7 @@ def test_create_a_module_with_form_errors_first(client, auth, trainer):
     assert response.headers["Location"] == "/author/org-a/modules/bias-basics"
     draft = db.session.scalar(select(ModuleDraft))
     assert draft.module_slug == "bias-basics" and not draft.shared
-    result = service.check(files_of(draft), "bias-basics")
+    result = preview.check(files_of(draft), "bias-basics")
     assert result.problems == [] and result.module.title == "Bias basics"
     taken = auth.post("/author/org-a/new", {"title": "Again", "slug": "bias-basics"}).get_data(as_text=True)
     assert "already exists" in taken
@@ -162,7 +163,7 @@ def test_only_site_admins_may_offer_a_module_to_everyone(client, auth, make_user
     auth.post("/author/org-a/new", {"title": "For all", "slug": "for-all", "shared": "y"})
     draft = db.session.scalar(select(ModuleDraft).where(ModuleDraft.module_slug == "for-all"))
     assert draft.shared is True
-    outcome = service.publish_draft(draft, admin)
+    outcome = versions.publish_draft(draft, admin)
     db.session.commit()
     assert outcome.module.organisation_id is None and outcome.module.origin == "browser"
 
@@ -206,7 +207,7 @@ def test_hostile_markdown_is_sanitized_in_preview_and_when_published(client, aut
         assert needle not in preview
     auth.post(f"{BASE}/files/introduction.md", {"source": hostile, "action": "save"})
     db.session.expire_all()
-    outcome = service.publish_draft(db.session.get(ModuleDraft, draft.id), trainer)
+    outcome = versions.publish_draft(db.session.get(ModuleDraft, draft.id), trainer)
     assert not isinstance(outcome, list), outcome
     html = outcome.version.lessons[0].html
     assert "hover" in html and "click" in html
@@ -351,10 +352,10 @@ def test_files_modules_are_read_only_but_exportable(client, auth, tmp_path, trai
     assert "already exists" in created
     exported = client.get("/author/export/from-files.zip")
     assert exported.headers["Content-Type"] == "application/zip"
-    files, problems = service.read_zip(exported.data)
+    files, problems = transfer.read_zip(exported.data)
     assert problems == [] and "square.png" in files.images
     assert (
-        content.parse_module(files.as_bytes(), glossary=service.published_glossary()).content_hash
+        content.parse_module(files.as_bytes(), glossary=preview.published_glossary()).content_hash
         == source.content_hash
     )
     gift_text = client.get("/author/export/from-files.gift").get_data(as_text=True)
@@ -436,7 +437,7 @@ def test_import_gift_into_the_draft_reports_unsupported_questions(client, auth, 
     assert "Line 8:" in page and "missing-word" in page
     quiz = stored(draft).text["quiz.md"]
     assert quiz.startswith(QUIZ.rstrip("\n")) and "::: question tomb" in quiz
-    assert service.check(stored(draft), "my-module").problems == []
+    assert preview.check(stored(draft), "my-module").problems == []
     refused = auth.post(
         f"{BASE}/import-gift",
         {"file": (io.BytesIO("Caf\xe9 {T}".encode("cp1252")), "w.txt")},
@@ -453,10 +454,10 @@ def test_draft_pictures_are_served_to_the_organisations_trainers_for_the_preview
 ):
     from .support.modules import PNG
 
-    files = service.starter_files("pictured", "Pictured")
+    files = drafts.starter_files("pictured", "Pictured")
     files.images["square.png"] = PNG
     files.text["introduction.md"] += "\n![A small square](images/square.png)\n"
-    service.create_draft(org_a, trainer, files, "pictured")
+    drafts.create_draft(org_a, trainer, files, "pictured")
     db.session.commit()
     auth.sign_in("trainer@example.org")
     page = auth.post(

@@ -1,4 +1,6 @@
-"""Thin views of the authoring area: check access, call the service, render or redirect."""
+"""Thin views of the authoring area: check access, call the module that does the work, render or redirect.
+
+The modules change the session but never commit; a view commits once, when the request has succeeded."""
 
 from __future__ import annotations
 
@@ -12,10 +14,13 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from ..auth.access import any_role_required, organisation_role_required, organisations_for
+from ..content import gift
 from ..extensions import csrf, db, limiter
 from ..models import Module, ModuleDraft, Organisation, Role
-from . import bp, service
+from . import bp, drafts, listing, preview, stash, transfer, versions
+from .files import AuthoringError, DraftFiles, normalise_text, title_from
 from .forms import AddFileForm, NewModuleForm, UploadForm
+from .statistics import question_statistics
 
 
 def _zip_message(reason: str) -> str:
@@ -39,10 +44,19 @@ def _trainer_organisations() -> list[Organisation]:
 
 
 def _draft_or_404(organisation: Organisation, slug: str) -> ModuleDraft:
-    draft = service.find_draft(organisation, slug)
+    draft = listing.find_draft(organisation, slug)
     if draft is None:
         abort(404)
     return draft
+
+
+def _draft_file_or_404(organisation: Organisation, slug: str, name: str) -> tuple[ModuleDraft, DraftFiles]:
+    """The draft and its files, when it has a text file of this name."""
+    draft = _draft_or_404(organisation, slug)
+    files = DraftFiles.loads(draft.files)
+    if name not in files.text:
+        abort(404)
+    return draft, files
 
 
 def _image_url(organisation: Organisation, slug: str):
@@ -50,30 +64,38 @@ def _image_url(organisation: Organisation, slug: str):
 
 
 def _module_context(organisation: Organisation, draft: ModuleDraft) -> dict[str, Any]:
-    files = service.DraftFiles.loads(draft.files)
-    module = service.published_module(draft.module_slug)
-    result = service.check(files, draft.module_slug, image_url=_image_url(organisation, draft.module_slug))
+    files = DraftFiles.loads(draft.files)
+    module = listing.published_module(draft.module_slug)
+    result = preview.check(files, draft.module_slug, image_url=_image_url(organisation, draft.module_slug))
     return {
         "organisation": organisation,
         "draft": draft,
         "files": files,
         "module": module if module is not None and module.origin == "browser" else None,
         "result": result,
-        "problems": service.shown_problems(files, result.problems),
-        "title": result.module.title if result.module else service.title_from(files, draft.module_slug),
+        "problems": preview.shown_problems(files, result.problems),
+        "title": result.module.title if result.module else title_from(files, draft.module_slug),
     }
+
+
+def _module_page(organisation: Organisation, draft: ModuleDraft, add_form: AddFileForm | None = None, **extra):
+    """The module page: its files, problems and version history."""
+    context = _module_context(organisation, draft)
+    history = versions.versions(context["module"]) if context["module"] else []
+    form = add_form if add_form is not None else AddFileForm()
+    return render_template("authoring/module.html", **context, versions=history, add_form=form, **extra)
 
 
 @bp.get("/")
 @any_role_required(Role.TRAINER)
 def index():
     organisations = _trainer_organisations()
-    entries = service.modules_for(organisations)
+    entries = listing.modules_for(organisations)
     return render_template(
         "authoring/index.html",
         organisations=organisations,
         entries=entries,
-        files_modules=service.files_modules(),
+        files_modules=listing.files_modules(),
     )
 
 
@@ -84,12 +106,12 @@ def new_module(organisation: Organisation):
     taken = False
     if form.validate_on_submit():
         slug = form.slug.data or ""
-        if service.slug_taken(slug):
+        if drafts.slug_taken(slug):
             taken = True
             form.slug.errors = [_("A module with this web address name already exists. Choose another.")]
         else:
-            files = service.starter_files(slug, form.title.data or "")
-            service.create_draft(organisation, current_user, files, slug, shared=bool(form.shared.data))
+            files = drafts.starter_files(slug, form.title.data or "")
+            drafts.create_draft(organisation, current_user, files, slug, shared=bool(form.shared.data))
             db.session.commit()
             flash(_("Module created. It is a draft until you publish it."), "success")
             return redirect(url_for("authoring.module", org=organisation.slug, slug=slug))
@@ -102,10 +124,10 @@ def import_module(organisation: Organisation):
     form = UploadForm()
     if form.validate_on_submit():
         try:
-            draft = service.import_zip(
+            draft = transfer.import_zip(
                 organisation, current_user, form.file.data.read(), shared=bool(request.form.get("shared"))
             )
-        except service.AuthoringError as error:
+        except AuthoringError as error:
             form.file.errors = [_zip_message(str(error))]
         else:
             db.session.commit()
@@ -117,9 +139,7 @@ def import_module(organisation: Organisation):
 @bp.get("/<org>/modules/<slug>")
 @organisation_role_required(Role.TRAINER)
 def module(organisation: Organisation, slug: str):
-    context = _module_context(organisation, _draft_or_404(organisation, slug))
-    versions = service.versions(context["module"]) if context["module"] else []
-    return render_template("authoring/module.html", **context, versions=versions, add_form=AddFileForm())
+    return _module_page(organisation, _draft_or_404(organisation, slug))
 
 
 @bp.post("/<org>/modules/<slug>/files")
@@ -129,15 +149,13 @@ def add_file(organisation: Organisation, slug: str):
     form = AddFileForm()
     if form.validate_on_submit():
         try:
-            service.add_file(draft, form.name.data or "", current_user)
-        except service.AuthoringError:
+            drafts.add_file(draft, form.name.data or "", current_user)
+        except AuthoringError:
             form.name.errors = [_("A file with this name already exists")]
         else:
             db.session.commit()
             return redirect(url_for("authoring.edit_file", org=organisation.slug, slug=slug, name=form.name.data))
-    context = _module_context(organisation, draft)
-    versions = service.versions(context["module"]) if context["module"] else []
-    return render_template("authoring/module.html", **context, versions=versions, add_form=form), 400
+    return _module_page(organisation, draft, form), 400
 
 
 @bp.post("/<org>/modules/<slug>/files/<name>/delete")
@@ -145,8 +163,8 @@ def add_file(organisation: Organisation, slug: str):
 def delete_file(organisation: Organisation, slug: str, name: str):
     draft = _draft_or_404(organisation, slug)
     try:
-        service.delete_file(draft, name, current_user)
-    except service.AuthoringError:
+        drafts.delete_file(draft, name, current_user)
+    except AuthoringError:
         abort(404)
     db.session.commit()
     flash(_("%(name)s deleted from the draft.", name=name), "success")
@@ -175,7 +193,7 @@ def edit_file(org: str, slug: str, name: str):
     if request.method == "POST" and not current_user.is_authenticated:
         target = url_for("authoring.edit_file", org=org, slug=slug, name=name)
         if _from_this_site():
-            token = service.stash(slug, name, request.form.get("source", ""))
+            token = stash.keep(slug, name, request.form.get("source", ""))
             db.session.commit()
             target = url_for("authoring.edit_file", org=org, slug=slug, name=name, restore=token)
         return redirect(url_for("auth.sign_in", next=target))
@@ -184,10 +202,7 @@ def edit_file(org: str, slug: str, name: str):
 
 @organisation_role_required(Role.TRAINER)
 def _edit_file(organisation: Organisation, slug: str, name: str):
-    draft = _draft_or_404(organisation, slug)
-    files = service.DraftFiles.loads(draft.files)
-    if name not in files.text:
-        abort(404)
+    draft, files = _draft_file_or_404(organisation, slug, name)
     notice = None
     expired = False
     action = request.form.get("action", "preview")
@@ -196,14 +211,14 @@ def _edit_file(organisation: Organisation, slug: str, name: str):
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError:
             expired = True
-        files.text[name] = service.normalise_text(request.form.get("source", ""))
+        files.text[name] = normalise_text(request.form.get("source", ""))
         if not expired and action == "save":
-            service.save_files(draft, files, current_user)
+            drafts.save_files(draft, files, current_user)
             db.session.commit()
             flash(_("Draft saved."), "success")
             return redirect(url_for("authoring.edit_file", org=organisation.slug, slug=slug, name=name))
     elif request.args.get("restore"):
-        kept = service.take_stash(request.args["restore"], slug, name)
+        kept = stash.take(request.args["restore"], slug, name)
         db.session.commit()
         if kept is not None:
             files.text[name] = kept
@@ -221,10 +236,10 @@ def _edit_file(organisation: Organisation, slug: str, name: str):
     )
 
 
-def _editor_context(organisation: Organisation, draft: ModuleDraft, files: service.DraftFiles, name: str):
+def _editor_context(organisation: Organisation, draft: ModuleDraft, files: DraftFiles, name: str):
     image_url = _image_url(organisation, draft.module_slug)
-    result = service.check(files, draft.module_slug, image_url=image_url)
-    problems = service.shown_problems(files, result.problems)
+    result = preview.check(files, draft.module_slug, image_url=image_url)
+    problems = preview.shown_problems(files, result.problems)
     return {
         "organisation": organisation,
         "draft": draft,
@@ -233,8 +248,8 @@ def _editor_context(organisation: Organisation, draft: ModuleDraft, files: servi
         "source": files.text[name],
         "problems": problems,
         "here": [p for p in problems if p.path == name],
-        "preview": service.preview(files, name, result, image_url),
-        "title": result.module.title if result.module else service.title_from(files, draft.module_slug),
+        "preview": preview.preview(files, name, result, image_url),
+        "title": result.module.title if result.module else title_from(files, draft.module_slug),
     }
 
 
@@ -242,11 +257,8 @@ def _editor_context(organisation: Organisation, draft: ModuleDraft, files: servi
 @organisation_role_required(Role.TRAINER)
 def preview_fragment(organisation: Organisation, slug: str, name: str):
     """The preview and problems only, for the editor's script to refresh them as the trainer types."""
-    draft = _draft_or_404(organisation, slug)
-    files = service.DraftFiles.loads(draft.files)
-    if name not in files.text:
-        abort(404)
-    files.text[name] = service.normalise_text(request.form.get("source", ""))
+    draft, files = _draft_file_or_404(organisation, slug, name)
+    files.text[name] = normalise_text(request.form.get("source", ""))
     context = _editor_context(organisation, draft, files, name)
     return render_template("authoring/_preview_fragment.html", **context)
 
@@ -254,7 +266,7 @@ def preview_fragment(organisation: Organisation, slug: str, name: str):
 @bp.get("/<org>/modules/<slug>/images/<path:name>")
 @organisation_role_required(Role.TRAINER)
 def draft_image(organisation: Organisation, slug: str, name: str):
-    files = service.DraftFiles.loads(_draft_or_404(organisation, slug).files)
+    files = DraftFiles.loads(_draft_or_404(organisation, slug).files)
     data = files.images.get(name)
     if data is None:
         abort(404)
@@ -280,14 +292,10 @@ def _media_type(name: str) -> str:
 @organisation_role_required(Role.TRAINER)
 def publish(organisation: Organisation, slug: str):
     draft = _draft_or_404(organisation, slug)
-    outcome = service.publish_draft(draft, current_user)
+    outcome = versions.publish_draft(draft, current_user)
     if isinstance(outcome, list):
         db.session.rollback()
-        context = _module_context(organisation, draft)
-        versions = service.versions(context["module"]) if context["module"] else []
-        return render_template(
-            "authoring/module.html", **context, versions=versions, add_form=AddFileForm(), publish_refused=True
-        ), 400
+        return _module_page(organisation, draft, publish_refused=True), 400
     db.session.commit()
     if outcome.created:
         flash(_("Version %(number)s published.", number=outcome.version.number), "success")
@@ -300,7 +308,7 @@ def publish(organisation: Organisation, slug: str):
 
 
 def _browser_module_or_404(slug: str) -> Module:
-    module = service.published_module(slug)
+    module = listing.published_module(slug)
     if module is None or module.origin != "browser":
         abort(404)
     return module
@@ -311,14 +319,14 @@ def _browser_module_or_404(slug: str) -> Module:
 def compare(organisation: Organisation, slug: str):
     draft = _draft_or_404(organisation, slug)
     module = _browser_module_or_404(slug)
-    history = service.versions(module)
+    history = versions.versions(module)
     numbers = [row.number for row in history]
     old_number = request.args.get("from", type=int) or (numbers[1] if len(numbers) > 1 else numbers[-1])
     new_number = request.args.get("to", type=int) or numbers[0]
-    old, new = service.version(module, old_number), service.version(module, new_number)
+    old, new = versions.version(module, old_number), versions.version(module, new_number)
     if old is None or new is None:
         abort(404)
-    changes = service.diff(service.version_files(old), service.version_files(new))
+    changes = versions.diff(versions.version_files(old), versions.version_files(new))
     return render_template(
         "authoring/compare.html",
         organisation=organisation,
@@ -337,11 +345,11 @@ def restore(organisation: Organisation, slug: str, number: int):
     draft = _draft_or_404(organisation, slug)
     module = _browser_module_or_404(slug)
     try:
-        outcome = service.restore(draft, module, number, current_user)
-    except service.AuthoringError:
+        outcome = versions.restore(draft, module, number, current_user)
+    except AuthoringError:
         abort(404)
-    if isinstance(outcome, list):
-        db.session.commit()  # the draft now holds the old files; its problems show on the module page
+    db.session.commit()  # either way the draft now holds the old files
+    if isinstance(outcome, list):  # their problems show on the module page
         flash(
             _(
                 "Version %(number)s was copied into the draft but cannot be published as it is: fix the "
@@ -351,7 +359,6 @@ def restore(organisation: Organisation, slug: str, number: int):
             "info",
         )
     else:
-        db.session.commit()
         flash(_("Version %(old)s restored as version %(new)s.", old=number, new=outcome.version.number), "success")
     return redirect(url_for("authoring.module", org=organisation.slug, slug=slug))
 
@@ -373,16 +380,16 @@ def _gift_response(slug: str, text: str):
 @bp.get("/<org>/modules/<slug>/draft.zip")
 @organisation_role_required(Role.TRAINER)
 def export_draft(organisation: Organisation, slug: str):
-    files = service.DraftFiles.loads(_draft_or_404(organisation, slug).files)
-    return _zip_response(slug, service.export_zip(slug, files))
+    files = DraftFiles.loads(_draft_or_404(organisation, slug).files)
+    return _zip_response(slug, transfer.export_zip(slug, files))
 
 
 def _exportable(slug: str) -> Module:
-    module = service.published_module(slug)
+    module = listing.published_module(slug)
     if module is None or module.current_version is None:
         abort(404)
     ids = {organisation.id for organisation in _trainer_organisations()}
-    if not service.may_export(current_user, module, ids):
+    if not listing.may_export(current_user, module, ids):
         abort(403)
     return module
 
@@ -392,14 +399,14 @@ def _exportable(slug: str) -> Module:
 def export_module(slug: str):
     """The live version of any module a trainer may export (files modules: every trainer)."""
     module = _exportable(slug)
-    return _zip_response(slug, service.export_zip(slug, service.version_files(module.current_version)))
+    return _zip_response(slug, transfer.export_zip(slug, versions.version_files(module.current_version)))
 
 
 @bp.get("/export/<slug>.gift")
 @any_role_required(Role.TRAINER)
 def export_module_gift(slug: str):
     module = _exportable(slug)
-    outcome = service.export_gift(service.version_files(module.current_version), slug)
+    outcome = transfer.export_gift(versions.version_files(module.current_version), slug)
     if isinstance(outcome, list):  # a published version always parses; a changed glossary can break it
         abort(409)
     text, _skipped = outcome
@@ -410,7 +417,7 @@ def export_module_gift(slug: str):
 @organisation_role_required(Role.TRAINER)
 def export_draft_gift(organisation: Organisation, slug: str):
     draft = _draft_or_404(organisation, slug)
-    outcome = service.export_gift(service.DraftFiles.loads(draft.files), slug)
+    outcome = transfer.export_gift(DraftFiles.loads(draft.files), slug)
     if isinstance(outcome, list):
         flash(_("Fix the problems in the draft before exporting its questions."), "info")
         return redirect(url_for("authoring.module", org=organisation.slug, slug=slug))
@@ -426,8 +433,8 @@ def import_gift(organisation: Organisation, slug: str):
     report = None
     if form.validate_on_submit():
         upload = form.file.data
-        report = service.import_gift(draft, upload.read(), upload.filename or "questions.gift", current_user)
-        if report.count == 0 and report.unsupported and report.unsupported[0].message == service.gift.NOT_UTF8:
+        report = transfer.import_gift(draft, upload.read(), upload.filename or "questions.gift", current_user)
+        if report.count == 0 and report.unsupported and report.unsupported[0].message == gift.NOT_UTF8:
             form.file.errors = [_("The file is not UTF-8 text. Save it as UTF-8 and try again.")]
             report = None
         else:
@@ -447,5 +454,5 @@ def statistics(organisation: Organisation, slug: str):
         organisation=organisation,
         draft=draft,
         module=module,
-        stats=service.question_statistics(module),
+        stats=question_statistics(module),
     )
