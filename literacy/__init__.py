@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .authoring import bp as authoring_bp
     from .cohorts import bp as cohorts_bp
+    from .invitations import bp as invitations_bp
     from .learning import bp as learning_bp
     from .organisations import bp as organisations_bp
     from .site import bp as site_bp
@@ -65,12 +66,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(learning_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(cohorts_bp)
+    app.register_blueprint(invitations_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(authoring_bp)
 
-    from . import cli, errors, navigation
+    from . import cli, errors, exports, navigation
 
     navigation.init_app(app)
     errors.init_app(app)
+    exports.init_app(app)
     cli.init_app(app)
     return app

@@ -7,11 +7,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from . import summaries
+from .cohorts import membership
 from .extensions import db
+from .i18n import today as site_today
 from .models import (
     Cohort,
     CohortAssignment,
-    CohortMember,
     Membership,
     Module,
     Organisation,
@@ -44,7 +45,7 @@ def ensure_demo() -> list[tuple[str, str, str]]:
         db.session.flush()
     cohort = db.session.scalar(select(Cohort).where(Cohort.organisation_id == organisation.id, Cohort.name == COHORT))
     if cohort is None:
-        today = date.today()
+        today = site_today()
         cohort = Cohort(
             organisation_id=organisation.id,
             name=COHORT,
@@ -73,18 +74,15 @@ def ensure_demo() -> list[tuple[str, str, str]]:
         for wanted in roles:
             if wanted not in held:
                 db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, role=wanted))
-        if role == "learner" and not db.session.scalar(
-            select(CohortMember).where(CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id)
-        ):
-            db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
-            summaries.members_joined(cohort.id, [user.id])
+        if role == "learner":
+            membership.join(cohort.id, [user.id])
         printed.append((role, email, password))
     assigned = set(
         db.session.scalars(select(CohortAssignment.module_id).where(CohortAssignment.cohort_id == cohort.id))
     )
     for module in db.session.scalars(select(Module).where(Module.slug.in_(ASSIGNMENTS), Module.status == "published")):
         if module.id not in assigned:
-            due = date.today() + timedelta(days=ASSIGNMENTS[module.slug])
+            due = site_today() + timedelta(days=ASSIGNMENTS[module.slug])
             db.session.add(CohortAssignment(cohort_id=cohort.id, module_id=module.id, due_on=due))
             summaries.module_assigned(cohort.id, module.id)
     db.session.commit()

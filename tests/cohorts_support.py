@@ -1,6 +1,7 @@
 """Test data for cohorts and dashboards, written straight through the models (no quiz pages needed).
 
-Each helper then calls the same ``literacy.summaries`` hook the application calls after such a write,
+Each helper then calls the same ``literacy.summaries`` hook the application calls after such a write
+(membership goes through ``cohorts.membership``, its one writer),
 so the dashboards' derived tables are kept exactly as they are in use.
 """
 
@@ -12,11 +13,11 @@ from typing import Any
 from werkzeug.security import generate_password_hash
 
 from literacy import summaries
+from literacy.cohorts import membership
 from literacy.extensions import db
 from literacy.models import (
     Cohort,
     CohortAssignment,
-    CohortMember,
     LessonProgress,
     Membership,
     Module,
@@ -106,9 +107,7 @@ def make_cohort(
     cohort = Cohort(organisation_id=organisation.id, name=name, starts_on=date(2026, 11, 1))
     db.session.add(cohort)
     db.session.flush()
-    for user in members:
-        db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, added_at=MOMENT))
-    summaries.members_joined(cohort.id, [user.id for user in members])
+    membership.join(cohort.id, [user.id for user in members], MOMENT)
     for module, due_on in modules:
         db.session.add(CohortAssignment(cohort_id=cohort.id, module_id=module.id, due_on=due_on))
         summaries.module_assigned(cohort.id, module.id)

@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from literacy.cohorts import service
+from literacy.cohorts import roster, service
 from literacy.extensions import db
 from literacy.models import AuditEvent, Cohort, CohortAssignment, CohortMember, Invitation, Membership, User
+from literacy.organisations import invitations
 
 from .cohorts_support import complete, make_cohort, make_module, make_people
 
@@ -127,15 +128,15 @@ def test_empty_submission_is_an_error(client, auth, org):
 
 
 def test_parsers_report_line_numbers():
-    parsed = service.parse_pasted("a@x.example\nbroken\n\nb@x.example, a@x.example")
+    parsed = roster.parse_pasted("a@x.example\nbroken\n\nb@x.example, a@x.example")
     assert [c.email for c in parsed.candidates] == ["a@x.example", "b@x.example"]
     assert [(p.line, p.code) for p in parsed.problems] == [(2, "email_invalid"), (4, "duplicate")]
-    parsed = service.parse_csv(b"Ann,ann@x.example\nBob,bob@x.example\n")
+    parsed = roster.parse_csv(b"Ann,ann@x.example\nBob,bob@x.example\n")
     assert [(c.line, c.name, c.email) for c in parsed.candidates] == [
         (1, "Ann", "ann@x.example"),
         (2, "Bob", "bob@x.example"),
     ]
-    assert service.parse_csv(b"\xff\xfe\x00").problems[0].code == "not_csv"
+    assert roster.parse_csv(b"\xff\xfe\x00").problems[0].code == "not_csv"
 
 
 def test_removing_a_member_keeps_their_history(client, auth, org):
@@ -156,7 +157,7 @@ def test_removing_a_member_keeps_their_history(client, auth, org):
     assert auth.post(f"/organisations/org-a/cohorts/{cohort.id}/members/{people[0].id}/remove").status_code == 404
     assert actions()[-1] == "cohort.member_removed"
     # adding them again brings the same row back
-    service.add_members(db.session.get(User, 1), cohort, service.parse_pasted(people[0].email).candidates)
+    service.add_members(db.session.get(User, 1), cohort, roster.parse_pasted(people[0].email).candidates)
     db.session.commit()
     db.session.refresh(row)
     assert row.removed_at is None
@@ -237,7 +238,7 @@ def urls(org, make_organisation, make_user):
     person = make_people(org, 1)[0]
     module = make_module("basics")
     cohort = make_cohort(org, members=[person], modules=[(module, None)])
-    invitation, _token = service.invite_person(db.session.get(User, 1), org, "someone@a.example", "", "learner")
+    invitation, _token = invitations.invite_person(db.session.get(User, 1), org, "someone@a.example", "", "learner")
     db.session.commit()
     base = f"/organisations/org-a/cohorts/{cohort.id}"
     gets = [

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, g
+from flask import abort
 from flask_login import current_user, login_required
 
 from ..extensions import db, login_manager
@@ -68,7 +68,6 @@ def organisation_role_required(*roles: str) -> Callable[[F], F]:
                 abort(404)
             if not may(current_user, organisation.id, *roles):
                 abort(403)
-            g.organisation = organisation
             return view(*args, organisation=organisation, **kwargs)
 
         return wrapped  # type: ignore[return-value]

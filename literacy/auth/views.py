@@ -1,25 +1,13 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from ..extensions import db, limiter
-from . import bp
+from . import bp, sessions
 from .forms import SignInForm
 from .service import authenticate
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only same-site paths, so a link cannot bounce someone to another site after signing in."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
 
 
 def _account_key() -> str:
@@ -39,7 +27,7 @@ def _failed(response) -> bool:  # only refused sign-ins count towards the limits
     deduct_when=_failed,
 )
 def sign_in():
-    destination = safe_next(request.args.get("next"), url_for("site.home"))
+    destination = sessions.safe_next(request.args.get("next"), url_for("site.home"))
     if current_user.is_authenticated:
         return redirect(destination)
     form = SignInForm()
@@ -47,11 +35,7 @@ def sign_in():
     if form.validate_on_submit():
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            locale = session.get("locale")
-            session.clear()  # a fresh session on sign-in
-            if locale:
-                session["locale"] = locale
-            login_user(user)
+            sessions.start(user)
             db.session.commit()
             flash(_("You are signed in."), "success")
             return redirect(destination)
@@ -66,10 +50,6 @@ def sign_out():
             return redirect(url_for("site.home"))
         return render_template("auth/sign_out.html")
     # POST is CSRF-checked, so no other site can sign someone out.
-    locale = session.get("locale")
-    logout_user()
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    sessions.end()
     flash(_("You are signed out."), "success")
     return redirect(url_for("site.home"))

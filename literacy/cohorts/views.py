@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import logging
-import smtplib
-from datetime import date, datetime
-
-from flask import (
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_babel.speaklater import LazyString
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from ..auth.access import organisation_role_required
+from ..exports import csv_response
 from ..extensions import db
 from ..i18n import today
-from ..models import Cohort, Invitation, Module, Organisation, Role
-from . import bp, dashboards, mail, service
-from .forms import AcceptInvitationForm, AddMembersForm, AssignForm, CohortForm, JoinForm
-from .tables import Column, Suppressed, Table, csv_lines
+from ..models import Cohort, Module, Organisation, Role
+from ..organisations import invitations
+from . import bp, dashboards, roster, service
+from .forms import AddMembersForm, AssignForm, CohortForm
 
-log = logging.getLogger(__name__)
 MANAGERS = (Role.MANAGER, Role.ORG_ADMIN)
 
 
@@ -41,128 +26,45 @@ def _cohort_or_404(organisation: Organisation, cohort_id: int) -> Cohort:
     return cohort
 
 
-def expires_days() -> int:
-    return int(current_app.config.get("INVITATION_DAYS") or 14)
-
-
-def send_invitations(invited: list[tuple[Invitation, str]], organisation: Organisation) -> int:
-    """Email each new link; returns how many could not be sent (the manager can copy those links)."""
-    failed = 0
-    for invitation, token in invited:
-        link = url_for("cohorts.accept", token=token, _external=True)
-        subject = _("You are invited to %(organisation)s on AI literacy", organisation=organisation.name)
-        days = expires_days()
-        body = _(
-            "You have been invited to join %(organisation)s on the AI literacy service.\n\n"
-            "Follow this link to set your password and start learning:\n%(link)s\n\n"
-            "The link works once and expires in %(days)s days.",
-            organisation=organisation.name,
-            link=link,
-            days=days,
-        )
-        try:
-            mail.send(current_app.config, invitation.email, subject, body)
-        except (OSError, smtplib.SMTPException):
-            log.exception("Could not send an invitation to %s", invitation.email)
-            failed += 1
-            continue
-        service.mark_sent([invitation])
-    return failed
-
-
-def csv_response(table: Table, filename: str) -> Response:
-    """Stream a table as CSV, with exactly the values of the page.
-
-    Translated labels are resolved here, in the request; the lines are then written as they are sent.
-    """
-    threshold = current_app.config.get("SMALL_GROUP_THRESHOLD") or 5
-    text = _("fewer than %(number)s", number=threshold)
-    columns = [Column(column.key, str(column.label), column.numeric) for column in table.columns]
-    resolved: dict[int, str] = {}  # a status label repeats thousands of times: translate it once
-
-    def plain(value: object) -> object:
-        if isinstance(value, LazyString):
-            if id(value) not in resolved:
-                resolved[id(value)] = str(value)
-            return resolved[id(value)]
-        return value
-
-    rows = [[plain(value) for value in row] for row in table.rows]
-    response = Response(csv_lines(columns, rows, text), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-@bp.app_template_filter("dashboard_cell")
-def dashboard_cell(value: object) -> str:
-    """A dashboard figure as shown: locale-formatted, and "fewer than N" for a hidden one."""
-    from flask_babel import format_date, format_decimal
-
-    if value is None:
-        return "–"
-    if isinstance(value, Suppressed):
-        return _("fewer than %(number)s", number=value.threshold)
-    if isinstance(value, datetime | date):
-        return format_date(value, "d MMM yyyy")
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return format_decimal(value)
-    return str(value)
-
-
 # --- cohorts ------------------------------------------------------------------------------------------
 
 
 @bp.get("/organisations/<org>/cohorts")
 @organisation_role_required(*MANAGERS)
 def index(organisation: Organisation):
-    from ..organisations.service import cohorts_with_sizes
-
-    return render_template("cohorts/index.html", organisation=organisation, cohorts=cohorts_with_sizes(organisation))
+    cohorts = service.cohorts_with_sizes(organisation)
+    return render_template("cohorts/index.html", organisation=organisation, cohorts=cohorts)
 
 
 @bp.route("/organisations/<org>/cohorts/new", methods=["GET", "POST"])
 @organisation_role_required(*MANAGERS)
 def create(organisation: Organisation):
-    form = CohortForm()
-    if form.validate_on_submit():
-        if service.name_taken(organisation, form.name.data or ""):
-            form.name.errors = [_("There is already a cohort with this name")]
-        else:
-            cohort = service.create_cohort(
-                current_user,
-                organisation,
-                form.name.data or "",
-                form.starts_on.data,
-                form.ends_on.data,
-                form.description.data or "",
-            )
-            db.session.commit()
-            flash(_("Cohort created"), "success")
-            return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=cohort.id))
-    return render_template("cohorts/edit.html", organisation=organisation, form=form, cohort=None)
+    return _cohort_form(organisation, None)
 
 
 @bp.route("/organisations/<org>/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @organisation_role_required(*MANAGERS)
 def edit(organisation: Organisation, cohort_id: int):
-    cohort = _cohort_or_404(organisation, cohort_id)
+    return _cohort_form(organisation, _cohort_or_404(organisation, cohort_id))
+
+
+def _cohort_form(organisation: Organisation, cohort: Cohort | None):
+    """Create (``cohort`` None) or edit a cohort; a taken name re-shows the form with what was typed."""
     form = CohortForm(obj=cohort)
     if form.validate_on_submit():
-        if service.name_taken(organisation, form.name.data or "", except_id=cohort.id):
+        name = form.name.data or ""
+        if service.name_taken(organisation, name, except_id=cohort.id if cohort else None):
             form.name.errors = [_("There is already a cohort with this name")]
         else:
-            service.update_cohort(
-                current_user,
-                cohort,
-                form.name.data or "",
-                form.starts_on.data,
-                form.ends_on.data,
-                form.description.data or "",
-            )
+            fields = (name, form.starts_on.data, form.ends_on.data, form.description.data or "")
+            if cohort is None:
+                cohort = service.create_cohort(current_user, organisation, *fields)
+                message = _("Cohort created")
+            else:
+                service.update_cohort(current_user, cohort, *fields)
+                message = _("Cohort saved")
             db.session.commit()
-            flash(_("Cohort saved"), "success")
+            flash(message, "success")
             return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=cohort.id))
     return render_template("cohorts/edit.html", organisation=organisation, form=form, cohort=cohort)
 
@@ -171,7 +73,12 @@ def edit(organisation: Organisation, cohort_id: int):
 @organisation_role_required(*MANAGERS)
 def show(organisation: Organisation, cohort_id: int):
     cohort = _cohort_or_404(organisation, cohort_id)
-    page = db.paginate(service.members_query(cohort), page=request.args.get("page", 1, type=int), per_page=50)
+    return _show(organisation, cohort, _assign_form(organisation), request.args.get("page", 1, type=int))
+
+
+def _show(organisation: Organisation, cohort: Cohort, assign_form: AssignForm, page_number: int):
+    """The cohort page: a page of members, the assignments, waiting invitations and the assign form."""
+    page = db.paginate(service.members_query(cohort), page=page_number, per_page=50)
     return render_template(
         "cohorts/show.html",
         organisation=organisation,
@@ -179,8 +86,8 @@ def show(organisation: Organisation, cohort_id: int):
         page=page,
         added=service.added_dates(cohort, [person.id for person in page.items]),
         assignments=service.assignments(cohort),
-        invitations=service.open_invitations(organisation, cohort),
-        assign_form=_assign_form(organisation),
+        invitations=invitations.open_invitations(organisation, cohort.id),
+        assign_form=assign_form,
     )
 
 
@@ -199,7 +106,7 @@ PROBLEMS = {
     "email_missing": lambda p: _("Line %(line)s: enter an email address", line=p.line),
     "email_invalid": lambda p: _("Line %(line)s: “%(value)s” is not an email address", line=p.line, value=p.value),
     "duplicate": lambda p: _("Line %(line)s: %(value)s appears more than once", line=p.line, value=p.value),
-    "too_many": lambda p: _("Add at most %(number)s people at a time", number=service.MAX_ROWS),
+    "too_many": lambda p: _("Add at most %(number)s people at a time", number=roster.MAX_ROWS),
     "not_csv": lambda p: _("The file must be a CSV file saved as UTF-8"),
 }
 
@@ -214,16 +121,17 @@ def add_members(organisation: Organisation, cohort_id: int):
         upload = form.upload.data
         field_id = "upload" if upload and upload.filename else "emails"
         if field_id == "upload":
-            parsed = service.parse_csv(upload.read())
+            parsed = roster.parse_csv(upload.read())
         else:
-            parsed = service.parse_pasted(form.emails.data or "")
+            parsed = roster.parse_pasted(form.emails.data or "")
         if not parsed.problems and not parsed.candidates:
             errors = [("emails", _("Enter at least one email address, or choose a CSV file"))]
         errors += [(field_id, PROBLEMS[problem.code](problem)) for problem in parsed.problems]
         if not errors:
-            result = service.add_members(current_user, cohort, parsed.candidates, expires_days=expires_days())
+            days = invitations.expires_days()
+            result = service.add_members(current_user, cohort, parsed.candidates, expires_days=days)
             db.session.commit()
-            failed = send_invitations(result.invited, organisation)
+            failed = invitations.send(result.invited, organisation)  # mail goes after the commit, then sent_at
             db.session.commit()
             flash(
                 _(
@@ -278,17 +186,7 @@ def assign(organisation: Organisation, cohort_id: int):
         db.session.commit()
         flash(_("Module assigned"), "success")
         return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=cohort.id))
-    page = db.paginate(service.members_query(cohort), page=1, per_page=50)
-    return render_template(
-        "cohorts/show.html",
-        organisation=organisation,
-        cohort=cohort,
-        page=page,
-        added=service.added_dates(cohort, [person.id for person in page.items]),
-        assignments=service.assignments(cohort),
-        invitations=service.open_invitations(organisation, cohort),
-        assign_form=form,
-    )
+    return _show(organisation, cohort, form, 1)
 
 
 @bp.post("/organisations/<org>/cohorts/<int:cohort_id>/assignments/<int:module_id>/remove")
@@ -300,103 +198,6 @@ def unassign(organisation: Organisation, cohort_id: int, module_id: int):
     db.session.commit()
     flash(_("Module no longer assigned"), "success")
     return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=cohort.id))
-
-
-# --- invitations --------------------------------------------------------------------------------------
-
-
-def _invitation_or_404(organisation: Organisation, invitation_id: int) -> Invitation:
-    invitation = service.find_invitation(organisation, invitation_id)
-    if invitation is None or invitation.accepted_at or invitation.cancelled_at:
-        abort(404)
-    return invitation
-
-
-def _back(organisation: Organisation, invitation: Invitation):
-    if invitation.cohort_id:
-        return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=invitation.cohort_id))
-    return redirect(url_for("organisations.people", org=organisation.slug))
-
-
-@bp.post("/organisations/<org>/invitations/<int:invitation_id>/resend")
-@organisation_role_required(*MANAGERS)
-def resend(organisation: Organisation, invitation_id: int):
-    invitation = _invitation_or_404(organisation, invitation_id)
-    renewed = service.renew_invitation(current_user, invitation, expires_days=expires_days())
-    db.session.commit()
-    if send_invitations([renewed], organisation):
-        flash(_("The invitation could not be sent: copy its link instead"), "error")
-    else:
-        flash(_("Invitation sent to %(email)s", email=invitation.email), "success")
-    db.session.commit()
-    return _back(organisation, invitation)
-
-
-@bp.post("/organisations/<org>/invitations/<int:invitation_id>/link")
-@organisation_role_required(*MANAGERS)
-def copy_link(organisation: Organisation, invitation_id: int):
-    invitation = _invitation_or_404(organisation, invitation_id)
-    renewed, token = service.renew_invitation(current_user, invitation, expires_days=expires_days())
-    db.session.commit()
-    return render_template(
-        "cohorts/invitation_link.html",
-        organisation=organisation,
-        invitation=renewed,
-        link=url_for("cohorts.accept", token=token, _external=True),
-    )
-
-
-@bp.post("/organisations/<org>/invitations/<int:invitation_id>/cancel")
-@organisation_role_required(*MANAGERS)
-def cancel(organisation: Organisation, invitation_id: int):
-    invitation = _invitation_or_404(organisation, invitation_id)
-    service.cancel_invitation(current_user, invitation)
-    db.session.commit()
-    flash(_("Invitation cancelled"), "success")
-    return _back(organisation, invitation)
-
-
-@bp.route("/invitations/<token>", methods=["GET", "POST"])
-def accept(token: str):
-    """Anonymous: the link itself is the credential (single use, expiring, stored hashed).
-
-    Someone who already has an account must sign in as that account first; the link never sets the
-    password of an existing account.
-    """
-    invitation = service.invitation_for_token(token)
-    if invitation is None:
-        return render_template("cohorts/invitation_invalid.html"), 404
-    organisation = db.session.get(Organisation, invitation.organisation_id)
-    account = service.invitee(invitation)
-    if account is not None and account.password_hash is not None:
-        signed_in_as_invitee = current_user.is_authenticated and current_user.id == account.id
-        form = JoinForm()
-        if signed_in_as_invitee and form.validate_on_submit():
-            service.accept_invitation(invitation)
-            db.session.commit()
-            flash(_("You have joined %(organisation)s", organisation=organisation.name), "success")
-            return redirect(url_for("site.home"))
-        return render_template(
-            "cohorts/accept_existing.html",
-            form=form,
-            invitation=invitation,
-            organisation=organisation,
-            signed_in_as_invitee=signed_in_as_invitee,
-        )
-    form = AcceptInvitationForm()
-    if request.method == "GET" and account is not None:
-        form.name.data = account.name
-    if form.validate_on_submit():
-        user = service.accept_invitation(invitation, form.name.data or "", form.password.data or "")
-        db.session.commit()
-        locale = session.get("locale")
-        session.clear()
-        if locale:
-            session["locale"] = locale
-        login_user(user)
-        flash(_("Welcome. Your account is ready."), "success")
-        return redirect(url_for("site.home"))
-    return render_template("cohorts/accept.html", form=form, invitation=invitation, organisation=organisation)
 
 
 # --- dashboard and exports ----------------------------------------------------------------------------

@@ -1,11 +1,16 @@
-"""Read-side queries for an organisation's pages: set-based, one query per figure, never per person."""
+"""An organisation's people and roles: who belongs, with which roles, and changing them (audited).
+
+Plain functions with plain arguments; functions that change data add to the session and leave the one
+commit to the view. Read-side queries are set-based: one query per figure, never one per person.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import Select, func, select
 
+from .. import audit
 from ..extensions import db
-from ..models import Cohort, CohortMember, Membership, Organisation, User
+from ..models import ROLE_VALUES, Membership, Organisation, Role, User
 
 
 def role_counts(organisation: Organisation) -> dict[str, int]:
@@ -15,22 +20,6 @@ def role_counts(organisation: Organisation) -> dict[str, int]:
         .group_by(Membership.role)
     )
     return {role: count for role, count in rows}
-
-
-def cohorts_with_sizes(organisation: Organisation) -> list[tuple[Cohort, int]]:
-    members = (
-        select(CohortMember.cohort_id, func.count(CohortMember.id).label("members"))
-        .where(CohortMember.removed_at.is_(None))
-        .group_by(CohortMember.cohort_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Cohort, func.coalesce(members.c.members, 0))
-        .outerjoin(members, members.c.cohort_id == Cohort.id)
-        .where(Cohort.organisation_id == organisation.id)
-        .order_by(Cohort.starts_on.desc(), Cohort.name)
-    )
-    return [(cohort, count) for cohort, count in rows]
 
 
 def people_query(organisation: Organisation) -> Select:
@@ -52,3 +41,55 @@ def roles_by_user(organisation: Organisation, user_ids: list[int]) -> dict[int, 
     for user_id, role in rows:
         found.setdefault(user_id, []).append(role)
     return found
+
+
+def person_in(organisation: Organisation, user_id: int) -> User | None:
+    """A person of this organisation (holding any role in it), or None."""
+    return db.session.scalar(
+        select(User).where(
+            User.id == user_id,
+            User.id.in_(select(Membership.user_id).where(Membership.organisation_id == organisation.id)),
+        )
+    )
+
+
+def grant_role(user: User, organisation_id: int, role: str) -> None:
+    """Give someone a role in an organisation unless they hold it already (accepting an invitation)."""
+    held = db.session.scalar(
+        select(Membership.id).where(
+            Membership.user_id == user.id, Membership.organisation_id == organisation_id, Membership.role == role
+        )
+    )
+    if held is None:
+        db.session.add(Membership(user_id=user.id, organisation_id=organisation_id, role=role))
+
+
+def set_roles(actor: User, organisation: Organisation, user: User, roles: set[str]) -> bool:
+    """Give someone exactly ``roles`` in the organisation. Refuses (False) to remove the last administrator."""
+    roles = {role for role in roles if role in ROLE_VALUES}
+    current = {
+        m.role: m
+        for m in db.session.scalars(
+            select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == organisation.id)
+        )
+    }
+    if Role.ORG_ADMIN in current and Role.ORG_ADMIN not in roles and _admin_count(organisation) <= 1:
+        return False
+    for role, membership in current.items():
+        if role not in roles:
+            db.session.delete(membership)
+    for role in roles - set(current):
+        db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, role=role))
+    audit.record(actor, organisation, "organisation.roles_changed", user, email=user.email, roles=sorted(roles))
+    return True
+
+
+def _admin_count(organisation: Organisation) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(Membership.id)).where(
+                Membership.organisation_id == organisation.id, Membership.role == Role.ORG_ADMIN
+            )
+        )
+        or 0
+    )

@@ -1,3 +1,5 @@
+"""An organisation's own pages: its dashboard, its people and roles, and its invitations."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -6,16 +8,16 @@ from flask_login import current_user
 
 from ..auth.access import organisation_role_required
 from ..cohorts import dashboards
-from ..cohorts import service as cohorts_service
-from ..cohorts.forms import InvitePersonForm
-from ..cohorts.views import csv_response, send_invitations
+from ..exports import csv_response
 from ..extensions import db
 from ..i18n import today
-from ..models import ROLE_VALUES, Organisation, Role
+from ..models import ROLE_VALUES, Invitation, Organisation, Role
 from ..navigation import ROLE_LABELS
-from . import bp, service
+from . import bp, invitations, service
+from .forms import InvitePersonForm
 
 ORGANISATION_EXPORTS = ("cohorts", "coverage", "elsewhere")
+MANAGERS = (Role.MANAGER, Role.ORG_ADMIN)
 
 
 def threshold() -> int:
@@ -23,7 +25,7 @@ def threshold() -> int:
 
 
 @bp.get("/<org>/")
-@organisation_role_required(Role.MANAGER, Role.ORG_ADMIN)
+@organisation_role_required(*MANAGERS)
 def overview(organisation: Organisation):
     """The organisation dashboard: cohorts side by side and AI-literacy coverage, small groups hidden."""
     return render_template(
@@ -36,7 +38,7 @@ def overview(organisation: Organisation):
 
 
 @bp.get("/<org>/dashboard/<name>.csv")
-@organisation_role_required(Role.MANAGER, Role.ORG_ADMIN)
+@organisation_role_required(*MANAGERS)
 def export(organisation: Organisation, name: str):
     if name not in ORGANISATION_EXPORTS:
         abort(404)
@@ -45,70 +47,129 @@ def export(organisation: Organisation, name: str):
     return csv_response(data.tables[name], f"{organisation.slug}-{prefix}-{today().isoformat()}.csv")
 
 
+# --- people and roles ---------------------------------------------------------------------------------
+
+
+def _all_roles() -> list[tuple[str, object]]:
+    return [(role, ROLE_LABELS[role]) for role in ROLE_VALUES]
+
+
 @bp.get("/<org>/people")
 @organisation_role_required(Role.ORG_ADMIN)
 def people(organisation: Organisation):
     page = db.paginate(service.people_query(organisation), page=request.args.get("page", 1, type=int), per_page=50)
-    roles = service.roles_by_user(organisation, [user.id for user in page.items])
     return render_template(
         "organisations/people.html",
         organisation=organisation,
         page=page,
-        roles=roles,
-        all_roles=[(role, ROLE_LABELS[role]) for role in ROLE_VALUES],
-        invitations=cohorts_service.open_invitations(organisation, None),
+        roles=service.roles_by_user(organisation, [user.id for user in page.items]),
+        all_roles=_all_roles(),
+        invitations=invitations.open_invitations(organisation, None),
     )
 
 
 @bp.route("/<org>/people/<int:user_id>/roles", methods=["GET", "POST"])
 @organisation_role_required(Role.ORG_ADMIN)
 def roles(organisation: Organisation, user_id: int):
-    person = cohorts_service.person_in(organisation, user_id)
+    person = service.person_in(organisation, user_id)
     if person is None:
         abort(404)
     current = set(service.roles_by_user(organisation, [person.id]).get(person.id, []))
     error = None
     if request.method == "POST":
-        wanted = {role for role in request.form.getlist("roles") if role in ROLE_VALUES}
-        if not wanted:
+        current = {role for role in request.form.getlist("roles") if role in ROLE_VALUES}
+        if not current:
             error = _("Select at least one role. To take someone out of the organisation, ask a site administrator.")
-            current = wanted
-        elif cohorts_service.set_roles(current_user, organisation, person, wanted):
+        elif service.set_roles(current_user, organisation, person, current):
             db.session.commit()
             flash(_("Roles saved for %(name)s", name=person.name), "success")
             return redirect(url_for("organisations.people", org=organisation.slug))
         else:
             error = _("The organisation must keep at least one administrator")
-            current = wanted
     return render_template(
         "organisations/roles.html",
         organisation=organisation,
         person=person,
         current=current,
         error=error,
-        all_roles=[(role, ROLE_LABELS[role]) for role in ROLE_VALUES],
+        all_roles=_all_roles(),
     )
+
+
+# --- invitations --------------------------------------------------------------------------------------
 
 
 @bp.route("/<org>/people/invite", methods=["GET", "POST"])
 @organisation_role_required(Role.ORG_ADMIN)
 def invite(organisation: Organisation):
     form = InvitePersonForm()
-    form.role.choices = [(role, str(ROLE_LABELS[role])) for role in ROLE_VALUES]
+    form.role.choices = [(role, str(label)) for role, label in _all_roles()]
     if form.validate_on_submit():
-        invitation = cohorts_service.invite_person(
+        invited = invitations.invite_person(
             current_user,
             organisation,
             form.email.data or "",
             form.name.data or "",
             form.role.data,
-            expires_days=int(current_app.config.get("INVITATION_DAYS") or 14),
+            expires_days=invitations.expires_days(),
         )
         db.session.commit()
-        if send_invitations([invitation], organisation):
-            flash(_("The invitation could not be sent: copy its link instead"), "error")
-        else:
-            flash(_("Invitation sent to %(email)s", email=invitation[0].email), "success")
-        db.session.commit()
+        _send_and_tell(invited, organisation)
         return redirect(url_for("organisations.people", org=organisation.slug))
     return render_template("organisations/invite.html", organisation=organisation, form=form)
+
+
+def _send_and_tell(invited: tuple[Invitation, str], organisation: Organisation) -> None:
+    """Email a committed invitation, keep its sent time (mail goes after the commit) and say how it went."""
+    if invitations.send([invited], organisation):
+        flash(_("The invitation could not be sent: copy its link instead"), "error")
+    else:
+        flash(_("Invitation sent to %(email)s", email=invited[0].email), "success")
+    db.session.commit()
+
+
+def _invitation_or_404(organisation: Organisation, invitation_id: int) -> Invitation:
+    invitation = invitations.find(organisation, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+def _back(organisation: Organisation, invitation: Invitation):
+    if invitation.cohort_id:
+        return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=invitation.cohort_id))
+    return redirect(url_for("organisations.people", org=organisation.slug))
+
+
+@bp.post("/<org>/invitations/<int:invitation_id>/resend")
+@organisation_role_required(*MANAGERS)
+def resend_invitation(organisation: Organisation, invitation_id: int):
+    invitation = _invitation_or_404(organisation, invitation_id)
+    renewed = invitations.renew(current_user, invitation, expires_days=invitations.expires_days())
+    db.session.commit()
+    _send_and_tell(renewed, organisation)
+    return _back(organisation, invitation)
+
+
+@bp.post("/<org>/invitations/<int:invitation_id>/link")
+@organisation_role_required(*MANAGERS)
+def copy_invitation_link(organisation: Organisation, invitation_id: int):
+    invitation = _invitation_or_404(organisation, invitation_id)
+    renewed, token = invitations.renew(current_user, invitation, expires_days=invitations.expires_days())
+    db.session.commit()
+    return render_template(
+        "organisations/invitation_link.html",
+        organisation=organisation,
+        invitation=renewed,
+        link=url_for(invitations.ACCEPT_ENDPOINT, token=token, _external=True),
+    )
+
+
+@bp.post("/<org>/invitations/<int:invitation_id>/cancel")
+@organisation_role_required(*MANAGERS)
+def cancel_invitation(organisation: Organisation, invitation_id: int):
+    invitation = _invitation_or_404(organisation, invitation_id)
+    invitations.cancel(current_user, invitation)
+    db.session.commit()
+    flash(_("Invitation cancelled"), "success")
+    return _back(organisation, invitation)

@@ -3,9 +3,10 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from ..auth.views import safe_next
+from ..auth.sessions import safe_next
 from ..extensions import db
 from ..i18n import current_language, today
+from ..learning.my_learning import my_learning
 from . import bp
 
 
@@ -13,12 +14,8 @@ from . import bp
 def home():
     learning = None
     if current_user.is_authenticated:
-        from ..learning.my_learning import my_learning
         learning = my_learning(current_user, current_language(), today())
     return render_template("site/home.html", learning=learning)
-
-
-PAGES = ("accessibility", "privacy", "help")
 
 
 @bp.get("/<any(accessibility, privacy, help):name>")

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from literacy.cohorts import service
 from literacy.extensions import db
 from literacy.models import Membership, User
+from literacy.organisations import invitations
 
 from ..cohorts_support import attempt, complete, make_cohort, make_module, make_people, visit
 from .conftest import assert_no_axe_violations
@@ -40,8 +40,8 @@ def programme(live_server):
                 complete(person, basics, edition=1 + number % 2, percent=60 + number * 10)
             attempt(person, law, {"p1": "b"}, purpose="precheck")
             attempt(person, law, {"q1": "b", "q2": "a"}, confidence={"q1": 3, "q2": 3 - number % 2})
-        _invitation, token = service.invite_person(boss, org, "new@a.example", "New Person", "learner")
-        _invitation, existing = service.invite_person(boss, org, people[1].email, "", "manager")
+        _invitation, token = invitations.invite_person(boss, org, "new@a.example", "New Person", "learner")
+        _invitation, existing = invitations.invite_person(boss, org, people[1].email, "", "manager")
         db.session.commit()
         return {"cohort": cohort.id, "token": token, "existing": existing, "person": people[0].id}
 

@@ -1,4 +1,7 @@
-"""Sending invitations by SMTP (``LITERACY_MAIL_*``); without a mail host the message goes to the log."""
+"""Sending mail by SMTP (``LITERACY_MAIL_*``); without a mail host the message goes to the log.
+
+Neutral: any area that sends mail (invitations today) uses this one function.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,85 @@
+"""Cohort membership: the one writer of ``CohortMember``.
+
+Joining and leaving keep the dashboards' summary tables (``literacy.summaries``) in the same
+transaction and in the order they need: a joiner's row must exist before their answers are counted, a
+leaver's answers are taken away while they are still a member. Everything that puts someone in a cohort
+or takes them out (adding people, accepting an invitation, the demo data, tests) goes through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+
+from .. import summaries
+from ..extensions import db
+from ..models import CohortMember, Invitation, User, utcnow
+from ..organisations import invitations
+
+
+def current_member_ids(cohort_id: int, user_ids: Iterable[int]) -> set[int]:
+    """Which of these people are current members of the cohort (one query)."""
+    return set(
+        db.session.scalars(
+            select(CohortMember.user_id).where(
+                CohortMember.cohort_id == cohort_id,
+                CohortMember.user_id.in_(list(user_ids)),
+                CohortMember.removed_at.is_(None),
+            )
+        )
+    )
+
+
+def join(cohort_id: int, user_ids: Iterable[int], now: datetime | None = None) -> list[int]:
+    """Make these people current members; returns the ids that were not members already.
+
+    Someone who left and comes back gets their old row back with a new ``added_at``: their learning
+    history is theirs anyway. One query for the existing rows, whatever the number of people.
+    """
+    now = now or utcnow()
+    wanted = list(dict.fromkeys(user_ids))
+    rows = {
+        row.user_id: row
+        for row in db.session.scalars(
+            select(CohortMember).where(CohortMember.cohort_id == cohort_id, CohortMember.user_id.in_(wanted))
+        )
+    }
+    joined = []
+    for user_id in wanted:
+        row = rows.get(user_id)
+        if row is None:
+            db.session.add(CohortMember(cohort_id=cohort_id, user_id=user_id, added_at=now))
+        elif row.removed_at is not None:
+            row.removed_at, row.added_at = None, now
+        else:
+            continue
+        joined.append(user_id)
+    if joined:
+        db.session.flush()
+        summaries.members_joined(cohort_id, joined)
+    return joined
+
+
+def leave(cohort_id: int, user_id: int, now: datetime | None = None) -> bool:
+    """Take someone out of a cohort (False when they were not a member); their learning is untouched."""
+    row = db.session.scalar(
+        select(CohortMember).where(
+            CohortMember.cohort_id == cohort_id, CohortMember.user_id == user_id, CohortMember.removed_at.is_(None)
+        )
+    )
+    if row is None:
+        return False
+    summaries.member_leaving(cohort_id, user_id)
+    row.removed_at = now or utcnow()
+    return True
+
+
+def accept_invitation(invitation: Invitation, name: str = "", password: str = "") -> User:
+    """Accept an invitation: the organisation's role (``organisations.invitations.accept``), then its cohort."""
+    now = utcnow()
+    user = invitations.accept(invitation, name, password, now)
+    if invitation.cohort_id is not None:
+        join(invitation.cohort_id, [user.id], now)
+    return user
