@@ -1,18 +1,23 @@
-"""Question statistics for trainers: attempts, facility, discrimination and option shares, set-based."""
+"""Question statistics for trainers: attempts, facility, discrimination and option shares, set-based; and the
+same figures on the cohort dashboard."""
 
 from __future__ import annotations
 
 import statistics as pystats
+from datetime import date
 
 import pytest
 from sqlalchemy import event, select
 
+from literacy import summaries
 from literacy.authoring.statistics import question_statistics
 from literacy.authoring.versions import publish_draft
+from literacy.cohorts.dashboards import cohort_dashboard
 from literacy.extensions import db
 from literacy.models import Module, QuizAttempt, Response, utcnow
 
 from .authoring_support import make_draft
+from .cohorts_support import make_cohort, make_people
 
 
 def publish_module(organisation, trainer) -> Module:
@@ -103,3 +108,49 @@ def test_statistics_page(client, auth, make_organisation, make_user):
     auth.sign_in("other@example.org")
     assert client.get("/author/org-a/modules/my-module/statistics").status_code == 403
     assert client.get("/author/org-b/modules/my-module/statistics").status_code == 404
+
+
+def test_the_trainers_and_the_cohort_dashboard_show_the_same_figures(client, auth, make_organisation, make_user):
+    """The same answers give the same ItemStatistics on both pages, each page showing it in its own format."""
+    organisation = make_organisation("org-a")
+    trainer = make_user("trainer@example.org", organisation=organisation, roles=("trainer",))
+    make_user("manager@example.org", organisation=organisation, roles=("manager",))
+    module = publish_module(organisation, trainer)
+    people = make_people(organisation, len(ANSWERS))
+    cohort = make_cohort(organisation, "Autumn", people, [(module, None)])
+    for person, (colour, year) in zip(people, ANSWERS, strict=True):
+        answer(person, module, {"colour": (colour, colour == "a"), "year": (year, year == "1822")})
+
+    trainers = {item.key: item.stats for item in question_statistics(module)}
+    dashboard = cohort_dashboard(cohort, date(2026, 11, 23))
+    managers = {item.key: item.stats for item in dashboard.questions[module.id]}
+    assert trainers == managers
+    assert trainers["colour"].facility == pytest.approx(4 / 6)
+    assert trainers["colour"].discrimination == pytest.approx(reference(ANSWERS, 0))
+
+    auth.sign_in("trainer@example.org")
+    page = client.get("/author/org-a/modules/my-module/statistics").get_data(as_text=True)
+    auth.sign_out()
+    auth.sign_in("manager@example.org")
+    shown = client.get(f"/organisations/org-a/cohorts/{cohort.id}/dashboard").get_data(as_text=True)
+    for stats in trainers.values():
+        assert f"{round(100 * stats.facility)}%" in page and f"{stats.discrimination:.2f}" in page
+        figures = f"facility {round(100 * stats.facility, 1)}%, discrimination {round(stats.discrimination, 2)}"
+        assert figures in shown
+
+
+def answer(person, module: Module, marks: dict[str, tuple[str, bool]]) -> None:
+    """A submitted attempt, counted in the cohort's answer tally as the quiz engine counts it."""
+    score = sum(right for _answer, right in marks.values())
+    attempt = QuizAttempt(user_id=person.id, module_id=module.id, version_id=module.current_version_id,
+                          purpose="assessment", language="en", submitted_at=utcnow(), score=score,
+                          max_score=len(marks), percent=round(100 * score / len(marks)), passed=score == len(marks))
+    db.session.add(attempt)
+    db.session.flush()
+    db.session.add_all(
+        Response(attempt_id=attempt.id, question_key=key, answer=given, is_correct=right)
+        for key, (given, right) in marks.items()
+    )
+    summaries.refresh_learner(person.id, module.id)
+    summaries.tally_answers(1, attempts=[attempt.id])
+    db.session.commit()

@@ -70,15 +70,17 @@ def test_learning_gain_refresh_and_calibration(app, programme):
 def test_question_facility_discrimination_and_options(app, programme):
     org, cohort, people, basics, law = programme
     data = dashboards.cohort_dashboard(cohort, TODAY)
-    questions = {item["key"]: item for item in data.questions[basics.id]}
-    assert questions["q3"]["facility"] == pytest.approx(33.3)
-    assert questions["q1"]["facility"] == pytest.approx(66.7)
-    assert data.questions[basics.id][0]["key"] == "q3"  # hardest first
+    questions = {item.key: item for item in data.questions[basics.id]}
+    assert questions["q3"].stats.facility == pytest.approx(1 / 3)
+    assert questions["q1"].stats.facility == pytest.approx(2 / 3)
+    assert data.questions[basics.id][0].key == "q3"  # hardest first
     # only the top scorer got q3 right; rest scores (marks on the other questions) 2, 2 and 0 with q3
     # right, wrong, wrong: correlation (3 * 2 - 1 * 4) / sqrt((3 - 1) * (3 * 8 - 16)) = 0.5
-    assert questions["q3"]["discrimination"] == pytest.approx(0.5, abs=0.01)
-    options = {label: count for label, count, _right in questions["q3"]["options"]}
+    assert questions["q3"].stats.discrimination == pytest.approx(0.5)
+    options = {option.html: option.count for option in questions["q3"].options}
     assert options == {"<p>Option a</p>": 2, "<p>Option b</p>": 1, "<p>Option c</p>": 0}
+    table = {(row[0], row[1]): row[2:] for row in data.table("questions").rows}
+    assert table[("Title of basics", "q3")] == [3, 33.3, 0.5]  # facility as a percentage, as the page shows it
 
 
 def test_learner_table_filters_and_sorts(app, programme):

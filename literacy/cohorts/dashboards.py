@@ -8,9 +8,9 @@ view adds up member rows in SQL and hides any figure computed over fewer people 
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from html import unescape
@@ -35,7 +35,7 @@ from ..models import (
     User,
     utc_date,
 )
-from ..statistics import point_biserial
+from ..statistics import QuestionStatistics, Tally, count_choices
 from .tables import Column, Table, suppress, suppress_count
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
@@ -80,7 +80,7 @@ class CohortDashboard:
     learners: list[Learner]
     headline: dict[str, Any]
     tables: dict[str, Table]
-    questions: dict[int, list[dict[str, Any]]]  # module id -> question statistics, hardest first
+    questions: dict[int, list[QuestionStatistics]]  # module id -> question statistics, hardest first
 
     def table(self, key: str) -> Table:
         return self.tables[key]
@@ -132,7 +132,7 @@ def cohort_dashboard(cohort: Cohort, today: date, *, grid: bool = True, answers:
     """
     modules = assigned_modules(cohort)
     people, headline, tables = _grid(cohort, modules, today) if grid else ([], {}, {})
-    questions: dict[int, list[dict[str, Any]]] = {}
+    questions: dict[int, list[QuestionStatistics]] = {}
     if answers:
         groups = _response_groups(cohort)
         questions, tables["questions"] = question_statistics(modules, groups)
@@ -143,20 +143,40 @@ def cohort_dashboard(cohort: Cohort, today: date, *, grid: bool = True, answers:
 def _grid(
     cohort: Cohort, modules: list[AssignedModule], today: date
 ) -> tuple[list[Learner], dict[str, Any], dict[str, Table]]:
-    """Each member's status in each assigned module, and every figure derived from them."""
-    members = _members(cohort)
-    assigned = _assigned(cohort)
+    """Each member's status in each assigned module, and every figure derived from them (two queries)."""
+    learners = _learners(cohort)
+    rows, days = _summary_rows(cohort, learners)
+    per_module, refresh = _statuses(learners.values(), modules, rows, today)
+    scores = _scores(learners, rows)
+    people = list(learners.values())
+    tables = {
+        "modules": _modules_table(modules, per_module, scores),
+        "scores": _scores_table(scores.best),
+        "weeks": _weeks_table(days),
+        "gain": _gain_table(modules, scores.gains),
+        "refresh": _refresh_table(refresh),
+    }
+    return people, _headline(people, modules, scores.best), tables
 
-    learners = {
+
+# per person and module: (latest edition completed, best assessment, passed, lowest pre-check)
+SummaryRow = tuple[int | None, int | None, bool, int | None]
+
+
+def _learners(cohort: Cohort) -> dict[int, Learner]:
+    return {
         user_id: Learner(user_id, name, email)
         for user_id, name, email in db.session.execute(
-            select(User.id, User.name, User.email).where(User.id.in_(members)).order_by(User.name, User.id)
+            select(User.id, User.name, User.email).where(User.id.in_(_members(cohort))).order_by(User.name, User.id)
         )
     }
+
+
+def _summary_rows(cohort: Cohort, learners: dict[int, Learner]) -> tuple[dict[tuple[int, int], SummaryRow], Counter]:
+    """One read of the members' summary rows (a single scan on PostgreSQL): the rows by (person, module),
+    and first completions per day; each learner's last activity is set on the way."""
     summary = LearnerModuleSummary
-    # one read of the members' summary rows (a single scan on PostgreSQL); per person and module:
-    # (latest edition completed, best assessment, passed, lowest pre-check)
-    rows: dict[tuple[int, int], tuple[int | None, int | None, bool, int | None]] = {}
+    rows: dict[tuple[int, int], SummaryRow] = {}
     days: Counter = Counter()
     for user_id, module_id, edition, best, passed_it, precheck, last, first_day in db.session.execute(
         select(
@@ -168,7 +188,7 @@ def _grid(
             summary.precheck_lowest,
             summary.last_activity_at,
             utc_date(summary.first_completed_at),
-        ).where(summary.user_id.in_(members), summary.module_id.in_(assigned))
+        ).where(summary.user_id.in_(_members(cohort)), summary.module_id.in_(_assigned(cohort)))
     ):
         rows[(user_id, module_id)] = (edition, best, passed_it, precheck)
         learner = learners[user_id]
@@ -176,59 +196,83 @@ def _grid(
             learner.last_activity = last
         if first_day is not None:
             days[first_day] += 1
-    weeks: Counter = Counter()
-    for day, count in days.items():
-        weeks[_week(day)] += count
+    return rows, days
 
-    # the loop below runs members x modules times: plain locals, one dictionary look-up per cell
+
+def _statuses(
+    learners: Iterable[Learner], modules: list[AssignedModule], rows: dict[tuple[int, int], SummaryRow], today: date
+) -> tuple[dict[int, Counter], list[list[Any]]]:
+    """Set each learner's status in each module and count of completions; return the statuses counted per
+    module, and the people whose completed edition is older than the current one."""
+    # this runs members x modules times: plain locals, one dictionary look-up per cell
     plan = [
         (module.module_id, module.edition, module.title, module.due_on is not None and module.due_on < today)
         for module in modules
     ]
-    per_module = {module.module_id: Counter() for module in modules}
-    attempted = Counter()
-    passed = Counter()
-    best_scores: list[int] = []
+    per_module: dict[int, Counter] = {module.module_id: Counter() for module in modules}
     refresh: list[list[Any]] = []
-    gains: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for learner in learners.values():
+    for learner in learners:
         user_id, statuses = learner.user_id, learner.statuses
         for module_id, edition, title, late in plan:
             row = rows.get((user_id, module_id))
-            if row is None:
-                status = OVERDUE if late else NOT_STARTED
+            done = None if row is None else row[0]
+            if done is not None:
+                status = COMPLETED
+                learner.completed += 1
+                if done < edition:
+                    refresh.append([learner.name, learner.email, title, done, edition])
+            elif late:
+                status = OVERDUE
             else:
-                done, best, passed_it, precheck = row
-                if done is not None:
-                    status = COMPLETED
-                    learner.completed += 1
-                    if done < edition:
-                        refresh.append([learner.name, learner.email, title, done, edition])
-                else:
-                    status = OVERDUE if late else IN_PROGRESS
-                if best is not None:
-                    attempted[module_id] += 1
-                    passed[module_id] += passed_it
-                    best_scores.append(best)
-                    if learner.best_score is None or best > learner.best_score:
-                        learner.best_score = best
-                    if precheck is not None:
-                        gains[module_id].append((precheck, best))
+                status = NOT_STARTED if row is None else IN_PROGRESS
             statuses[module_id] = status
             per_module[module_id][status] += 1
-    bands = Counter(min(score // 10, 9) for score in best_scores)
+    return per_module, refresh
 
-    people = list(learners.values())
-    started = sum(1 for learner in people if learner.last_activity is not None or learner.completed)
-    headline = {
+
+@dataclass
+class _Scores:
+    """Best assessment scores: all of them, and per module those attempted, passed and with a pre-check."""
+
+    best: list[int] = field(default_factory=list)
+    attempted: Counter = field(default_factory=Counter)
+    passed: Counter = field(default_factory=Counter)
+    gains: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))  # (pre-check, best)
+
+
+def _scores(learners: dict[int, Learner], rows: dict[tuple[int, int], SummaryRow]) -> _Scores:
+    """The scores of the summary rows with an assessment; each learner's best score is set on the way."""
+    scores = _Scores()
+    for (user_id, module_id), (_done, best, passed_it, precheck) in rows.items():
+        if best is None:
+            continue
+        scores.attempted[module_id] += 1
+        scores.passed[module_id] += passed_it
+        scores.best.append(best)
+        learner = learners[user_id]
+        if learner.best_score is None or best > learner.best_score:
+            learner.best_score = best
+        if precheck is not None:
+            scores.gains[module_id].append((precheck, best))
+    return scores
+
+
+def _percent(part: float, whole: float) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _headline(people: list[Learner], modules: list[AssignedModule], best_scores: list[int]) -> dict[str, Any]:
+    return {
         "members": len(people),
-        "started": started,
+        "started": sum(1 for learner in people if learner.last_activity is not None or learner.completed),
         "completed": sum(1 for learner in people if modules and learner.completed == len(modules)),
         "overdue": sum(1 for learner in people if OVERDUE in learner.statuses.values()),
         "average_score": round(sum(best_scores) / len(best_scores), 1) if best_scores else None,
     }
-    tables: dict[str, Table] = {}
-    tables["modules"] = Table(
+
+
+def _modules_table(modules: list[AssignedModule], per_module: dict[int, Counter], scores: _Scores) -> Table:
+    return Table(
         "modules",
         _l("Progress by module"),
         [
@@ -242,16 +286,18 @@ def _grid(
                 module.title,
                 module.due_on,
                 *[per_module[module.module_id][status] for status in STATUSES],
-                round(100 * passed[module.module_id] / attempted[module.module_id], 1)
-                if attempted[module.module_id]
-                else None,
+                _percent(scores.passed[module.module_id], scores.attempted[module.module_id]),
             ]
             for module in modules
         ],
         chart="completed",
         description=_l("Learners who have completed each assigned module."),
     )
-    tables["scores"] = Table(
+
+
+def _scores_table(best_scores: list[int]) -> Table:
+    bands = Counter(min(score // 10, 9) for score in best_scores)
+    return Table(
         "scores",
         _l("Score distribution"),
         [Column("band", _l("Best assessment score (%)")), Column("learners", _l("Learners and modules"), True)],
@@ -259,7 +305,13 @@ def _grid(
         chart="learners",
         description=_l("How many best assessment scores fall in each band of ten percentage points."),
     )
-    tables["weeks"] = Table(
+
+
+def _weeks_table(days: Counter) -> Table:
+    weeks: Counter = Counter()
+    for day, count in days.items():
+        weeks[_week(day)] += count
+    return Table(
         "weeks",
         _l("Completions per week"),
         [Column("week", _l("Week beginning")), Column("completions", _l("Completions"), True)],
@@ -267,7 +319,13 @@ def _grid(
         chart="completions",
         description=_l("Modules completed by members of this cohort, by the week of first completion."),
     )
-    tables["gain"] = Table(
+
+
+def _gain_table(modules: list[AssignedModule], gains: dict[int, list[tuple[int, int]]]) -> Table:
+    def average(values: list[int]) -> float:
+        return round(sum(values) / len(values), 1)
+
+    return Table(
         "gain",
         _l("Learning gain"),
         [
@@ -281,9 +339,9 @@ def _grid(
             [
                 module.title,
                 len(pairs),
-                round(sum(p for p, _ in pairs) / len(pairs), 1),
-                round(sum(a for _, a in pairs) / len(pairs), 1),
-                round(sum(a - p for p, a in pairs) / len(pairs), 1),
+                average([p for p, _ in pairs]),
+                average([a for _, a in pairs]),
+                average([a - p for p, a in pairs]),
             ]
             for module in modules
             if (pairs := gains.get(module.module_id))
@@ -291,7 +349,10 @@ def _grid(
         chart="gain",
         description=_l("Pre-check score (the lowest) against the best assessment score, for learners who took both."),
     )
-    tables["refresh"] = Table(
+
+
+def _refresh_table(refresh: list[list[Any]]) -> Table:
+    return Table(
         "refresh",
         _l("Refresh due"),
         [
@@ -303,7 +364,6 @@ def _grid(
         ],
         sorted(refresh, key=lambda row: (row[2], row[0])),
     )
-    return people, headline, tables
 
 
 def _response_groups(cohort: Cohort) -> list[tuple]:
@@ -326,26 +386,27 @@ def _response_groups(cohort: Cohort) -> list[tuple]:
 
 def question_statistics(
     modules: list[AssignedModule], groups: list[tuple]
-) -> tuple[dict[int, list[dict[str, Any]]], Table]:
-    """Facility (share correct), discrimination (the correlation of a question's correctness with the rest
-    of the attempt's marks, as in the trainers' statistics) and how often each option was chosen."""
-    sums: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0, 0.0])
-    choices: dict[tuple[int, str], Counter] = defaultdict(Counter)
-    for module_id, key, answer, _confidence, is_correct, count, sx, sxx in groups:
-        try:
-            value = json.loads(answer) if answer else None
-        except ValueError:
-            value = None
-        for option in value if isinstance(value, list) else [value]:
-            if isinstance(option, str):
-                choices[(module_id, key)][option] += count
-        total = sums[(module_id, key)]
-        total[0] += count
-        total[2] += float(sx or 0)
-        total[3] += float(sxx or 0)
-        if is_correct:
-            total[1] += count
-            total[4] += float(sx or 0)
+) -> tuple[dict[int, list[QuestionStatistics]], Table]:
+    """Facility, discrimination (with the rest of the attempt's marks) and how often each option was chosen,
+    computed as in the trainers' statistics (``literacy.statistics``); per module, hardest first."""
+    tallies: dict[tuple[int, str], Tally] = defaultdict(Tally)
+    chosen: dict[tuple[int, str], Counter] = defaultdict(Counter)
+    for module_id, key, answer, _confidence, is_correct, count, rest_sum, rest_squares in groups:
+        count_choices(chosen[(module_id, key)], answer, count)
+        tallies[(module_id, key)].add(count, bool(is_correct), float(rest_sum or 0), float(rest_squares or 0))
+    texts = _assessment_questions(modules)
+    found: dict[int, list[QuestionStatistics]] = defaultdict(list)
+    for (module_id, key), tally in tallies.items():
+        question, options = texts.get((module_id, key)), chosen[(module_id, key)]
+        prompt_html = question.prompt_html if question else key
+        found[module_id].append(QuestionStatistics.of(key, prompt_html, tally, _options(question, options), options))
+    for items in found.values():
+        items.sort(key=lambda item: (item.stats.facility if item.stats.facility is not None else 2, item.key))
+    return dict(found), _questions_table(modules, found)
+
+
+def _assessment_questions(modules: list[AssignedModule]) -> dict[tuple[int, str], Question]:
+    """The assessment questions of the modules' live versions, in each version's own language."""
     versions = {module.version_id: module for module in modules if module.version_id}
     texts: dict[tuple[int, str], Question] = {}
     for question in db.session.scalars(
@@ -354,36 +415,30 @@ def question_statistics(
         module = versions[question.version_id]
         if question.language == module.language:
             texts[(module.module_id, question.key)] = question
-    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for (module_id, key), (n, right, sx, sxx, scx) in sums.items():
-        correlation = point_biserial(n, right, sx, sxx, scx)
-        discrimination = round(correlation, 2) if correlation is not None else None
-        question = texts.get((module_id, key))
-        labels = {option["key"]: option.get("html", option["key"]) for option in (question.options if question else [])}
-        answers = question.answer.get("correct", []) if question and isinstance(question.answer, dict) else []
-        found[module_id].append(
-            {
-                "key": key,
-                "prompt_html": question.prompt_html if question else key,
-                "responses": n,
-                "facility": round(100 * right / n, 1) if n else None,
-                "discrimination": discrimination,
-                "options": [
-                    (labels.get(option, option), choices[(module_id, key)].get(option, 0), option in answers)
-                    for option in (labels or dict.fromkeys(choices[(module_id, key)]))
-                ],
-            }
-        )
-    titles = {module.module_id: module.title for module in modules}
+    return texts
+
+
+def _options(question: Question | None, chosen: Counter) -> list[tuple[str, str, bool]]:
+    """(key, text, is correct) of the question's options; those chosen when the live version lacks them."""
+    labels = {option["key"]: option.get("html", option["key"]) for option in (question.options if question else [])}
+    correct = question.answer.get("correct", []) if question and isinstance(question.answer, dict) else []
+    return [(key, labels.get(key, key), key in correct) for key in (labels or list(chosen))]
+
+
+def _questions_table(modules: list[AssignedModule], found: dict[int, list[QuestionStatistics]]) -> Table:
+    """Facility as a percentage with one decimal, discrimination with two, as the page shows them."""
     rows = []
     for module in modules:
-        items = found.get(module.module_id, [])
-        items.sort(key=lambda item: (item["facility"] if item["facility"] is not None else 101, item["key"]))
-        for item in items:
-            rows.append(
-                [titles[module.module_id], item["key"], item["responses"], item["facility"], item["discrimination"]]
-            )
-    table = Table(
+        for item in found.get(module.module_id, []):
+            facility, discrimination = item.stats.facility, item.stats.discrimination
+            rows.append([
+                module.title,
+                item.key,
+                item.stats.answers,
+                round(100 * facility, 1) if facility is not None else None,
+                round(discrimination, 2) if discrimination is not None else None,
+            ])
+    return Table(
         "questions",
         _l("Hardest questions"),
         [
@@ -395,17 +450,17 @@ def question_statistics(
         ],
         rows,
     )
-    return dict(found), table
 
 
-def option_rows(questions: dict[int, list[dict[str, Any]]], modules: list[AssignedModule]) -> Table:
+def option_rows(questions: dict[int, list[QuestionStatistics]], modules: list[AssignedModule]) -> Table:
     """How often each option was chosen, one row per question and option (for the CSV)."""
     titles = {module.module_id: module.title for module in modules}
-    rows = []
-    for module_id, items in questions.items():
-        for item in items:
-            for label, count, is_right in item["options"]:
-                rows.append([titles.get(module_id, ""), item["key"], _plain(label), count, "yes" if is_right else "no"])
+    rows = [
+        [titles.get(module_id, ""), item.key, _plain(option.html), option.count, "yes" if option.is_correct else "no"]
+        for module_id, items in questions.items()
+        for item in items
+        for option in item.options
+    ]
     return Table(
         "options",
         _l("Options chosen"),
@@ -438,7 +493,7 @@ def calibration(modules: list[AssignedModule], groups: list[tuple]) -> Table:
         for level in (3, 2, 1):
             if (module.module_id, level) in counts:
                 n, wrong = counts[(module.module_id, level)]
-                rows.append([module.title, CONFIDENCE_LABELS[level], n, wrong, round(100 * wrong / n, 1)])
+                rows.append([module.title, CONFIDENCE_LABELS[level], n, wrong, _percent(wrong, n)])
     return Table(
         "calibration",
         _l("Confidence and correctness"),
@@ -540,6 +595,9 @@ def organisation_dashboard(
     return OrganisationDashboard(tables, people, threshold)
 
 
+NO_FIGURES = dict.fromkeys(("members", "started", "completed", "overdue", "pct_sum", "pct_n"), 0)
+
+
 def _cohort_figures(cohort_filter, today: date, people_ids=None) -> dict[int, dict[str, Any]]:
     """Per cohort: members, started, completed everything, overdue, average completion score (SQL only)."""
     member = select(CohortMember.cohort_id, CohortMember.user_id).where(
@@ -548,9 +606,7 @@ def _cohort_figures(cohort_filter, today: date, people_ids=None) -> dict[int, di
     if people_ids is not None:
         member = member.where(CohortMember.user_id.in_(people_ids))
     member = member.subquery()
-    figures: dict[int, dict[str, Any]] = defaultdict(
-        lambda: dict.fromkeys(("members", "started", "completed", "overdue", "pct_sum", "pct_n"), 0)
-    )
+    figures: dict[int, dict[str, Any]] = defaultdict(lambda: dict(NO_FIGURES))
     for cohort_id, members in db.session.execute(select(member.c.cohort_id, func.count()).group_by(member.c.cohort_id)):
         figures[cohort_id]["members"] = members
     # one row per member (kept by literacy.summaries), so this adds up members, not members x modules
@@ -606,12 +662,14 @@ def _cohorts_side_by_side(organisation: Organisation, today: date, threshold: in
         db.session.scalars(select(Cohort).where(Cohort.organisation_id == organisation.id).order_by(Cohort.name))
     )
     figures = _cohort_figures(select(Cohort.id).where(Cohort.organisation_id == organisation.id), today)
-    empty = dict.fromkeys(("members", "started", "completed", "overdue", "pct_sum", "pct_n"), 0)
     return Table(
         "cohorts",
         _l("Cohorts side by side"),
         [Column("cohort", _l("Cohort")), Column("starts_on", _l("Starts")), *FIGURE_COLUMNS],
-        [[cohort.name, cohort.starts_on, *_figure_row(figures.get(cohort.id, empty), threshold)] for cohort in cohorts],
+        [
+            [cohort.name, cohort.starts_on, *_figure_row(figures.get(cohort.id, NO_FIGURES), threshold)]
+            for cohort in cohorts
+        ],
         chart="completed",
         description=_l("Members of each cohort who have completed all its modules."),
     )
@@ -657,7 +715,7 @@ def _coverage(organisation: Organisation, people_ids, people: int, threshold: in
                 version.edition,
                 suppress_count(people, threshold),
                 suppress(suppress_count(done, threshold), people, threshold),
-                suppress(round(100 * done / people, 1) if people else None, people, threshold)
+                suppress(_percent(done, people), people, threshold)
                 if not (0 < done < threshold)
                 else suppress_count(done, threshold),
                 suppress(suppress_count(latest, threshold), people, threshold),
@@ -694,12 +752,11 @@ def _elsewhere(organisation: Organisation, people_ids, today: date, threshold: i
         .order_by(Organisation.name, Cohort.name)
     ).all()
     figures = _cohort_figures(others, today, people_ids) if cohorts else {}
-    empty = dict.fromkeys(("members", "started", "completed", "overdue", "pct_sum", "pct_n"), 0)
     return Table(
         "elsewhere",
         _l("Our people in other organisations' cohorts"),
         [Column("organiser", _l("Run by")), Column("cohort", _l("Cohort")), *FIGURE_COLUMNS],
-        [[name, cohort.name, *_figure_row(figures.get(cohort.id, empty), threshold)] for cohort, name in cohorts],
+        [[name, cohort.name, *_figure_row(figures.get(cohort.id, NO_FIGURES), threshold)] for cohort, name in cohorts],
     )
 
 
