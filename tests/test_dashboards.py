@@ -152,6 +152,10 @@ def test_csv_exports_hold_the_numbers_on_screen(app, client, auth, programme):
     assert learners[1][-1] == "100" and learners[1][2] == "Completed"
     filtered = _csv(client.get(f"/organisations/org-a/cohorts/{cohort.id}/dashboard/learners.csv?q=learner%20003"))
     assert len(filtered) == 2 and filtered[1][1] == "learner3@org-a.example"
+    questions = _csv(client.get(f"/organisations/org-a/cohorts/{cohort.id}/dashboard/questions.csv"))
+    # discrimination with the two decimal places the page shows (3 / sqrt(12)), facility with one
+    assert ["Title of basics", "q1", "3", "66.7", "0.87"] in questions
+    assert "facility 66.7%, discrimination 0.87" in page
     for name in ("scores", "weeks", "gain", "refresh", "questions", "options", "calibration"):
         response = client.get(f"/organisations/org-a/cohorts/{cohort.id}/dashboard/{name}.csv")
         assert response.status_code == 200 and response.mimetype == "text/csv", name

@@ -73,8 +73,8 @@ def csv_cell(value: Any, suppressed_text: str) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:.1f}"
+    if isinstance(value, float):  # one decimal place, or the two a discrimination is shown with
+        return f"{value:.1f}" if value == round(value, 1) else str(value)
     return str(value)
 
 
