@@ -8,7 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import strip
+from ..fields import strip
 
 
 class CohortForm(FlaskForm):

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..forms import strip
+from ..fields import strip
 
 
 class AcceptInvitationForm(FlaskForm):

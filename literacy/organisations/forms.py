@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..forms import strip
+from ..fields import strip
 
 
 class InvitePersonForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""What every area's forms share (Flask-WTF forms themselves live next to their views)."""
+"""Field filters every area's forms share (the Flask-WTF forms themselves live next to their views)."""
 
 from __future__ import annotations
 
