@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .content.model import KINDS_WITH_OPTIONS
+from .content.kinds import KINDS_WITH_OPTIONS
 from .extensions import db
 from .models import (
     CohortAnswerTally,

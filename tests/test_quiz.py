@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from literacy.content.kinds import MAX_TYPED
 from literacy.extensions import db
 from literacy.learning import quiz, service
 from literacy.models import Certificate, Module, ModuleCompletion, QuizAttempt, Response, User
@@ -248,11 +249,13 @@ def test_form_values_outside_the_options_count_as_no_answer(app, ready):
     from werkzeug.datastructures import MultiDict
 
     single = quiz.read_form(attempt, rows[0], MultiDict({"answer": "9", "confidence": "7"}))
-    assert single.answer is None and single.confidence is None and len(single.problems) == 2
+    assert single.answer is None and single.confidence is None and single.problems == ["answer", "confidence"]
+    key = quiz.read_form(attempt, rows[0], MultiDict({"answer": "a", "confidence": "1"}))
+    assert key.answer is None and key.problems == ["answer"]  # an option key is not a position
     many = quiz.read_form(attempt, rows[1], MultiDict([("answer", "1"), ("answer", "x"), ("answer", "3")]))
     assert many.answer == sorted({attempt.option_order["pick-many"][0], attempt.option_order["pick-many"][2]})
     typed = quiz.read_form(attempt, rows[3], MultiDict({"answer": "x" * 900}))
-    assert len(typed.answer) == quiz.MAX_TEXT
+    assert len(typed.answer) == MAX_TYPED
 
 
 def test_options_are_shuffled_per_attempt_and_stable_within_it(app, client, auth, ready):
@@ -345,7 +348,9 @@ def test_the_conditional_update_lets_only_one_caller_grade(app, ready):
         other_user = db.session.get(User, user.id)
         with app.app_context():
             first = quiz.submit_attempt(db.session.get(User, user.id), attempt_id)
+            db.session.commit()
         second = quiz.submit_attempt(other_user, attempt_id)
+        db.session.commit()
     assert first.outcome == quiz.Outcome.GRADED and second.outcome == quiz.Outcome.ALREADY
     db.session.expire_all()
     assert db.session.scalar(select(func.count(ModuleCompletion.id))) == 1

@@ -84,6 +84,13 @@ def assert_graded_once(attempt_id: int) -> None:
     assert db.session.scalar(select(func.count(Response.id)).where(Response.is_correct.is_(True))) == 5
 
 
+def submit_and_commit(user_id: int, attempt_id: int) -> str:
+    """What the check page does: the service grades (or not), then the request commits once."""
+    outcome = quiz.submit_attempt(db.session.get(User, user_id), attempt_id).outcome
+    db.session.commit()
+    return outcome
+
+
 def test_concurrent_service_calls_grade_once(app, answered, monkeypatch):
     user_id, attempt_id = answered
     slow_grading(monkeypatch)
@@ -92,7 +99,7 @@ def test_concurrent_service_calls_grade_once(app, answered, monkeypatch):
     def submit(_index: int) -> str:
         with app.app_context():
             try:
-                return quiz.submit_attempt(db.session.get(User, user_id), attempt_id).outcome
+                return submit_and_commit(user_id, attempt_id)
             finally:
                 db.session.remove()
 
@@ -145,7 +152,7 @@ def test_an_answer_saved_while_grading_waits_and_is_refused(app, answered, monke
         with app.app_context():
             try:
                 if index == 0:
-                    return quiz.submit_attempt(db.session.get(User, user_id), attempt_id).outcome
+                    return submit_and_commit(user_id, attempt_id)
                 assert grading.wait(timeout=10)
                 saved = quiz.save_answer(attempt_id, "name-it", "changed", 1)
                 db.session.commit()

@@ -1,9 +1,9 @@
 """Pure graders: is a learner's response to a question right?
 
-``grade(question, response)`` dispatches on ``question.kind`` through :data:`GRADERS`; the kinds
-registry (:mod:`literacy.content.kinds`) pairs each grader with its validation. Responses come from
-forms: an option key (single, true-false), a collection of keys (multiple) or a string (text, number).
-Anything malformed is simply wrong; graders never raise.
+``grade(question, response)`` asks the kinds registry (:mod:`literacy.content.kinds`) which grader a
+kind uses. Responses are what the registry's readers make of a form: an option key (single,
+true-false), a collection of keys (multiple) or a string (text, number). Anything malformed is simply
+wrong; graders never raise.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 
 from .model import Question
@@ -98,19 +98,12 @@ def grade_number(question: Question, response: object) -> bool:
     )
 
 
-GRADERS: dict[str, Callable[[Question, object], bool]] = {
-    "single": grade_single,
-    "true-false": grade_single,
-    "multiple": grade_multiple,
-    "text": grade_text,
-    "number": grade_number,
-}
-
-
 def grade(question: Question, response: object) -> bool:
     """Is ``response`` a right answer to ``question``? Unknown kinds and malformed responses are wrong."""
-    grader = GRADERS.get(question.kind)
-    return bool(grader and grader(question, response))
+    from .kinds import KINDS  # the registry is built from the graders above, so it imports this module
+
+    kind = KINDS.get(question.kind)
+    return bool(kind and kind.grade(question, response))
 
 
 def merge_accepts(question: Question, other: Question) -> Question:

@@ -1,13 +1,20 @@
 """The registry of question kinds, keyed by the ``type:`` an author writes (and the ``kind`` stored).
 
-Each kind knows which settings it takes, whether it has options, how to validate a parsed block and
-how to grade a response. Adding a kind means registering one :class:`Kind`.
+A :class:`Kind` holds everything that differs between kinds, so the rest of the code asks the registry
+instead of naming kinds: the settings it takes, whether it has options, how to validate a parsed block,
+how to read what a form posted, how to grade a response and which template partial shows its inputs.
+Adding a kind means registering one :class:`Kind` and writing its partial, nothing else.
+
+Forms post an option as its position in the order shown (``"1"``, ``"2"`` ...), never its key: an
+option key is an author's ID or its letter in the written order, and either could give the answer away
+once options are shuffled. A reader turns positions back into keys with the order the page showed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,10 +25,12 @@ if TYPE_CHECKING:
     from .questions import QuestionBlock
 
 Report = Callable[[int, str], None]  # (line in the file, message)
+#: (the values posted for "answer", the option keys in the order shown) -> the response, None if none
+Reader = Callable[[Sequence[str], Sequence[str]], object]
 
 COMMON_SETTINGS = frozenset({"type", "confidence"})
-ALL_SETTINGS = frozenset({"type", "confidence", "shuffle", "accept", "pattern", "answer", "tolerance",
-                          "if-correct", "if-wrong"})
+#: Longest typed answer kept from a form.
+MAX_TYPED = 500
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,8 @@ class Kind:
     has_options: bool
     validate: Callable[[QuestionBlock, Report], None]
     grade: Callable[[Question, object], bool]
+    read: Reader
+    partial: str  # template defining the macros hint, missing, first_id and answer (see questions/)
 
 
 KINDS: dict[str, Kind] = {}
@@ -39,6 +50,56 @@ KINDS: dict[str, Kind] = {}
 def register(kind: Kind) -> Kind:
     KINDS[kind.name] = kind
     return kind
+
+
+def all_settings() -> frozenset[str]:
+    """Every setting some registered kind takes (an author's other settings are unknown)."""
+    return COMMON_SETTINGS.union(*(kind.settings for kind in KINDS.values()))
+
+
+class _KindsWithOptions(AbstractSet[str]):
+    """The names of the registered kinds with options, read from the registry each time it is used
+    (so a SQL ``IN`` built from it always matches what is registered)."""
+
+    def __contains__(self, name: object) -> bool:
+        kind = KINDS.get(name) if isinstance(name, str) else None
+        return kind is not None and kind.has_options
+
+    def __iter__(self) -> Iterator[str]:
+        return (kind.name for kind in list(KINDS.values()) if kind.has_options)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+KINDS_WITH_OPTIONS: AbstractSet[str] = _KindsWithOptions()
+
+
+def read_answer(kind: str, posted: Sequence[str], shown: Sequence[str]) -> object:
+    """The response a form posted for a question of ``kind``, or None when it holds no answer.
+
+    ``posted`` are the form's values for ``answer``; ``shown`` the option keys in the order shown.
+    """
+    return KINDS[kind].read(posted, shown)
+
+
+def _chosen(posted: Sequence[str], shown: Sequence[str]) -> list[str]:
+    """The keys of the posted positions; anything that is not a position shown is ignored."""
+    by_position = {str(position): key for position, key in enumerate(shown, start=1)}
+    return [by_position[value] for value in posted if value in by_position]
+
+
+def read_one(posted: Sequence[str], shown: Sequence[str]) -> str | None:
+    chosen = _chosen(posted[:1], shown)
+    return chosen[0] if chosen else None
+
+
+def read_many(posted: Sequence[str], shown: Sequence[str]) -> list[str] | None:
+    return sorted(set(_chosen(posted, shown))) or None
+
+
+def read_typed(posted: Sequence[str], shown: Sequence[str]) -> str | None:
+    return (posted[0] if posted else "").strip()[:MAX_TYPED] or None
 
 
 def _options(block: QuestionBlock, report: Report, *, exactly: int | None = None) -> int:
@@ -115,9 +176,14 @@ def _validate_number(block: QuestionBlock, report: Report) -> None:
 
 _CHOICE = frozenset({"shuffle"})
 _TYPED = frozenset({"if-correct", "if-wrong"})
+_PARTIALS = "learning/questions/"
 
-register(Kind("single", _CHOICE, True, _validate_single, grade_single))
-register(Kind("multiple", _CHOICE, True, _validate_multiple, grade_multiple))
-register(Kind("true-false", _CHOICE, True, _validate_true_false, grade_single))
-register(Kind("text", _TYPED | {"accept", "pattern"}, False, _validate_text, grade_text))
-register(Kind("number", _TYPED | {"answer", "tolerance"}, False, _validate_number, grade_number))
+register(Kind("single", _CHOICE, True, _validate_single, grade_single, read_one, _PARTIALS + "_single.html"))
+register(Kind("multiple", _CHOICE, True, _validate_multiple, grade_multiple, read_many,
+              _PARTIALS + "_multiple.html"))
+register(Kind("true-false", _CHOICE, True, _validate_true_false, grade_single, read_one,
+              _PARTIALS + "_single.html"))
+register(Kind("text", _TYPED | {"accept", "pattern"}, False, _validate_text, grade_text, read_typed,
+              _PARTIALS + "_text.html"))
+register(Kind("number", _TYPED | {"answer", "tolerance"}, False, _validate_number, grade_number, read_typed,
+              _PARTIALS + "_number.html"))

@@ -11,8 +11,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS_WITH_OPTIONS = frozenset({"single", "multiple", "true-false"})
-
 
 @dataclass(frozen=True)
 class Option:
@@ -29,7 +27,7 @@ class Question:
     """A question of the assessment, the pre-check or a knowledge check, ready to show and grade."""
 
     key: str
-    kind: str  # "single" | "multiple" | "true-false" | "text" | "number"
+    kind: str  # a name in the kinds registry (literacy.content.kinds.KINDS)
     prompt_html: str
     options: tuple[Option, ...] = ()
     explanation_html: str = ""
@@ -45,7 +43,10 @@ class Question:
 
     @property
     def has_options(self) -> bool:
-        return self.kind in KINDS_WITH_OPTIONS
+        from .kinds import KINDS  # the registry imports this module
+
+        kind = KINDS.get(self.kind)
+        return kind is not None and kind.has_options
 
     @property
     def correct_keys(self) -> frozenset[str]:

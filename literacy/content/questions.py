@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .grading import parse_number
-from .kinds import ALL_SETTINGS, COMMON_SETTINGS, KINDS
+from .kinds import COMMON_SETTINGS, KINDS, all_settings
 from .model import Option, Question
 from .problems import Problems
 from .render import SLUG_RE, SLUG_RULE
@@ -298,8 +298,9 @@ def validate_block(block: QuestionBlock, name: str, problems: Problems) -> None:
     elif kind is None:
         report(type_setting.line, f'unknown question type "{type_setting.value}" in {label} '
                                   f"(one of {', '.join(KINDS)})")
+    known = all_settings()
     for setting_name, setting in block.settings.items():
-        if setting_name not in ALL_SETTINGS:
+        if setting_name not in known:
             report(setting.line, f'unknown setting "{setting_name}" in {label}')
         elif kind is not None and setting_name not in COMMON_SETTINGS | kind.settings:
             report(setting.line, f'setting "{setting_name}" does not apply to {kind.name} questions '

@@ -7,11 +7,13 @@ not resubmit and the feedback appears next to the check it belongs to.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from werkzeug.datastructures import MultiDict
+
 from .. import content
+from ..content import kinds
 from ..models import Question
 
 PLACEHOLDER = re.compile(r'<div class="knowledge-check" data-check="([a-z0-9-]+)"></div>')
@@ -30,15 +32,10 @@ def split_lesson(html: str) -> list[tuple[str, str]]:
     return [part for part in parts if part[1]]
 
 
-def read_answer(row: Question, form: Mapping[str, Any]) -> Any:
-    """What the learner chose or typed, limited to the question's own option keys."""
-    keys = {option["key"] for option in row.options}
-    if row.kind == "multiple":
-        return sorted(key for key in form.getlist("answer") if key in keys)  # type: ignore[attr-defined]
-    value = (form.get("answer") or "").strip()[:500]
-    if row.kind in ("single", "true-false"):
-        return value if value in keys else None
-    return value
+def read_answer(row: Question, form: MultiDict[str, str]) -> Any:
+    """What the learner chose or typed; options are posted as positions in the written order (checks
+    are never shuffled), read by the question's kind like any other question form."""
+    return kinds.read_answer(row.kind, form.getlist("answer"), [option["key"] for option in row.options])
 
 
 def store_result(session: Any, module: str, lesson: str, key: str, answer: Any) -> None:
@@ -54,23 +51,27 @@ def take_result(session: Any, module: str, lesson: str) -> dict[str, Any] | None
 
 @dataclass(frozen=True)
 class Feedback:
+    """What a check shows once answered: the verdict, the feedback of what was chosen, and the answer
+    itself so the form shows it again."""
+
     key: str
     answer: Any
     answered: bool
     correct: bool
-    chosen: frozenset[str]
+    chosen: frozenset[int]  # positions of the chosen options (the values the form posts)
+    typed: str  # a typed answer, shown again in its box
     option_feedback: list[tuple[str, str, bool]]  # (option html, feedback html, was it correct) for chosen ones
     general_html: str  # if-correct / if-wrong feedback for text and number questions
     explanation_html: str
 
 
 def feedback(question: content.Question, answer: Any) -> Feedback:
+    """Grade a check's answer at once; checks are never scored, so nothing is stored."""
     answered = answer not in (None, "", [])
     correct = answered and content.grade(question, answer)
-    chosen = frozenset(answer if isinstance(answer, list) else [answer] if isinstance(answer, str) else [])
-    option_feedback = [
-        (option.html, option.feedback_html, option.is_correct) for option in question.options if option.key in chosen
-    ]
+    keys = set(answer) if isinstance(answer, list) else {answer}
+    picked = [(position, option) for position, option in enumerate(question.options, start=1) if option.key in keys]
+    option_feedback = [(option.html, option.feedback_html, option.is_correct) for _, option in picked]
     general = ""
     if not question.has_options and answered:
         general = question.if_correct_html if correct else question.if_wrong_html
@@ -79,7 +80,8 @@ def feedback(question: content.Question, answer: Any) -> Feedback:
         answer=answer,
         answered=answered,
         correct=bool(correct),
-        chosen=chosen,
+        chosen=frozenset(position for position, _ in picked),
+        typed=answer if isinstance(answer, str) and not question.has_options else "",
         option_feedback=option_feedback,
         general_html=general,
         explanation_html=question.explanation_html if answered else "",

@@ -6,7 +6,8 @@ conditional ``UPDATE ... WHERE submitted_at IS NULL`` lets exactly one request g
 many arrive (double clicks, the back button, two tabs, concurrent requests).
 
 Browser forms never carry option keys: an option is sent as its position in the order shown for the
-attempt (1, 2, 3 ...), so neither the written order nor an author's option IDs reach the page.
+attempt (1, 2, 3 ...), so neither the written order nor an author's option IDs reach the page; the kinds
+registry reads a form back into a response. These functions never commit: the view commits once.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ import random
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select, update
+from werkzeug.datastructures import MultiDict
 
 from .. import summaries
-from ..content.model import KINDS_WITH_OPTIONS
+from ..content import grade
+from ..content.kinds import KINDS, read_answer
 from ..extensions import db
 from ..models import (
     LessonProgress,
@@ -40,7 +44,6 @@ from . import service
 ASSESSMENT = "assessment"
 PRECHECK = "precheck"
 PURPOSES = (ASSESSMENT, PRECHECK)
-MAX_TEXT = 500
 CONFIDENCE_VALUES = (1, 2, 3)  # not sure, fairly sure, certain
 
 
@@ -263,53 +266,38 @@ def shown_options(attempt: QuizAttempt, row: Question) -> list[ShownOption]:
 
 @dataclass
 class Submitted:
-    """An answer as read from a question form, with the problems found (field id, problem)."""
+    """An answer as read from a question form, with the problems found ("answer", "confidence")."""
 
     answer: Any = None
     confidence: int | None = None
     typed: str = ""  # what was typed, kept when the page is shown again
-    chosen: frozenset[int] = frozenset()  # option indexes chosen, kept likewise
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (field id, "answer" | "confidence")
+    chosen: frozenset[int] = frozenset()  # option positions chosen, kept likewise
+    problems: list[str] = field(default_factory=list)
 
 
-def read_form(attempt: QuizAttempt, row: Question, form: Mapping[str, Any]) -> Submitted:
+def read_form(attempt: QuizAttempt, row: Question, form: MultiDict[str, str]) -> Submitted:
     """What the learner chose or typed for one question; unknown values count as no answer."""
-    options = shown_options(attempt, row)
-    by_index = {str(option.index): option for option in options}
-    result = Submitted()
-    if row.kind == "multiple":
-        values = form.getlist("answer") if hasattr(form, "getlist") else list(form.get("answer") or [])
-        picked = [by_index[value] for value in values if value in by_index]
-        result.chosen = frozenset(option.index for option in picked)
-        result.answer = sorted({option.key for option in picked}) or None
-    elif row.kind in ("single", "true-false"):
-        picked_one = by_index.get(str(form.get("answer") or ""))
-        result.chosen = frozenset({picked_one.index}) if picked_one else frozenset()
-        result.answer = picked_one.key if picked_one else None
-    else:
-        result.typed = str(form.get("answer") or "").strip()[:MAX_TEXT]
-        result.answer = result.typed or None
-    if row.ask_confidence:
-        value = str(form.get("confidence") or "")
-        result.confidence = int(value) if value.isdigit() and int(value) in CONFIDENCE_VALUES else None
-    if result.answer is None:
-        result.problems.append((answer_field_id(row), "answer"))
-    if row.ask_confidence and result.confidence is None:
-        result.problems.append(("confidence-1", "confidence"))
+    shown = [option.key for option in shown_options(attempt, row)]
+    answer = read_answer(row.kind, form.getlist("answer"), shown)
+    confidence = _confidence(form.get("confidence")) if row.ask_confidence else None
+    result = as_submitted(attempt, row, answer, confidence)
+    if answer is None:
+        result.problems.append("answer")
+    if row.ask_confidence and confidence is None:
+        result.problems.append("confidence")
     return result
 
 
-def saved_as_submitted(attempt: QuizAttempt, row: Question, saved: Response) -> Submitted:
-    """A saved answer in the shape of a form, so the question page shows what was chosen before."""
-    keys = set(saved.answer) if isinstance(saved.answer, list) else {saved.answer}
+def _confidence(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and int(value) in CONFIDENCE_VALUES else None
+
+
+def as_submitted(attempt: QuizAttempt, row: Question, answer: Any, confidence: int | None) -> Submitted:
+    """An answer (read from a form or saved before) in the shape the question page shows again."""
+    keys = set(answer) if isinstance(answer, list) else {answer}
     chosen = frozenset(option.index for option in shown_options(attempt, row) if option.key in keys)
-    typed = saved.answer if isinstance(saved.answer, str) and not has_options(row) else ""
-    return Submitted(answer=saved.answer, confidence=saved.confidence, typed=typed, chosen=chosen)
-
-
-def answer_field_id(row: Question) -> str:
-    """The id of the first input of a question's answer, for error summary links."""
-    return "answer-1" if has_options(row) else "answer"
+    typed = answer if isinstance(answer, str) and not has_options(row) else ""
+    return Submitted(answer=answer, confidence=confidence, typed=typed, chosen=chosen)
 
 
 def save_answer(attempt_id: int, question_key: str, answer: Any, confidence: int | None) -> bool:
@@ -370,7 +358,7 @@ class SubmitResult:
 
 
 def submit_attempt(user: Any, attempt_id: int) -> SubmitResult:
-    """Grade the attempt once, on the server; commits. Safe to call many times and concurrently.
+    """Grade the attempt once, on the server; the caller commits. Safe to call many times and concurrently.
 
     The conditional UPDATE stamps ``submitted_at`` only while it is empty: on PostgreSQL a concurrent
     request waits for the row lock and then finds nothing to update; on SQLite the database lock does the
@@ -388,22 +376,40 @@ def submit_attempt(user: Any, attempt_id: int) -> SubmitResult:
 
     # First the stamp (it takes the row lock), then the answers: an answer saved in another request
     # either committed before this point (and is graded) or is refused by save_answer afterwards.
-    stamped = db.session.execute(
-        update(QuizAttempt)
-        .where(QuizAttempt.id == attempt_id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if stamped.rowcount != 1:
-        db.session.rollback()
-        db.session.refresh(attempt)
+    if not _stamp(attempt_id, utcnow()):
+        db.session.refresh(attempt)  # graded by another request: show its result
         return SubmitResult(Outcome.ALREADY, attempt)
     responses = responses_of(attempt)
     missing = tuple(row.key for row in questions if row.key not in responses)
     if missing:
-        db.session.rollback()  # un-stamps: the attempt stays open
+        _stamp(attempt_id, None)  # we hold the row lock, so no one saw the stamp: the attempt stays open
         return SubmitResult(Outcome.UNANSWERED, attempt, missing)
+    passed = _mark(attempt, version, questions, responses)
+    module_id, purpose = attempt.module_id, attempt.purpose
+    db.session.expire(attempt)  # the UPDATEs above bypassed the session
+    completion = _complete_if_live(user, attempt, version) if passed else None
+    summaries.refresh_learner(user.id, module_id)  # takes the learner's lock before the tally
+    if purpose == ASSESSMENT:
+        summaries.tally_answers(1, attempts=[attempt_id])
+    return SubmitResult(Outcome.GRADED, attempt, (), completion)
 
+
+def _stamp(attempt_id: int, when: datetime | None) -> bool:
+    """Set (or clear) ``submitted_at``; setting it succeeds only while it is empty."""
+    query = update(QuizAttempt).where(QuizAttempt.id == attempt_id)
+    if when is not None:
+        query = query.where(QuizAttempt.submitted_at.is_(None))
+    stamped = db.session.execute(query.values(submitted_at=when).execution_options(synchronize_session=False))
+    return stamped.rowcount == 1
+
+
+def _mark(
+    attempt: QuizAttempt, version: ModuleVersion, questions: list[Question], responses: Mapping[str, Response]
+) -> bool | None:
+    """Store every answer's verdict and the attempt's score; returns whether it passed (None: a pre-check).
+
+    Two UPDATEs for the verdicts and one for the score, however many questions (no query per answer).
+    """
     right: list[int] = []
     wrong: list[int] = []
     for row in questions:
@@ -422,30 +428,25 @@ def submit_attempt(user: Any, attempt_id: int) -> SubmitResult:
     passed = percent >= version.pass_mark if attempt.purpose == ASSESSMENT else None
     db.session.execute(
         update(QuizAttempt)
-        .where(QuizAttempt.id == attempt_id)
+        .where(QuizAttempt.id == attempt.id)
         .values(score=score, max_score=maximum, percent=percent, passed=passed)
         .execution_options(synchronize_session=False)
     )
-    module_id, purpose = attempt.module_id, attempt.purpose
-    db.session.expire(attempt)
-    completion = None
-    if passed:
-        module = db.session.get(Module, attempt.module_id)
-        assert module is not None
-        live = module.current_version or version
-        if live.edition == version.edition:
-            completion = service.complete_module_if_done(user, module, live, language=attempt.language)
-    summaries.refresh_learner(user.id, module_id)  # takes the learner's lock before the tally
-    if purpose == ASSESSMENT:
-        summaries.tally_answers(1, attempts=[attempt_id])
-    db.session.commit()
-    return SubmitResult(Outcome.GRADED, attempt, (), completion)
+    return passed
+
+
+def _complete_if_live(user: Any, attempt: QuizAttempt, version: ModuleVersion) -> ModuleCompletion | None:
+    """Complete the module for a passed attempt, unless a new edition went live meanwhile."""
+    module = db.session.get(Module, attempt.module_id)
+    assert module is not None
+    live = module.current_version or version
+    if live.edition != version.edition:
+        return None
+    return service.complete_module_if_done(user, module, live, language=attempt.language)
 
 
 def service_grade(row: Question, answer: Any) -> bool:
     """Grade one stored answer with the course engine's pure graders."""
-    from ..content import grade
-
     return answer is not None and grade(question_from_row(row), answer)
 
 
@@ -471,34 +472,33 @@ def result_items(attempt: QuizAttempt, language: str) -> list[ResultItem]:
     assert version is not None
     questions = questions_in(version.id, version.language, attempt.purpose, language)
     responses = responses_of(attempt)
-    items = []
-    for number, row in enumerate(questions, start=1):
-        response = responses.get(row.key)
-        answer = response.answer if response else None
-        options = shown_options(attempt, row)
-        keys = set(answer) if isinstance(answer, list) else {answer} if isinstance(answer, str) else set()
-        chosen = [option for option in options if option.key in keys] if has_options(row) else []
-        correct = bool(response.is_correct) if response and response.is_correct is not None else False
-        feedback = row.feedback.get("options", {})
-        general = ""
-        if not has_options(row) and response is not None:
-            general = row.feedback.get("if_correct_html" if correct else "if_wrong_html", "")
-        items.append(
-            ResultItem(
-                number=number,
-                row=row,
-                answered=response is not None,
-                correct=correct,
-                chosen=chosen,
-                typed=answer if isinstance(answer, str) and not has_options(row) else "",
-                option_feedback=[(option, feedback.get(option.key, "")) for option in chosen],
-                general_html=general,
-                explanation_html=row.feedback.get("explanation_html", ""),
-                confidence=response.confidence if response else None,
-            )
-        )
-    return items
+    return [
+        _result_item(number, attempt, row, responses.get(row.key)) for number, row in enumerate(questions, start=1)
+    ]
+
+
+def _result_item(number: int, attempt: QuizAttempt, row: Question, response: Response | None) -> ResultItem:
+    answer = response.answer if response else None
+    shown = as_submitted(attempt, row, answer, None)
+    chosen = [option for option in shown_options(attempt, row) if option.index in shown.chosen]
+    correct = bool(response and response.is_correct)
+    feedback = row.feedback.get("options", {})
+    general = ""
+    if not has_options(row) and response is not None:
+        general = row.feedback.get("if_correct_html" if correct else "if_wrong_html", "")
+    return ResultItem(
+        number=number,
+        row=row,
+        answered=response is not None,
+        correct=correct,
+        chosen=chosen,
+        typed=shown.typed,
+        option_feedback=[(option, feedback.get(option.key, "")) for option in chosen],
+        general_html=general,
+        explanation_html=row.feedback.get("explanation_html", ""),
+        confidence=response.confidence if response else None,
+    )
 
 
 def has_options(row: Question) -> bool:
-    return row.kind in KINDS_WITH_OPTIONS
+    return KINDS[row.kind].has_options

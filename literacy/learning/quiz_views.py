@@ -13,14 +13,23 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
+from ..content.kinds import KINDS, Kind
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Certificate, ModuleCompletion, ModuleVersion, QuizAttempt
+from ..models import Certificate, ModuleCompletion, ModuleVersion, Question, QuizAttempt
 from . import bp, quiz, service
 from .views import _module_or_404
 
 PREFIXES = {quiz.ASSESSMENT: "quiz", quiz.PRECHECK: "precheck"}
+
+
+@bp.app_template_global("question_kind")
+def _question_kind(name: str) -> Kind:
+    """The registered kind of a question, so every page that shows one (the assessment, the pre-check
+    and the lessons' checks) takes its partial and "has options" from the registry."""
+    return KINDS[name]
 
 
 def _route(suffix: str, endpoint: str, methods: tuple[str, ...]):
@@ -101,8 +110,7 @@ def quiz_start(module_slug: str, purpose: str):
     module, version = _module_or_404(module_slug)
     try:
         attempt = quiz.start_attempt(current_user, module, version, purpose, current_language())
-    except quiz.QuizError:
-        db.session.rollback()
+    except quiz.QuizError:  # nothing was written; the request's end drops the transaction
         return redirect(url_for("learning.quiz_intro", module_slug=module_slug, purpose=purpose))
     db.session.commit()
     questions = quiz.questions_in(attempt.version_id, version.language, purpose, version.language)
@@ -120,24 +128,14 @@ def quiz_question(module_slug: str, purpose: str, attempt_id: int, number: int):
         abort(404)
     row = questions[number - 1]
     changing = request.values.get("from") == "check"
-    submitted = None
     if request.method == "POST":
         submitted = quiz.read_form(attempt, row, request.form)
         if not submitted.problems:
-            if not quiz.save_answer(attempt.id, row.key, submitted.answer, submitted.confidence):
-                db.session.rollback()
-                flash(_("These answers were already submitted."), "info")
-                return redirect(_result_url(module_slug, purpose, attempt.id))
-            db.session.commit()
-            if changing or number == len(questions):
-                return redirect(
-                    url_for("learning.quiz_check", module_slug=module_slug, purpose=purpose, attempt_id=attempt.id)
-                )
-            return redirect(_question_url(module_slug, purpose, attempt.id, number + 1))
+            last = changing or number == len(questions)
+            return _save(module_slug, purpose, attempt, row, submitted, None if last else number + 1)
     else:
         saved = quiz.responses_of(attempt).get(row.key)
-        if saved is not None:
-            submitted = quiz.saved_as_submitted(attempt, row, saved)
+        submitted = quiz.as_submitted(attempt, row, saved.answer, saved.confidence) if saved else None
     return render_template(
         "learning/quiz_question.html",
         module=module,
@@ -154,6 +152,25 @@ def quiz_question(module_slug: str, purpose: str, attempt_id: int, number: int):
     )
 
 
+def _save(
+    module_slug: str,
+    purpose: str,
+    attempt: QuizAttempt,
+    row: Question,
+    submitted: quiz.Submitted,
+    next_number: int | None,
+) -> Response:
+    """Save one answer (the request's one commit), then go to the next question or to checking."""
+    saved = quiz.save_answer(attempt.id, row.key, submitted.answer, submitted.confidence)
+    db.session.commit()
+    if not saved:
+        flash(_("These answers were already submitted."), "info")
+        return redirect(_result_url(module_slug, purpose, attempt.id))
+    if next_number is None:
+        return redirect(url_for("learning.quiz_check", module_slug=module_slug, purpose=purpose, attempt_id=attempt.id))
+    return redirect(_question_url(module_slug, purpose, attempt.id, next_number))
+
+
 @_route("/<int:attempt_id>/check", "quiz_check", ("GET", "POST"))
 @login_required
 def quiz_check(module_slug: str, purpose: str, attempt_id: int):
@@ -164,6 +181,7 @@ def quiz_check(module_slug: str, purpose: str, attempt_id: int):
     unanswered: tuple[str, ...] = ()
     if request.method == "POST":
         outcome = quiz.submit_attempt(current_user, attempt.id)
+        db.session.commit()
         if outcome.outcome != quiz.Outcome.UNANSWERED:
             if outcome.completion is not None:
                 flash(_("Module complete."), "success")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from literacy.content import KINDS, Option, Question, grade, merge_accepts, normalise_text, parse_number
-from literacy.content.grading import GRADERS, MAX_TEXT_ANSWER
+from literacy.content.grading import MAX_TEXT_ANSWER
 
 
 def choice(kind: str, correct: str) -> Question:
@@ -21,9 +23,12 @@ def number(answer: float, tolerance: float = 0.0) -> Question:
     return Question(key="n", kind="number", prompt_html="<p>?</p>", answer=answer, tolerance=tolerance)
 
 
-def test_every_kind_is_registered_with_a_grader() -> None:
-    assert set(KINDS) == set(GRADERS) == {"single", "multiple", "true-false", "text", "number"}
-    assert all(KINDS[name].grade is GRADERS[name] for name in KINDS)
+def test_grade_dispatches_through_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert set(KINDS) == {"single", "multiple", "true-false", "text", "number"}
+    q = choice("single", "b")
+    assert grade(q, "b")
+    monkeypatch.setitem(KINDS, "single", replace(KINDS["single"], grade=lambda question, response: False))
+    assert not grade(q, "b")
 
 
 def test_single() -> None:
