@@ -3,14 +3,17 @@ with scores and certificates, cohort assignments with due dates; and the summary
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from literacy import summaries
+from literacy.cohorts import membership
 from literacy.extensions import db
+from literacy.i18n import today as site_today
 from literacy.learning import my_learning as my_learning_service
-from literacy.models import Cohort, CohortAssignment, CohortMember, Module, User, utcnow
+from literacy.models import Cohort, CohortAssignment, Module, User, utcnow
 from literacy.publishing import sync_courses
 
 from .quiz_support import RIGHT, complete_lessons, start, take, text_of, write_quiz_module
@@ -45,9 +48,12 @@ def assign(user: User, slug: str, due_on: date | None, *, cohort: str = "Autumn"
         group = Cohort(organisation_id=organisation_id, name=cohort)
         db.session.add(group)
         db.session.flush()
-        db.session.add(CohortMember(cohort_id=group.id, user_id=user.id, removed_at=utcnow() if removed else None))
+        membership.join(group.id, [user.id])
+        if removed:
+            membership.leave(group.id, user.id)
     module = db.session.scalar(select(Module).where(Module.slug == slug))
     db.session.add(CohortAssignment(cohort_id=group.id, module_id=module.id, due_on=due_on))
+    summaries.module_assigned(group.id, module.id)
     db.session.commit()
 
 
@@ -116,7 +122,7 @@ def test_a_new_edition_shows_refresh_due(courses, client, auth, learner):
 
 def test_assignments_show_due_dates_and_overdue_tags(client, auth, learner, app):
     user = db.session.get(User, learner.id)
-    today = date.today()
+    today = site_today()
     assign(user, "quiz-module", today - timedelta(days=3))
     assign(user, "reading", today + timedelta(days=20))
     assign(user, "reading", today - timedelta(days=1), cohort="Old cohort", removed=True)  # left that cohort
@@ -174,3 +180,33 @@ def test_the_home_page_summarises_the_learners_learning(client, auth, learner):
 def test_anonymous_visitors_see_no_learning_summary(client, courses):
     page = client.get("/").get_data(as_text=True)
     assert "In progress:" not in page and "Sign in" in page
+
+
+@pytest.mark.parametrize(
+    ("moment", "overdue"),
+    [
+        (datetime(2030, 6, 30, 11, 30, tzinfo=UTC), False),  # 23:30 on 30 June in Auckland: due today
+        (datetime(2030, 6, 30, 12, 30, tzinfo=UTC), True),  # 00:30 on 1 July in Auckland, still 30 June in UTC
+    ],
+)
+def test_overdue_means_the_same_on_my_learning_and_the_managers_dashboard_near_midnight(
+    client, auth, learner, app, make_user, monkeypatch, moment, overdue
+):
+    """The site's day, not the server's: in a time zone ahead of UTC both pages turn at local midnight."""
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "Pacific/Auckland"
+    monkeypatch.setattr("literacy.i18n.utcnow", lambda: moment)
+    user = db.session.get(User, learner.id)
+    assign(user, "reading", date(2030, 6, 30))
+    cohort = db.session.scalar(select(Cohort).where(Cohort.name == "Autumn"))
+    organisation = user.memberships[0].organisation
+    make_user("manager@example.org", organisation=organisation, roles=("manager",))
+    assert site_today() == (date(2030, 7, 1) if overdue else date(2030, 6, 30))
+
+    mine = text_of(client.get("/my-learning").get_data(as_text=True))
+    assert ("Overdue" in mine) is overdue
+    auth.sign_out()
+    auth.sign_in("manager@example.org")
+    page = client.get(f"/organisations/{organisation.slug}/cohorts/{cohort.id}/dashboard")
+    assert page.status_code == 200
+    headline = text_of(page.get_data(as_text=True))
+    assert (f"{int(overdue)} are overdue") in headline
