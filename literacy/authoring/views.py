@@ -327,16 +327,8 @@ def compare(organisation: Organisation, slug: str):
     if old is None or new is None:
         abort(404)
     changes = versions.diff(versions.version_files(old), versions.version_files(new))
-    return render_template(
-        "authoring/compare.html",
-        organisation=organisation,
-        draft=draft,
-        module=module,
-        history=history,
-        old=old,
-        new=new,
-        changes=changes,
-    )
+    page = {"organisation": organisation, "draft": draft, "module": module, "history": history}
+    return render_template("authoring/compare.html", **page, old=old, new=new, changes=changes)
 
 
 @bp.post("/<org>/modules/<slug>/versions/<int:number>/restore")

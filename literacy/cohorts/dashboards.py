@@ -678,7 +678,7 @@ def _cohorts_side_by_side(organisation: Organisation, today: date, threshold: in
 def _coverage(organisation: Organisation, people_ids, people: int, threshold: int) -> Table:
     """The share of the organisation's people who completed each module (any edition, and the current one)."""
     modules = db.session.execute(
-        select(Module.id, Module.slug, ModuleVersion)
+        select(Module.id, ModuleVersion)
         .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
         .where(
             Module.status == "published",
@@ -686,41 +686,15 @@ def _coverage(organisation: Organisation, people_ids, people: int, threshold: in
         )
         .order_by(Module.slug)
     ).all()
-    current = {module_id: version.edition for module_id, _, version in modules}
-    summary = LearnerModuleSummary
-    counts = {
-        module_id: (int(any_edition), int(latest or 0))
-        for module_id, any_edition, latest in db.session.execute(
-            select(
-                summary.module_id,
-                func.count(),
-                func.count(case((summary.completed_edition >= ModuleVersion.edition, 1))),
-            )
-            .join(Module, Module.id == summary.module_id)
-            .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-            .where(
-                summary.user_id.in_(people_ids),
-                summary.module_id.in_(list(current)),
-                summary.completed_edition.is_not(None),
-            )
-            .group_by(summary.module_id)
-        )
-    }
-    rows = []
-    for module_id, _slug, version in modules:
-        done, latest = counts.get(module_id, (0, 0))
-        rows.append(
-            [
-                version.text("title", version.language),
-                version.edition,
-                suppress_count(people, threshold),
-                suppress(suppress_count(done, threshold), people, threshold),
-                suppress(_percent(done, people), people, threshold)
-                if not (0 < done < threshold)
-                else suppress_count(done, threshold),
-                suppress(suppress_count(latest, threshold), people, threshold),
-            ]
-        )
+    counts = _completions(people_ids, [module_id for module_id, _ in modules])
+    rows = [
+        [
+            version.text("title", version.language),
+            version.edition,
+            *_coverage_figures(*counts.get(module_id, (0, 0)), people, threshold),
+        ]
+        for module_id, version in modules
+    ]
     return Table(
         "coverage",
         _l("AI-literacy coverage"),
@@ -736,6 +710,41 @@ def _coverage(organisation: Organisation, people_ids, people: int, threshold: in
         chart="share",
         description=_l("The share of the organisation's people who have completed each module."),
     )
+
+
+def _completions(people_ids, module_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per module, how many of these people completed it: any edition, and the current edition."""
+    summary = LearnerModuleSummary
+    return {
+        module_id: (int(any_edition), int(latest or 0))
+        for module_id, any_edition, latest in db.session.execute(
+            select(
+                summary.module_id,
+                func.count(),
+                func.count(case((summary.completed_edition >= ModuleVersion.edition, 1))),
+            )
+            .join(Module, Module.id == summary.module_id)
+            .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+            .where(
+                summary.user_id.in_(people_ids),
+                summary.module_id.in_(module_ids),
+                summary.completed_edition.is_not(None),
+            )
+            .group_by(summary.module_id)
+        )
+    }
+
+
+def _coverage_figures(done: int, latest: int, people: int, threshold: int) -> list[Any]:
+    """People, completed, completed (%) and completed the current edition, small groups hidden."""
+    return [
+        suppress_count(people, threshold),
+        suppress(suppress_count(done, threshold), people, threshold),
+        suppress(_percent(done, people), people, threshold)
+        if not (0 < done < threshold)
+        else suppress_count(done, threshold),
+        suppress(suppress_count(latest, threshold), people, threshold),
+    ]
 
 
 def _elsewhere(organisation: Organisation, people_ids, today: date, threshold: int) -> Table:
