@@ -6,13 +6,18 @@ drift; a cohort's member rows are recomputed when its members or modules change.
 changes by exactly the answers that enter or leave it: an assessment submitted, a member added or
 removed, a module assigned or unassigned. Every change takes the learners' row locks first (PostgreSQL),
 as starting an attempt does, so two requests touching one person queue up instead of each missing the
-other's rows. ``rebuild`` recomputes everything from the raw
-rows (after a bulk import, say) and ``differences`` compares without writing; both are ``flask summaries``.
+other's rows. The one exception is a lesson opened again: only the time of activity moves, so
+``learner_active`` moves it forward in place, with no lock and nothing recomputed.
+
+``rebuild`` recomputes everything from the raw rows (after a bulk import, say) and ``differences``
+compares without writing; both are ``flask summaries``. Everything here works in ``db.session``; the
+caller commits. (Migration 0005 fills the tables with its own frozen copy of these queries.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -26,12 +31,14 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    literal,
     literal_column,
     null,
     select,
     true,
     type_coerce,
     union_all,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -53,164 +60,160 @@ from .models import (
 )
 
 SUMMARY_KEYS = ("user_id", "module_id")
-SUMMARY_VALUES = (
-    "last_activity_at",
-    "lessons_completed",
-    "completed_edition",
-    "first_completed_at",
-    "completion_percent",
-    "assessment_best",
-    "assessment_passed",
-    "precheck_lowest",
-)
 TALLY_KEYS = ("cohort_id", "module_id", "question_key", "answer", "confidence", "correct")
-TALLY_VALUES = ("answers", "rest_sum", "rest_squares")
 MEMBER_KEYS = ("cohort_id", "user_id")
-MEMBER_VALUES = ("assigned", "completed", "started", "next_due_on", "percent_sum", "percent_count")
 
 Ids = Iterable[int] | Any  # a list of ids or a SELECT of them
 
 
-def _connection(connection: Any = None) -> Any:
-    return connection if connection is not None else db.session
-
-
-def _dialect(connection: Any) -> str:
-    bind = connection.get_bind() if hasattr(connection, "get_bind") else connection
-    return bind.dialect.name
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _in(column, ids: Ids):
     return column.in_(list(ids) if isinstance(ids, list | tuple | set | frozenset) else ids)
 
 
-def lock_people(user_ids: Ids, connection: Any = None) -> None:
+def _names(source) -> list[str]:
+    """The labels of a SELECT's columns: the names of the table columns it fills."""
+    return list(source.selected_columns.keys())
+
+
+def lock_people(user_ids: Ids) -> None:
     """Take these people's row locks until commit (PostgreSQL; SQLite has one writer at a time anyway)."""
-    connection = _connection(connection)
-    if _dialect(connection) == "postgresql":
-        connection.execute(select(User.id).where(_in(User.id, user_ids)).order_by(User.id).with_for_update())
+    if _postgresql():
+        db.session.execute(select(User.id).where(_in(User.id, user_ids)).order_by(User.id).with_for_update())
 
 
-def _upsert(connection: Any, table, keys: tuple[str, ...], values: tuple[str, ...], source, *, add: bool) -> None:
-    """INSERT ... SELECT ... ON CONFLICT DO UPDATE, replacing the values or adding to them."""
-    insert = postgresql.insert if _dialect(connection) == "postgresql" else sqlite.insert
-    statement = insert(table).from_select([*keys, *values], source)
+def _upsert(table, keys: tuple[str, ...], source, *, add: bool) -> None:
+    """INSERT ... SELECT ... ON CONFLICT DO UPDATE, replacing the values or adding to them. The source's
+    columns are labelled with the table's column names."""
+    names = _names(source)
+    insert = postgresql.insert if _postgresql() else sqlite.insert
+    statement = insert(table).from_select(names, source)
     statement = statement.on_conflict_do_update(
         index_elements=list(keys),
-        set_={name: (table.c[name] + statement.excluded[name]) if add else statement.excluded[name] for name in values},
+        set_={
+            name: (table.c[name] + statement.excluded[name]) if add else statement.excluded[name]
+            for name in names
+            if name not in keys
+        },
     )
-    connection.execute(statement)
+    db.session.execute(statement)
 
 
 # --- learners' progress per module -------------------------------------------------------------------------
 
+FACT_TYPES: dict[str, Any] = {
+    "moment": UTCDateTime(),  # when they did it
+    "lesson_done": Integer(),
+    "edition": Integer(),
+    "completed_at": UTCDateTime(),
+    "completion_percent": Integer(),
+    "assessment_percent": Integer(),
+    "passed": Integer(),
+    "precheck_percent": Integer(),
+}
+
+
+def _facts(model, users: Ids | None, modules: Ids | None, **facts) -> Any:
+    """One kind of raw row as facts about a person and a module: every fact by name, NULL where this kind of
+    row has none, so the branches of the union line up by name."""
+    statement = select(
+        model.user_id.label("user_id"),
+        model.module_id.label("module_id"),
+        *[facts.get(name, cast(null(), kind)).label(name) for name, kind in FACT_TYPES.items()],
+    )
+    if users is not None:
+        statement = statement.where(_in(model.user_id, users))
+    if modules is not None:
+        statement = statement.where(_in(model.module_id, modules))
+    return statement
+
 
 def _learner_rows(users: Ids | None = None, modules: Ids | None = None):
     """The summary rows computed from raw progress, attempts and completions (one per person and module)."""
-
-    def scoped(model, statement):
-        if users is not None:
-            statement = statement.where(_in(model.user_id, users))
-        if modules is not None:
-            statement = statement.where(_in(model.module_id, modules))
-        return statement
-
-    no_int = cast(null(), Integer)
-    no_time = cast(null(), UTCDateTime())
-    lessons = scoped(
-        LessonProgress,
-        select(
-            LessonProgress.user_id,
-            LessonProgress.module_id,
-            case(
-                (LessonProgress.completed_at > LessonProgress.started_at, LessonProgress.completed_at),
-                else_=LessonProgress.started_at,
-            ).label("moment"),
-            case((LessonProgress.completed_at.is_not(None), 1), else_=0).label("lesson_done"),
-            no_int.label("edition"),
-            no_time.label("completed_at"),
-            no_int.label("completion_percent"),
-            no_int.label("assessment_percent"),
-            no_int.label("passed"),
-            no_int.label("precheck_percent"),
+    lesson, attempt, completion = LessonProgress, QuizAttempt, ModuleCompletion
+    assessment = attempt.purpose == "assessment"
+    facts = union_all(
+        _facts(
+            lesson,
+            users,
+            modules,
+            moment=case((lesson.completed_at > lesson.started_at, lesson.completed_at), else_=lesson.started_at),
+            lesson_done=case((lesson.completed_at.is_not(None), 1), else_=0),
         ),
-    )
-    assessment = QuizAttempt.purpose == "assessment"
-    attempts = scoped(
-        QuizAttempt,
-        select(
-            QuizAttempt.user_id,
-            QuizAttempt.module_id,
-            func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at),
-            no_int,
-            no_int,
-            no_time,
-            no_int,
-            case((assessment, QuizAttempt.percent), else_=no_int),
-            case((and_(assessment, QuizAttempt.passed.is_(True)), 1), else_=0),
-            case((QuizAttempt.purpose == "precheck", QuizAttempt.percent), else_=no_int),
+        _facts(
+            attempt,
+            users,
+            modules,
+            moment=func.coalesce(attempt.submitted_at, attempt.started_at),
+            assessment_percent=case((assessment, attempt.percent)),
+            passed=case((and_(assessment, attempt.passed.is_(True)), 1), else_=0),
+            precheck_percent=case((attempt.purpose == "precheck", attempt.percent)),
         ),
-    )
-    completions = scoped(
-        ModuleCompletion,
-        select(
-            ModuleCompletion.user_id,
-            ModuleCompletion.module_id,
-            ModuleCompletion.completed_at,
-            no_int,
-            ModuleCompletion.edition,
-            ModuleCompletion.completed_at,
-            ModuleCompletion.percent,
-            no_int,
-            no_int,
-            no_int,
+        _facts(
+            completion,
+            users,
+            modules,
+            moment=completion.completed_at,
+            edition=completion.edition,
+            completed_at=completion.completed_at,
+            completion_percent=completion.percent,
         ),
-    )
-    facts = union_all(lessons, attempts, completions).subquery()
+    ).subquery()
     return (
         select(
             facts.c.user_id,
             facts.c.module_id,
-            func.max(facts.c.moment),
-            func.coalesce(func.sum(facts.c.lesson_done), 0),
-            func.max(facts.c.edition),
-            func.min(facts.c.completed_at),
-            func.max(facts.c.completion_percent),
-            func.max(facts.c.assessment_percent),
-            cast(func.coalesce(func.max(facts.c.passed), 0), Boolean),
-            func.min(facts.c.precheck_percent),
+            func.max(facts.c.moment).label("last_activity_at"),
+            func.coalesce(func.sum(facts.c.lesson_done), 0).label("lessons_completed"),
+            func.max(facts.c.edition).label("completed_edition"),
+            func.min(facts.c.completed_at).label("first_completed_at"),
+            func.max(facts.c.completion_percent).label("completion_percent"),
+            func.max(facts.c.assessment_percent).label("assessment_best"),
+            cast(func.coalesce(func.max(facts.c.passed), 0), Boolean).label("assessment_passed"),
+            func.min(facts.c.precheck_percent).label("precheck_lowest"),
         )
         .where(true())  # SQLite needs a WHERE before ON CONFLICT to parse INSERT ... SELECT
         .group_by(facts.c.user_id, facts.c.module_id)
     )
 
 
-def refresh_learner(user_id: int, module_id: int, connection: Any = None, *, members: bool = True) -> None:
+def refresh_learner(user_id: int, module_id: int) -> None:
     """Recompute one person's summary for one module from their raw rows, and their member rows in the
-    cohorts that have the module assigned (``members=False`` when only the time of activity moved, as on
-    a lesson opened again); the caller commits."""
-    connection = _connection(connection)
-    if hasattr(connection, "flush"):
-        connection.flush()
-    lock_people([user_id], connection)
-    _upsert(
-        connection,
-        LearnerModuleSummary.__table__,
-        SUMMARY_KEYS,
-        SUMMARY_VALUES,
-        _learner_rows([user_id], [module_id]),
-        add=False,
+    cohorts that have the module assigned; the caller commits."""
+    db.session.flush()
+    lock_people([user_id])
+    if _postgresql():  # wait for a ``learner_active`` in flight, so the recomputation below sees its time
+        summary = LearnerModuleSummary.__table__
+        db.session.execute(
+            select(summary.c.user_id)
+            .where(summary.c.user_id == user_id, summary.c.module_id == module_id)
+            .with_for_update()
+        )
+    _upsert(LearnerModuleSummary.__table__, SUMMARY_KEYS, _learner_rows([user_id], [module_id]), add=False)
+    _upsert(CohortLearnerSummary.__table__, MEMBER_KEYS, _member_rows(users=[user_id], modules=[module_id]), add=False)
+
+
+def learner_active(user_id: int, module_id: int, moment: datetime) -> None:
+    """Someone was active in a module at ``moment`` and nothing else changed (a lesson they had started,
+    opened again, its time moved forward to ``moment``): move the summary's last activity forward in one
+    UPDATE, with no lock and nothing recomputed. Member rows carry no time, so they stay as they are.
+
+    A time only moves forward this way, so the caller must not have moved any raw time backwards; where
+    there is no summary row yet (tables never built), it is recomputed instead. The caller commits.
+    """
+    db.session.flush()
+    summary = LearnerModuleSummary.__table__
+    at = literal(moment, UTCDateTime())
+    result = db.session.execute(
+        update(summary)
+        .where(summary.c.user_id == user_id, summary.c.module_id == module_id)
+        .values(last_activity_at=case((summary.c.last_activity_at < at, at), else_=summary.c.last_activity_at))
     )
-    if not members:
-        return
-    _upsert(
-        connection,
-        CohortLearnerSummary.__table__,
-        MEMBER_KEYS,
-        MEMBER_VALUES,
-        _member_rows(users=[user_id], modules=[module_id]),
-        add=False,
-    )
+    if result.rowcount == 0:
+        refresh_learner(user_id, module_id)
 
 
 # --- cohort members' progress with their cohort's modules --------------------------------------------------
@@ -223,14 +226,16 @@ def _member_rows(cohorts: Ids | None = None, users: Ids | None = None, modules: 
     done = summary.completed_edition.is_not(None)
     statement = (
         select(
-            CohortMember.cohort_id,
-            CohortMember.user_id,
-            func.count(CohortAssignment.module_id),
-            func.count(summary.completed_edition),
-            cast(func.max(case((summary.user_id.is_not(None), 1), else_=0)), Boolean),
-            type_coerce(func.min(case((summary.completed_edition.is_(None), CohortAssignment.due_on))), Date()),
-            func.coalesce(func.sum(case((done, summary.completion_percent))), 0),
-            func.count(case((done, summary.completion_percent))),
+            CohortMember.cohort_id.label("cohort_id"),
+            CohortMember.user_id.label("user_id"),
+            func.count(CohortAssignment.module_id).label("assigned"),
+            func.count(summary.completed_edition).label("completed"),
+            cast(func.max(case((summary.user_id.is_not(None), 1), else_=0)), Boolean).label("started"),
+            type_coerce(func.min(case((summary.completed_edition.is_(None), CohortAssignment.due_on))), Date()).label(
+                "next_due_on"
+            ),
+            func.coalesce(func.sum(case((done, summary.completion_percent))), 0).label("percent_sum"),
+            func.count(case((done, summary.completion_percent))).label("percent_count"),
         )
         .select_from(CohortMember)
         .join(CohortAssignment, CohortAssignment.cohort_id == CohortMember.cohort_id)
@@ -250,17 +255,15 @@ def _member_rows(cohorts: Ids | None = None, users: Ids | None = None, modules: 
     return statement
 
 
-def refresh_members(cohort_id: int, user_ids: list[int] | None = None, connection: Any = None) -> None:
+def refresh_members(cohort_id: int, user_ids: list[int] | None = None) -> None:
     """Recompute a cohort's member rows (all, or these people's) after its members or modules changed."""
-    connection = _connection(connection)
-    if hasattr(connection, "flush"):
-        connection.flush()
+    db.session.flush()
     stale = delete(CohortLearnerSummary).where(CohortLearnerSummary.cohort_id == cohort_id)
     if user_ids is not None:
         stale = stale.where(_in(CohortLearnerSummary.user_id, user_ids))
-    connection.execute(stale)
+    db.session.execute(stale)
     rows = _member_rows(cohorts=[cohort_id], users=user_ids)
-    connection.execute(CohortLearnerSummary.__table__.insert().from_select([*MEMBER_KEYS, *MEMBER_VALUES], rows))
+    db.session.execute(CohortLearnerSummary.__table__.insert().from_select(_names(rows), rows))
 
 
 # --- cohorts' answer tallies -------------------------------------------------------------------------------
@@ -286,9 +289,9 @@ def _tally_rows(
     )
     each = (
         select(
-            CohortMember.cohort_id,
-            QuizAttempt.module_id,
-            Response.question_key,
+            CohortMember.cohort_id.label("cohort_id"),
+            QuizAttempt.module_id.label("module_id"),
+            Response.question_key.label("question_key"),
             case((with_options, cast(Response.answer, Text)), else_=literal_column("''")).label("answer"),
             func.coalesce(Response.confidence, 0).label("confidence"),
             Response.is_correct.label("correct"),
@@ -322,9 +325,9 @@ def _tally_rows(
     return (
         select(
             *[each.c[name] for name in TALLY_KEYS],
-            func.count() * sign,
-            func.sum(each.c.rest) * sign,
-            func.sum(each.c.rest * each.c.rest) * sign,
+            (func.count() * sign).label("answers"),
+            (func.sum(each.c.rest) * sign).label("rest_sum"),
+            (func.sum(each.c.rest * each.c.rest) * sign).label("rest_squares"),
         )
         .where(true())
         .group_by(*[each.c[name] for name in TALLY_KEYS])
@@ -338,115 +341,103 @@ def tally_answers(
     users: Ids | None = None,
     modules: Ids | None = None,
     attempts: Ids | None = None,
-    connection: Any = None,
 ) -> None:
     """Add (``sign`` 1) or take away (-1) the answers in scope from the cohorts' tallies; the caller commits.
 
     Call it after answers enter a cohort's scope (an attempt graded, a member added, a module assigned) and
     before they leave it (a member removed). The caller holds the people's row locks.
     """
-    connection = _connection(connection)
-    if hasattr(connection, "flush"):
-        connection.flush()
+    db.session.flush()
     source = _tally_rows(sign, cohorts=cohorts, users=users, modules=modules, attempts=attempts)
-    _upsert(connection, CohortAnswerTally.__table__, TALLY_KEYS, TALLY_VALUES, source, add=True)
+    _upsert(CohortAnswerTally.__table__, TALLY_KEYS, source, add=True)
     if sign < 0:
         emptied = delete(CohortAnswerTally).where(CohortAnswerTally.answers <= 0)
         if cohorts is not None:
             emptied = emptied.where(_in(CohortAnswerTally.cohort_id, cohorts))
-        connection.execute(emptied)
+        db.session.execute(emptied)
 
 
-def members_joined(cohort_id: int, user_ids: list[int], connection: Any = None) -> None:
+def members_joined(cohort_id: int, user_ids: list[int]) -> None:
     """People became current members of a cohort: their answers to its modules now count there."""
     if user_ids:
-        lock_people(user_ids, connection)
-        tally_answers(1, cohorts=[cohort_id], users=user_ids, connection=connection)
-        refresh_members(cohort_id, user_ids, connection)
+        lock_people(user_ids)
+        tally_answers(1, cohorts=[cohort_id], users=user_ids)
+        refresh_members(cohort_id, user_ids)
 
 
-def member_leaving(cohort_id: int, user_id: int, connection: Any = None) -> None:
+def member_leaving(cohort_id: int, user_id: int) -> None:
     """Someone is about to stop being a current member (call before marking them removed)."""
-    lock_people([user_id], connection)
-    tally_answers(-1, cohorts=[cohort_id], users=[user_id], connection=connection)
-    _connection(connection).execute(
+    lock_people([user_id])
+    tally_answers(-1, cohorts=[cohort_id], users=[user_id])
+    db.session.execute(
         delete(CohortLearnerSummary).where(
             CohortLearnerSummary.cohort_id == cohort_id, CohortLearnerSummary.user_id == user_id
         )
     )
 
 
-def module_assigned(cohort_id: int, module_id: int, connection: Any = None) -> None:
+def module_assigned(cohort_id: int, module_id: int) -> None:
     """A module newly assigned to a cohort: its members' answers to it now count there."""
-    _lock_members(cohort_id, connection)
-    tally_answers(1, cohorts=[cohort_id], modules=[module_id], connection=connection)
-    refresh_members(cohort_id, connection=connection)
+    _lock_members(cohort_id)
+    tally_answers(1, cohorts=[cohort_id], modules=[module_id])
+    refresh_members(cohort_id)
 
 
-def module_unassigned(cohort_id: int, module_id: int, connection: Any = None) -> None:
-    _lock_members(cohort_id, connection)
-    _connection(connection).execute(
+def module_unassigned(cohort_id: int, module_id: int) -> None:
+    _lock_members(cohort_id)
+    db.session.execute(
         delete(CohortAnswerTally).where(
             CohortAnswerTally.cohort_id == cohort_id, CohortAnswerTally.module_id == module_id
         )
     )
-    refresh_members(cohort_id, connection=connection)
+    refresh_members(cohort_id)
 
 
-def due_date_changed(cohort_id: int, connection: Any = None) -> None:
-    _lock_members(cohort_id, connection)
-    refresh_members(cohort_id, connection=connection)
+def due_date_changed(cohort_id: int) -> None:
+    _lock_members(cohort_id)
+    refresh_members(cohort_id)
 
 
-def _lock_members(cohort_id: int, connection: Any = None) -> None:
+def _lock_members(cohort_id: int) -> None:
     lock_people(
-        select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id, CohortMember.removed_at.is_(None)),
-        connection,
+        select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id, CohortMember.removed_at.is_(None))
     )
 
 
 # --- rebuilding and checking -------------------------------------------------------------------------------
 
 
-def _tables() -> list[tuple[Any, tuple[str, ...], tuple[str, ...], Any]]:
-    """Each derived table with its computation, in the order they depend on one another."""
+def _tables() -> list[tuple[Any, tuple[str, ...], Any]]:
+    """Each derived table with its keys and computation, in the order they depend on one another."""
     return [
-        (LearnerModuleSummary.__table__, SUMMARY_KEYS, SUMMARY_VALUES, _learner_rows()),
-        (CohortLearnerSummary.__table__, MEMBER_KEYS, MEMBER_VALUES, _member_rows()),
-        (CohortAnswerTally.__table__, TALLY_KEYS, TALLY_VALUES, _tally_rows(1)),
+        (LearnerModuleSummary.__table__, SUMMARY_KEYS, _learner_rows()),
+        (CohortLearnerSummary.__table__, MEMBER_KEYS, _member_rows()),
+        (CohortAnswerTally.__table__, TALLY_KEYS, _tally_rows(1)),
     ]
 
 
-def rebuild(connection: Any = None) -> dict[str, int]:
+def rebuild() -> dict[str, int]:
     """Recompute every derived table from the raw rows (set-based); returns how many rows each now has."""
-    connection = _connection(connection)
-    if hasattr(connection, "flush"):
-        connection.flush()
+    db.session.flush()
     counts = {}
-    for table, keys, values, source in _tables():
-        connection.execute(delete(table))
-        connection.execute(table.insert().from_select([*keys, *values], source))
-        counts[table.name] = connection.execute(select(func.count()).select_from(table)).scalar_one()
+    for table, _keys, source in _tables():
+        db.session.execute(delete(table))
+        db.session.execute(table.insert().from_select(_names(source), source))
+        counts[table.name] = db.session.execute(select(func.count()).select_from(table)).scalar_one()
     return counts
 
 
-def differences(connection: Any = None, limit: int = 20) -> list[str]:
+def differences(limit: int = 20) -> list[str]:
     """Rows where the stored tables disagree with a fresh computation (empty when all is well)."""
-    connection = _connection(connection)
-    if hasattr(connection, "flush"):
-        connection.flush()
+    db.session.flush()
     found: list[str] = []
-    for table, keys, values, source in _tables():
-        width = len(keys)
-        stored = {
-            tuple(row[:width]): tuple(row[width:])
-            for row in connection.execute(select(*[table.c[name] for name in (*keys, *values)]))
-        }
-        if table.name == "cohort_answer_tally":
-            stored = {key: row for key, row in stored.items() if row[0] != 0}
-        expected = {
-            tuple(row[:width]): tuple(row[width:]) for row in connection.execute(_typed(table, keys, values, source))
-        }
+    for table, keys, source in _tables():
+        names = _names(source)
+        values = [name for name in names if name not in keys]
+        stored = _by_key(select(*[table.c[name] for name in names]), keys, values)
+        if table.name == "cohort_answer_tally":  # a count brought back to nothing is no answer at all
+            stored = {key: row for key, row in stored.items() if row[values.index("answers")] != 0}
+        expected = _by_key(_typed(table, source), keys, values)
         for key in sorted(set(stored) | set(expected), key=repr):
             if stored.get(key) != expected.get(key):
                 found.append(f"{table.name} {key}: stored {stored.get(key)}, expected {expected.get(key)}")
@@ -455,13 +446,12 @@ def differences(connection: Any = None, limit: int = 20) -> list[str]:
     return found
 
 
-def _typed(table, keys, values, source):
+def _by_key(statement, keys, values) -> dict[tuple, tuple]:
+    rows = (row._mapping for row in db.session.execute(statement))
+    return {tuple(row[name] for name in keys): tuple(row[name] for name in values) for row in rows}
+
+
+def _typed(table, source):
     """The source rows read back through the table's own column types (so datetimes compare equal)."""
     inner = source.subquery()
-    return select(
-        *[
-            type_coerce(column, table.c[name].type).label(name)
-            for column, name in zip(inner.c, (*keys, *values), strict=True)
-        ]
-    )
-
+    return select(*[type_coerce(inner.c[name], table.c[name].type).label(name) for name in _names(source)])

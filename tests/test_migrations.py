@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,6 +14,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+import literacy
 from literacy import create_app
 from literacy.extensions import db
 
@@ -50,3 +53,33 @@ def test_migrations_match_the_models(empty_database_url):
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def _imports(path: Path) -> list[str]:
+    """The modules a file imports (relative ones with their leading dots)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            found.append("." * node.level + (node.module or ""))
+    return found
+
+
+def test_migrations_never_import_the_application():
+    """A revision runs against the schema of its day: importing today's models or services from one breaks
+    `flask db upgrade` on a fresh database once they change. Only env.py needs the application, for the
+    metadata autogenerate compares with and the column type it renders."""
+    folder = Path(literacy.__file__).parent / "migrations"
+    revisions = sorted((folder / "versions").glob("*.py"))
+    assert revisions, "no revisions found"
+    offending = [
+        f"{path.relative_to(folder)}: {name}"
+        for path in sorted(folder.rglob("*.py"))
+        if path.name != "env.py"
+        for name in _imports(path)
+        if name.startswith(".") or name.split(".")[0] == "literacy"
+    ]
+    assert offending == []
+    from_env = {name for name in _imports(folder / "env.py") if name.split(".")[0] == "literacy"}
+    assert from_env <= {"literacy.extensions", "literacy.models.types"}

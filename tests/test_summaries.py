@@ -7,13 +7,13 @@ then compares the stored tables with ``summaries.differences`` (a full recomputa
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 
 from literacy import create_app, summaries
 from literacy.cohorts import dashboards
@@ -25,6 +25,7 @@ from literacy.models import (
     CohortAnswerTally,
     CohortLearnerSummary,
     LearnerModuleSummary,
+    LessonProgress,
     Module,
     ModuleVersion,
     User,
@@ -57,9 +58,10 @@ class World:
 
     def apply(self, step: tuple) -> None:
         kind, *args = step
-        if kind == "visit":
+        if kind == "visit":  # as the lesson page does it, with the progress it loaded, or without
             person, module = self.people[args[0]], self.modules[args[1]]
-            learning.record_visit(person, module, self.version(module), f"lesson-{args[2]}")
+            loaded = learning.progress_by_module(person, [module.id])[module.id] if args[3:4] == [True] else None
+            learning.record_visit(person, module, self.version(module), f"lesson-{args[2]}", loaded)
         elif kind == "complete":
             person, module = self.people[args[0]], self.modules[args[1]]
             learning.complete_lesson(person, module, self.version(module), f"lesson-{args[2]}")
@@ -93,7 +95,8 @@ class World:
 
 person, module, cohort = st.integers(0, 3), st.integers(0, 1), st.integers(0, 1)
 steps = st.one_of(
-    st.tuples(st.just("visit"), person, module, st.integers(1, 2)),
+    st.tuples(st.just("visit"), person, module, st.integers(1, 2), st.booleans()),
+    st.tuples(st.just("visit"), person, module, st.integers(1, 2), st.booleans()),  # often: it is what most do
     st.tuples(st.just("complete"), person, module, st.integers(1, 2)),
     st.tuples(st.just("attempt"), person, module, st.booleans(), st.sampled_from("abc"), st.integers(1, 3)),
     st.tuples(st.just("add"), cohort, person),
@@ -217,31 +220,187 @@ def test_check_finds_a_drifted_row_and_rebuild_mends_it(app, runner, make_organi
     assert summaries.differences() == []
 
 
+def test_a_lesson_opened_again_moves_only_the_time_of_activity(app, make_organisation, make_user):
+    world = World(make_organisation, make_user)
+    for step in [("add", 0, 0), ("assign", 0, 0, 1), ("visit", 0, 0, 1), ("complete", 0, 0, 2)]:
+        world.apply(step)
+    key = (world.people[0].id, world.modules[0].id)
+
+    def figures():
+        db.session.expire_all()
+        row = db.session.get(LearnerModuleSummary, key)
+        member = db.session.get(CohortLearnerSummary, (world.cohorts[0].id, key[0]))
+        return row.last_activity_at, row.lessons_completed, (member.started, member.completed, member.next_due_on)
+
+    before = figures()
+    world.apply(("visit", 0, 0, 1, True))
+    after = figures()
+    opened = db.session.scalar(
+        select(LessonProgress.started_at).where(
+            LessonProgress.user_id == key[0], LessonProgress.lesson_slug == "lesson-1"
+        )
+    )
+    assert after == (opened, *before[1:]) and opened > before[0]
+    assert summaries.differences() == []
+
+
+def test_a_visit_when_the_clock_went_back_or_the_summary_is_missing_recomputes(
+    app, make_organisation, make_user, monkeypatch
+):
+    world = World(make_organisation, make_user)
+    world.apply(("visit", 0, 0, 1))
+    key = (world.people[0].id, world.modules[0].id)
+    earlier = db.session.get(LearnerModuleSummary, key).last_activity_at - timedelta(hours=1)
+    monkeypatch.setattr(learning, "utcnow", lambda: earlier)
+    world.apply(("visit", 0, 0, 1, True))  # the only activity is now an hour earlier
+    db.session.expire_all()
+    assert db.session.get(LearnerModuleSummary, key).last_activity_at == earlier
+    assert summaries.differences() == []
+    monkeypatch.undo()
+    db.session.execute(delete(LearnerModuleSummary))  # say, a bulk import not yet rebuilt
+    db.session.commit()
+    world.apply(("visit", 0, 0, 1))
+    assert db.session.get(LearnerModuleSummary, key) is not None
+    assert summaries.differences() == []
+
+
+BEFORE_SUMMARIES = [  # a database at revision 0004, with learning, answers and cohorts in it
+    "INSERT INTO organisation (id, slug, name, created_at) VALUES (1, 'org', 'Org', '2026-11-01 09:00:00')",
+    *[
+        'INSERT INTO "user" (id, email, name, is_site_admin, is_enabled, locale, created_at) '
+        f"VALUES ({n}, 'p{n}@example.org', 'P{n}', false, true, 'en', '2026-11-01 09:00:00')"
+        for n in (1, 2, 3, 4)
+    ],
+    *[
+        "INSERT INTO module (id, slug, origin, status, created_at) "
+        f"VALUES ({n}, '{slug}', 'files', 'published', '2026-11-01 09:00:00')"
+        for n, slug in ((1, "basics"), (2, "law"))
+    ],
+    *[
+        "INSERT INTO module_version (id, module_id, number, edition, content_hash, language, languages, texts, "
+        "level, minutes, pass_mark, shuffle, lesson_count, question_count, source, published_at) "
+        f"VALUES ({n}, {n}, 1, 1, 'hash{n}', 'en', '[\"en\"]', '{{}}', 'introductory', 10, 80, false, 2, 2, "
+        "'{}', '2026-11-01 09:00:00')"
+        for n in (1, 2)
+    ],
+    *[
+        "INSERT INTO question (id, version_id, key, language, purpose, position, kind, prompt_html, options, "
+        "answer, feedback, ask_confidence, shuffle) "
+        f"VALUES ({n}, {version}, '{key}', 'en', 'assessment', {n}, '{kind}', '<p>?</p>', '[]', '[]', '{{}}', "
+        f"{confidence}, false)"
+        for n, version, key, kind, confidence in (
+            (1, 1, "q1", "single", "false"),
+            (2, 1, "q2", "text", "false"),  # a typed answer: counted without the text
+            (3, 2, "q1", "multiple", "true"),
+            (4, 2, "q2", "true-false", "true"),
+        )
+    ],
+    *[
+        "INSERT INTO lesson_progress (user_id, module_id, lesson_slug, started_at, completed_at) "
+        f"VALUES ({user}, {module}, '{slug}', '2026-11-0{day} 10:00:00', {done})"
+        for user, module, slug, day, done in (
+            (1, 1, "one", 2, "'2026-11-02 10:05:00'"),
+            (1, 1, "two", 9, "NULL"),  # opened later, not finished
+            (2, 1, "one", 3, "'2026-11-03 10:20:00'"),
+            (2, 2, "one", 4, "NULL"),
+            (3, 2, "one", 5, "'2026-11-05 10:00:00'"),
+            (4, 1, "one", 6, "NULL"),
+        )
+    ],
+    *[
+        "INSERT INTO quiz_attempt (id, user_id, module_id, version_id, purpose, language, option_order, started_at, "
+        f"submitted_at, score, max_score, percent, passed) VALUES ({n}, {user}, {module}, {module}, '{purpose}', "
+        f"'en', '{{}}', '2026-11-0{day} 11:00:00', {submitted}, {score}, 2, {percent}, {passed})"
+        for n, user, module, purpose, day, submitted, score, percent, passed in (
+            (1, 1, 1, "assessment", 2, "'2026-11-02 11:10:00'", 1, 50, "false"),
+            (2, 1, 1, "assessment", 3, "'2026-11-03 11:10:00'", 2, 100, "true"),
+            (3, 2, 1, "assessment", 4, "NULL", "NULL", "NULL", "NULL"),  # still open
+            (4, 3, 2, "precheck", 5, "'2026-11-05 11:10:00'", 0, 0, "false"),
+            (5, 3, 2, "assessment", 6, "'2026-11-06 11:10:00'", 2, 100, "true"),
+            (6, 2, 2, "assessment", 7, "'2026-11-07 11:10:00'", 1, 50, "false"),
+        )
+    ],
+    *[
+        "INSERT INTO response (attempt_id, question_key, answer, is_correct, confidence, answered_at) "
+        f"VALUES ({attempt}, '{key}', '{answer}', {correct}, {confidence}, '2026-11-02 11:05:00')"
+        for attempt, key, answer, correct, confidence in (
+            (1, "q1", '["b"]', "false", "NULL"),
+            (1, "q2", '"forty two"', "true", "NULL"),
+            (2, "q1", '["a"]', "true", "NULL"),
+            (2, "q2", '"42"', "true", "NULL"),
+            (3, "q1", '["a"]', "NULL", "NULL"),  # not graded yet
+            (4, "q1", '["a", "c"]', "false", 2),
+            (5, "q1", '["a", "b"]', "true", 3),
+            (5, "q2", '["true"]', "true", 1),
+            (6, "q1", '["a", "b"]', "true", 1),
+            (6, "q2", '["false"]', "false", 3),
+        )
+    ],
+    "INSERT INTO module_completion (user_id, module_id, version_id, edition, language, completed_at, percent, "
+    "attempt_id) VALUES (1, 1, 1, 1, 'en', '2026-11-03 11:10:00', 100, 2)",
+    "INSERT INTO module_completion (user_id, module_id, version_id, edition, language, completed_at, percent, "
+    "attempt_id) VALUES (3, 2, 2, 1, 'en', '2026-11-06 11:10:00', 100, 5)",
+    *[
+        "INSERT INTO cohort (id, organisation_id, name, description, created_at) "
+        f"VALUES ({n}, 1, 'Cohort {n}', '', '2026-11-01 09:00:00')"
+        for n in (1, 2, 3)  # the third has no modules
+    ],
+    *[
+        "INSERT INTO cohort_member (cohort_id, user_id, added_at, removed_at) "
+        f"VALUES ({cohort}, {user}, '2026-11-01 09:00:00', {removed})"
+        for cohort, user, removed in (
+            (1, 1, "NULL"),
+            (1, 2, "NULL"),
+            (1, 3, "'2026-11-04 09:00:00'"),  # left: no row, no answers
+            (2, 2, "NULL"),
+            (2, 3, "NULL"),
+            (3, 1, "NULL"),
+        )
+    ],
+    *[
+        "INSERT INTO cohort_assignment (cohort_id, module_id, due_on, assigned_at) "
+        f"VALUES ({cohort}, {module}, {due}, '2026-11-01 09:00:00')"
+        for cohort, module, due in ((1, 1, "'2026-12-01'"), (1, 2, "NULL"), (2, 2, "'2026-11-20'"))
+    ],
+]
+
+
 def test_the_migration_fills_the_summaries_from_existing_rows(empty_database_url):  # noqa: F811
-    """Upgrading a database that already holds learning (0004) back-fills the new tables (0005)."""
+    """Upgrading a database that already holds learning (0004) back-fills the new tables (0005) with its own
+    frozen SQL: exactly the rows ``summaries.rebuild`` computes from the same raw rows."""
     app = create_app(make_config(empty_database_url))
     with app.app_context():
         upgrade(revision="0004")
         with db.engine.begin() as connection:
-            for statement in (
-                'INSERT INTO "user" (id, email, name, is_site_admin, is_enabled, locale, created_at) '
-                "VALUES (1, 'a@example.org', 'A', false, true, 'en', '2026-11-02 10:00:00')",
-                "INSERT INTO module (id, slug, origin, status, created_at) "
-                "VALUES (1, 'basics', 'files', 'published', '2026-11-02 10:00:00')",
-                "INSERT INTO lesson_progress (user_id, module_id, lesson_slug, started_at, completed_at) "
-                "VALUES (1, 1, 'one', '2026-11-02 10:00:00', '2026-11-02 10:05:00')",
-            ):
+            for statement in BEFORE_SUMMARIES:
                 connection.execute(text(statement))
         upgrade()
         with db.engine.connect() as connection:
             assert MigrationContext.configure(connection).get_current_revision() == "0005"
-        row = db.session.execute(select(LearnerModuleSummary)).scalar_one()
-        assert (row.user_id, row.module_id, row.lessons_completed) == (1, 1, 1)
-        assert row.last_activity_at.isoformat().startswith("2026-11-02T10:05")
         assert summaries.differences() == []
-        assert db.session.get(User, 1).email == "a@example.org"
+        migrated = _all_summary_rows()
+        assert [len(rows) for rows in migrated] == [5, 4, 9]  # none empty, so comparing them means something
+        summaries.rebuild()
+        assert _all_summary_rows() == migrated
+        row = db.session.get(LearnerModuleSummary, (1, 1))
+        assert (row.lessons_completed, row.completed_edition, row.assessment_best, row.assessment_passed) == (
+            1,
+            1,
+            100,
+            True,
+        )
+        assert row.last_activity_at.isoformat().startswith("2026-11-09T10:00")
+        assert db.session.get(User, 1).email == "p1@example.org"
+        db.session.rollback()
         db.session.remove()
         db.engine.dispose()
+
+
+def _all_summary_rows() -> list[list[tuple]]:
+    tables = (LearnerModuleSummary, CohortLearnerSummary, CohortAnswerTally)
+    return [
+        sorted(tuple(row) for row in db.session.execute(select(*model.__table__.columns)).all()) for model in tables
+    ]
 
 
 def test_keeping_the_summaries_costs_the_same_queries_for_any_cohort_size(app, make_organisation, make_user):

@@ -7,7 +7,6 @@ whatever the number of modules, lessons or people.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -211,29 +210,36 @@ def record_visit(
 ) -> None:
     """Note that someone opened a lesson (so "continue" can bring them back); one row per lesson.
 
-    ``progress``, when the caller has loaded it already, saves looking the row up again.
+    The first opening counts in the summaries (a lesson started); opening it again only moves the time of
+    activity forward, without a lock. ``progress``, when the caller has loaded it already, saves looking the
+    row up again. The caller commits.
     """
-    first = _touch_lesson(user, module, version, lesson_slug, progress)
-    summaries.refresh_learner(user.id, module.id, members=first)
-
-
-def _touch_lesson(
-    user: Any, module: Module, version: ModuleVersion, lesson_slug: str, progress: Progress | None = None
-) -> bool:
-    """Stamp the lesson as opened now; True when this is the first time."""
-    if progress is not None:
-        existing = progress.row(lesson_slug)
+    existing = progress.row(lesson_slug) if progress is not None else _lesson_row(user, module, lesson_slug)
+    if existing is None:
+        if _start_lesson(user, module, version, lesson_slug):
+            summaries.refresh_learner(user.id, module.id)
+        return
+    now = utcnow()
+    moved_back = now < existing.started_at  # the clock went back: the latest activity may be earlier now
+    existing.started_at = now
+    if moved_back:
+        summaries.refresh_learner(user.id, module.id)
     else:
-        existing = db.session.scalar(
-            select(LessonProgress).where(
-                LessonProgress.user_id == user.id,
-                LessonProgress.module_id == module.id,
-                LessonProgress.lesson_slug == lesson_slug,
-            )
+        summaries.learner_active(user.id, module.id, now)
+
+
+def _lesson_row(user: Any, module: Module, lesson_slug: str) -> LessonProgress | None:
+    return db.session.scalar(
+        select(LessonProgress).where(
+            LessonProgress.user_id == user.id,
+            LessonProgress.module_id == module.id,
+            LessonProgress.lesson_slug == lesson_slug,
         )
-    if existing is not None:
-        existing.started_at = utcnow()
-        return False
+    )
+
+
+def _start_lesson(user: Any, module: Module, version: ModuleVersion, lesson_slug: str) -> bool:
+    """Add the lesson's progress row; False when another request of theirs added it at the same moment."""
     try:
         with db.session.begin_nested():
             db.session.add(
@@ -246,14 +252,12 @@ def _touch_lesson(
 
 def complete_lesson(user: Any, module: Module, version: ModuleVersion, lesson_slug: str) -> ModuleCompletion | None:
     """Mark a lesson complete; returns the module completion when this finished the module."""
-    _touch_lesson(user, module, version, lesson_slug)
-    row = db.session.scalar(
-        select(LessonProgress).where(
-            LessonProgress.user_id == user.id,
-            LessonProgress.module_id == module.id,
-            LessonProgress.lesson_slug == lesson_slug,
-        )
-    )
+    row = _lesson_row(user, module, lesson_slug)
+    if row is None:
+        _start_lesson(user, module, version, lesson_slug)
+        row = _lesson_row(user, module, lesson_slug)  # ours, or one a simultaneous request of theirs added
+    else:
+        row.started_at = utcnow()
     if row is not None and row.completed_at is None:
         row.completed_at = utcnow()
         row.version_id = version.id
@@ -347,7 +351,3 @@ def glossary(language: str) -> list[GlossaryTerm]:
     rows = db.session.scalars(select(GlossaryTerm).order_by(GlossaryTerm.position)).all()
     chosen = prefer_language(rows, lambda row: row.term_id, language)
     return sorted(chosen.values(), key=lambda r: r.term.casefold())
-
-
-def when(value: datetime | None) -> datetime | None:
-    return value
