@@ -87,14 +87,25 @@ def lesson(module_slug: str, lesson_slug: str):
     service.record_visit(
         current_user, context["module"], context["version"], context["lesson"].slug, context["progress"]
     )
+    _commit_keeping_loaded()
     result = checks.take_result(session, context["module"].slug, context["lesson"].slug)
     feedback = None
     if result is not None and result["key"] in context["checks"]:
         question = question_from_row(context["checks"][result["key"]])
         feedback = checks.feedback(question, result["answer"])
-    page = render_template("learning/lesson.html", **context, check_feedback=feedback)
-    db.session.commit()  # after rendering, so the page does not reload what it already has
-    return page
+    return render_template("learning/lesson.html", **context, check_feedback=feedback)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit the request's writes before rendering (so no row stays locked while the page renders),
+    keeping the rows it loaded: the page renders from them, read in this same transaction a moment ago,
+    instead of loading each again."""
+    current = db.session()
+    keep, current.expire_on_commit = current.expire_on_commit, False
+    try:
+        current.commit()
+    finally:
+        current.expire_on_commit = keep
 
 
 @bp.post("/modules/<module_slug>/<lesson_slug>/complete")
