@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 
-from .model import Question
+from .model import KINDS, Question
 
 #: Longest typed answer that is compared with a pattern (keeps a badly written regex fast).
 MAX_TEXT_ANSWER = 500
@@ -100,8 +100,6 @@ def grade_number(question: Question, response: object) -> bool:
 
 def grade(question: Question, response: object) -> bool:
     """Is ``response`` a right answer to ``question``? Unknown kinds and malformed responses are wrong."""
-    from .kinds import KINDS  # the registry is built from the graders above, so it imports this module
-
     kind = KINDS.get(question.kind)
     return bool(kind and kind.grade(question, response))
 

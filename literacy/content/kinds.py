@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .grading import grade_multiple, grade_number, grade_single, grade_text, parse_number
-from .model import Question
+from .model import KINDS
 
 if TYPE_CHECKING:
+    from .model import Question
     from .questions import QuestionBlock
 
 Report = Callable[[int, str], None]  # (line in the file, message)
@@ -35,19 +36,19 @@ MAX_TYPED = 500
 
 @dataclass(frozen=True)
 class Kind:
+    """One question kind, described once: the parser, the graders, the forms and the pages ask it."""
+
     name: str
     settings: frozenset[str]  # settings this kind takes besides type and confidence
     has_options: bool
     validate: Callable[[QuestionBlock, Report], None]
     grade: Callable[[Question, object], bool]
     read: Reader
-    partial: str  # template defining the macros hint, missing, first_id and answer (see questions/)
-
-
-KINDS: dict[str, Kind] = {}
+    partial: str  # template of its inputs: macros hint, missing, first_id, answer (learning/questions/)
 
 
 def register(kind: Kind) -> Kind:
+    """Add a kind to :data:`KINDS` (kept in :mod:`.model`, which this module fills)."""
     KINDS[kind.name] = kind
     return kind
 
@@ -90,15 +91,18 @@ def _chosen(posted: Sequence[str], shown: Sequence[str]) -> list[str]:
 
 
 def read_one(posted: Sequence[str], shown: Sequence[str]) -> str | None:
+    """One option: the first value posted."""
     chosen = _chosen(posted[:1], shown)
     return chosen[0] if chosen else None
 
 
 def read_many(posted: Sequence[str], shown: Sequence[str]) -> list[str] | None:
+    """Any options: their keys, sorted, so the same choice is stored the same way whatever the order."""
     return sorted(set(_chosen(posted, shown))) or None
 
 
 def read_typed(posted: Sequence[str], shown: Sequence[str]) -> str | None:
+    """A typed answer, trimmed and capped (a pattern is never run on a huge string)."""
     return (posted[0] if posted else "").strip()[:MAX_TYPED] or None
 
 

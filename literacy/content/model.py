@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .kinds import Kind
+
+#: The question kinds by name. :mod:`literacy.content.kinds` describes and registers them; the table
+#: is kept here, below the graders, so that grading and :attr:`Question.has_options` can look a kind up
+#: without an import circle.
+KINDS: dict[str, Kind] = {}
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,6 @@ class Question:
 
     @property
     def has_options(self) -> bool:
-        from .kinds import KINDS  # the registry imports this module
-
         kind = KINDS.get(self.kind)
         return kind is not None and kind.has_options
 
