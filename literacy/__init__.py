@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import click
 from flask import Flask
 
 from . import config as settings
 from .config import PACKAGE_ROOT
+
+KEY_REQUIRED = "Set LITERACY_SECRET_KEY to a long random value (or run with --debug for development)."
+
+
+class MissingSecretKey(click.ClickException, RuntimeError):
+    """The site was used without ``LITERACY_SECRET_KEY``; the ``flask`` commands print it as ``Error: ...``."""
+
+    def __init__(self) -> None:
+        super().__init__(KEY_REQUIRED)
+
+
+def require_secret_key(app: Flask) -> None:
+    """Raise :class:`MissingSecretKey` unless the app has a secret key (debug and testing get a throwaway one)."""
+    if not app.config.get("SECRET_KEY"):
+        raise MissingSecretKey()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -15,6 +32,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     It has no side effects: it never migrates, prompts or writes files (``flask --app literacy start``
     and ``flask db upgrade`` do that).
+
+    It builds an app even without a secret key, so that ``--help`` and ``flask courses check``/``list``
+    (authors' tools that read files only, run in course repositories' CI) work without one. Such an app
+    refuses to be used: it opens no database connection and answers no request (see
+    :func:`_refuse_to_run_without_a_secret_key`), and ``literacy.wsgi`` refuses to start at all.
     """
     app = Flask(
         __name__,
@@ -23,9 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.update(settings.load(app.instance_path, config))
-    if not app.config.get("SECRET_KEY"):
-        if not (app.debug or app.testing):
-            raise RuntimeError("Set LITERACY_SECRET_KEY to a long random value (or run with --debug for development).")
+    if not app.config.get("SECRET_KEY") and (app.debug or app.testing):
         app.config["SECRET_KEY"] = "development-only-not-secret"  # noqa: S105 - debug and tests only
     secure = app.config.get("SECURE_COOKIES")
     secure = (not app.debug) if secure is None else str(secure).lower() in ("1", "true", "yes")
@@ -76,4 +96,38 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     exports.init_app(app)
     cli.init_app(app)
+    if not app.config.get("SECRET_KEY"):
+        _refuse_to_run_without_a_secret_key(app)
     return app
+
+
+def _refuse_to_run_without_a_secret_key(app: Flask) -> None:
+    """Everything that runs the site needs the database or serves requests: both check for the key first.
+
+    So ``flask db upgrade``, ``demo``, ``create-admin``, ``start``, ``courses sync`` and ``summaries``
+    stop with ``Error: Set LITERACY_SECRET_KEY ...`` before connecting (no SQLite file is created), and
+    any server answers 500 and logs the reason. The check reads the config each time, so a key set after
+    ``create_app()`` is enough.
+    """
+    from sqlalchemy import event
+
+    from .extensions import db
+
+    def before_connecting(*args: object) -> None:
+        require_secret_key(app)
+
+    with app.app_context():
+        for engine in db.engines.values():
+            event.listen(engine, "do_connect", before_connecting)
+
+    serve = app.wsgi_app
+
+    def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not app.config.get("SECRET_KEY"):
+            from werkzeug.exceptions import InternalServerError
+
+            app.logger.error(KEY_REQUIRED)
+            return InternalServerError()(environ, start_response)
+        return serve(environ, start_response)
+
+    app.wsgi_app = wsgi_app  # type: ignore[method-assign]

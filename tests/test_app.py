@@ -8,13 +8,45 @@ import pytest
 
 from literacy import create_app
 from literacy.config import normalise_database_url
+from literacy.extensions import db
 from literacy.security import CONTENT_SECURITY_POLICY
 
 
-def test_refuses_to_start_without_a_secret_key_in_production(monkeypatch):
+def test_without_a_secret_key_the_app_answers_no_request_and_opens_no_database(monkeypatch, tmp_path, caplog):
     monkeypatch.delenv("LITERACY_SECRET_KEY", raising=False)
-    with pytest.raises(RuntimeError, match="LITERACY_SECRET_KEY"):
-        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    database = tmp_path / "never.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})  # builds, for --help and courses check
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 500
+    assert "LITERACY_SECRET_KEY" not in response.get_data(as_text=True)  # the reason is logged, not shown
+    assert any("Set LITERACY_SECRET_KEY" in record.getMessage() for record in caplog.records)
+    with app.app_context(), pytest.raises(RuntimeError, match="Set LITERACY_SECRET_KEY"):
+        db.session.execute(db.text("SELECT 1"))
+    assert not database.exists()
+
+
+def test_a_secret_key_set_after_the_factory_is_enough(monkeypatch, tmp_path):
+    monkeypatch.delenv("LITERACY_SECRET_KEY", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'late.sqlite3'}"})
+    app.config["SECRET_KEY"] = "set by a deployment's own wsgi file"
+    assert app.test_client().get("/healthz").get_json() == {"status": "ok"}
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_the_production_entry_point_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
+    import importlib
+    import sys
+
+    monkeypatch.delenv("LITERACY_SECRET_KEY", raising=False)
+    monkeypatch.setenv("LITERACY_DATABASE_URL", f"sqlite:///{tmp_path / 'production.sqlite3'}")
+    sys.modules.pop("literacy.wsgi", None)
+    try:
+        with pytest.raises(RuntimeError, match="Set LITERACY_SECRET_KEY"):
+            importlib.import_module("literacy.wsgi")
+    finally:
+        sys.modules.pop("literacy.wsgi", None)
+    assert not (tmp_path / "production.sqlite3").exists()
 
 
 def test_settings_come_from_literacy_environment_variables(monkeypatch, tmp_path):
@@ -82,8 +114,6 @@ def test_health_check(client):
 
 
 def test_the_sqlite_folder_is_created_on_first_use_not_by_the_factory(tmp_path):
-    from literacy.extensions import db
-
     target = tmp_path / "new-instance" / "literacy.sqlite3"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}"})
     assert not target.parent.exists()
