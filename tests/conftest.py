@@ -2,6 +2,10 @@
 
 The database is SQLite in a temporary file unless ``LITERACY_TEST_DATABASE_URL`` names another one
 (PostgreSQL in CI). The schema is created once per run; after every test all rows are deleted.
+
+What every app would otherwise build again is shared by the run (docs/testing.md, "Speed"): the URL
+builders of the routes, the compiled templates, and the published real curriculum
+(``published_curriculum``).
 """
 
 from __future__ import annotations
@@ -16,15 +20,81 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
+from sqlalchemy import Engine, event, text
+from werkzeug.routing import Rule
 
 from literacy import create_app
+from literacy.config import PACKAGE_ROOT
 from literacy.extensions import db
 from literacy.models import Membership, Organisation, User
 
 TEST_DATABASE_URL = os.environ.get("LITERACY_TEST_DATABASE_URL")
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+COURSES = PACKAGE_ROOT / "courses"  # the real curriculum
+
+
+def _share_url_builders() -> None:
+    """Build each route's URL builder once per run instead of once per app.
+
+    Werkzeug compiles two small Python functions for every route when an app registers it: about 45 ms
+    per ``create_app()``, the largest part of a test's setup. The generated code depends only on the
+    rule's text, its parsed parts (``_trace``) and its defaults (the converters are read when a URL is
+    built, from the rule passed in), so equal keys give equal functions; each rule still binds its own.
+    """
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple[Any, ...], Any] = {}
+
+    def shared(self: Rule, append_unknown: bool = True) -> Any:
+        defaults = tuple(sorted((key, repr(value)) for key, value in (self.defaults or {}).items()))
+        key = (self.rule, tuple(self._trace), defaults, append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = shared  # type: ignore[method-assign]
+
+
+_share_url_builders()
+
+
+class SharedTemplateCache(BytecodeCache):
+    """Compiled templates shared by every test app, in memory; a template whose source changed is compiled
+    again (the bucket's checksum is of the source). Every app's Jinja environment is set up the same way
+    by ``create_app()``, so one compilation serves them all."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, tuple[str, Any]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        checksum, code = self.codes.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.codes[bucket.key] = (bucket.checksum, bucket.code)
+
+
+TEMPLATES = SharedTemplateCache()
+
+
+def make_app(config: dict[str, Any]) -> Flask:
+    """``create_app(config)`` with the run's shared template cache; tests use this (or the ``app`` fixture)."""
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATES
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection: Any, connection_record: Any) -> None:
+    """A test database need not survive a power cut: SQLite skips fsync on commit (about 1 ms each)."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -38,10 +108,12 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = _database_url(tmp_path_factory)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
+        _drop_curriculum_copy()
         db.drop_all()
         db.create_all()
         yield url
         db.session.remove()
+        _drop_curriculum_copy()
         db.drop_all()
         db.engine.dispose()
 
@@ -92,11 +164,81 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
-    app = create_app(make_config(database_url, **app_config))
-    app.test_client_class = IsolatedClient
+    app = make_app(make_config(database_url, **app_config))
     with app.app_context():
         yield app
     _clean(app)
+
+
+#: the tables that publishing writes, in the order they can be filled
+CURRICULUM_TABLES = ("module", "module_version", "lesson", "module_image", "question", "glossary_term")
+COPY = "test_curriculum_copy_"  # prefix of the tables holding the published curriculum for the run
+
+
+def _drop_curriculum_copy() -> None:
+    with db.engine.begin() as connection:
+        for name in CURRICULUM_TABLES:
+            connection.execute(text(f'DROP TABLE IF EXISTS "{COPY}{name}"'))
+
+
+def _copy_curriculum(published: bool) -> None:
+    """Save the published curriculum into copy tables (``published``), or fill the empty tables from them.
+
+    The copy is made by the database itself (``CREATE TABLE ... AS SELECT``, ``INSERT ... SELECT``), so
+    every value, JSON and binary included, comes back exactly as publishing wrote it.
+    """
+    with db.engine.begin() as connection:
+        if published:
+            for name in CURRICULUM_TABLES:
+                connection.execute(text(f'CREATE TABLE "{COPY}{name}" AS SELECT * FROM "{name}"'))
+            return
+        for name in CURRICULUM_TABLES:
+            columns = [column.name for column in db.metadata.tables[name].columns]
+            # A module points at its current version, which is inserted after it.
+            values = ["NULL" if column == "current_version_id" else f'"{column}"' for column in columns]
+            quoted = ", ".join(f'"{column}"' for column in columns)
+            connection.execute(text(f'INSERT INTO "{name}" ({quoted}) SELECT {", ".join(values)} FROM "{COPY}{name}"'))
+        connection.execute(
+            text(
+                f'UPDATE "module" SET current_version_id = (SELECT copy.current_version_id FROM "{COPY}module" copy'
+                ' WHERE copy.id = "module".id)'
+            )
+        )
+        if connection.dialect.name == "postgresql":
+            for name in CURRICULUM_TABLES:
+                connection.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), max(id)) FROM \"{name}\"")
+                )
+
+
+class _Curriculum:
+    published = False
+
+
+@pytest.fixture(scope="session")
+def _curriculum() -> _Curriculum:
+    return _Curriculum()
+
+
+@pytest.fixture
+def published_curriculum(app: Flask, _curriculum: _Curriculum) -> Path:
+    """The real curriculum (``literacy/courses``) published, as ``courses sync`` leaves it; returns its folder.
+
+    It is published once per run, by the first test that asks, and copied into the (clean) database for
+    the others, which takes milliseconds instead of a second. ``COURSES_DIR`` points at it, so ``flask demo``
+    and ``courses sync`` find every module unchanged. For tests that do not change the published modules.
+    """
+    app.config["COURSES_DIR"] = str(COURSES)
+    if _curriculum.published:
+        _copy_curriculum(published=False)
+        return COURSES
+    from literacy.publishing import sync_courses
+
+    report = sync_courses(COURSES)
+    assert not report.problems and len(report.published) >= 6, report
+    _copy_curriculum(published=True)
+    _curriculum.published = True
+    return COURSES
 
 
 @pytest.fixture
