@@ -1,15 +1,23 @@
-"""Commands: demo data (idempotent) and creating a site administrator."""
+"""Commands: demo data (idempotent), creating a site administrator, and which commands need the secret key."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+from flask.cli import cli as flask_cli
 from sqlalchemy import func, select
 
 from literacy.extensions import db
 from literacy.models import Cohort, Membership, Organisation, User
 
-from .conftest import Auth
+from .conftest import REPO, Auth
 
 LINE = re.compile(r"^(learner|trainer|manager|admin) (\S+@\S+) (\S+)$")
 
@@ -23,7 +31,7 @@ def demo_accounts(output: str) -> list[tuple[str, str, str]]:
     return rows
 
 
-def test_demo_prints_one_line_per_account_and_they_can_sign_in(app, runner):
+def test_demo_prints_one_line_per_account_and_they_can_sign_in(app, runner, published_curriculum):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     accounts = demo_accounts(result.output)
@@ -35,7 +43,7 @@ def test_demo_prints_one_line_per_account_and_they_can_sign_in(app, runner):
     assert admin.is_site_admin
 
 
-def test_demo_is_idempotent(app, runner):
+def test_demo_is_idempotent(app, runner, published_curriculum):
     first = runner.invoke(args=["demo"]).output
     counts = [
         db.session.scalar(select(func.count()).select_from(model)) for model in (User, Organisation, Cohort, Membership)
@@ -49,7 +57,7 @@ def test_demo_is_idempotent(app, runner):
     assert again == counts == [4, 1, 1, 4]
 
 
-def test_demo_roles_reach_the_right_pages(app, runner):
+def test_demo_roles_reach_the_right_pages(app, runner, published_curriculum):
     accounts = {role: (email, password) for role, email, password in demo_accounts(runner.invoke(args=["demo"]).output)}
     manager = app.test_client()
     Auth(manager).sign_in(*accounts["manager"])
@@ -90,7 +98,7 @@ def test_create_admin_refuses_a_short_password(app, runner):
     assert db.session.scalar(select(func.count(User.id))) == 0
 
 
-def test_start_migrates_loads_the_demo_and_serves(app, runner, monkeypatch):
+def test_start_migrates_loads_the_demo_and_serves(app, runner, monkeypatch, published_curriculum):
     served = {}
 
     def fake_run_simple(host, port, application, **options):
@@ -103,3 +111,71 @@ def test_start_migrates_loads_the_demo_and_serves(app, runner, monkeypatch):
     assert served["upgraded"] and served["port"] == 5123 and served["host"] == "127.0.0.1"
     assert served["application"] is app
     assert demo_accounts(result.output)
+
+
+def without_a_secret_key(tmp_path: Path) -> dict[str, str]:
+    """The environment of a course repository's CI: no LITERACY_* settings, a database URL that must stay unused."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("LITERACY_", "FLASK_", "PYTHON"))}
+    env["LITERACY_DATABASE_URL"] = f"sqlite:///{tmp_path / 'unused.sqlite3'}"
+    return env
+
+
+def flask_command(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``flask --app literacy ARGS`` in this process, as the ``flask`` script runs it, without a secret key."""
+    monkeypatch.chdir(tmp_path)
+    env = without_a_secret_key(tmp_path)
+    unset = {key: None for key in os.environ if key not in env}
+    return CliRunner().invoke(flask_cli, ["--app", "literacy", *args], env={**env, **unset}, catch_exceptions=False)
+
+
+def test_courses_check_needs_no_secret_key_and_no_database(tmp_path):
+    """An author's tool for course repositories' CI: it reads the folder, glossary.yaml included, and nothing else."""
+    courses = tmp_path / "courses"
+    shutil.copytree(REPO / "docs" / "example-courses", courses)
+    work = tmp_path / "work"
+    work.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "literacy", "courses", "check", str(courses)],
+        cwd=work,
+        env=without_a_secret_key(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 module checked, 0 problems" in result.stdout
+    assert not (tmp_path / "unused.sqlite3").exists()
+    assert list(work.iterdir()) == []
+
+
+def test_start_help_needs_no_secret_key(tmp_path, monkeypatch):
+    result = flask_command(["start", "--help"], tmp_path, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output and "--port" in result.output
+
+
+@pytest.mark.parametrize("args", [["demo"], ["db", "upgrade"], ["start"], ["courses", "sync"]])
+def test_commands_that_use_the_site_refuse_to_run_without_a_secret_key(tmp_path, monkeypatch, caplog, args):
+    result = flask_command(args, tmp_path, monkeypatch)
+    assert result.exit_code == 1
+    # Flask-Migrate (db upgrade, and start, which upgrades first) reports errors through logging, on stderr.
+    assert "Error: Set LITERACY_SECRET_KEY to a long random value" in result.output + caplog.text
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "unused.sqlite3").exists()
+
+
+@pytest.mark.slow
+def test_gunicorn_refuses_to_start_without_a_secret_key(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "literacy.wsgi:app", "--bind", "127.0.0.1:0", "--workers", "1"],
+        cwd=tmp_path,
+        env=without_a_secret_key(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Set LITERACY_SECRET_KEY to a long random value" in result.stderr
+    assert not (tmp_path / "unused.sqlite3").exists()
