@@ -15,9 +15,9 @@ CORPUS = Path(__file__).resolve().parents[1] / "../shared/fixtures/moodle-gift/f
 
 
 def draft_files(lessons: int, questions: int):
-    from literacy.authoring import service
+    from literacy.authoring import drafts
 
-    files = service.starter_files("bench-module", "Bench module")
+    files = drafts.starter_files("bench-module", "Bench module")
     slugs = [f"lesson-{n}" for n in range(1, lessons + 1)]
     files.text["module.yaml"] = files.text["module.yaml"].replace("  - introduction\n", "".join(
         f"  - {s}\n" for s in slugs))
@@ -43,7 +43,7 @@ def main() -> None:
     from sqlalchemy import event, insert
 
     from literacy import create_app
-    from literacy.authoring import service
+    from literacy.authoring import drafts, preview, statistics, versions
     from literacy.content import gift
     from literacy.extensions import db
     from literacy.models import Membership, Organisation, QuizAttempt, Response, User, utcnow
@@ -64,15 +64,15 @@ def main() -> None:
             db.session.flush()
             db.session.add(Membership(user_id=trainer.id, organisation_id=organisation.id, role="trainer"))
             files = draft_files(args.lessons, args.questions)
-            draft = service.create_draft(organisation, trainer, files, "bench-module")
+            draft = drafts.create_draft(organisation, trainer, files, "bench-module")
             db.session.commit()
             report("check a draft (parse + render + sanitize)",
-                   [timed(lambda: service.check(files, "bench-module")) for _ in range(20)])
+                   [timed(lambda: preview.check(files, "bench-module")) for _ in range(20)])
             if CORPUS.is_file():
                 data = CORPUS.read_bytes() * 20
                 records = len(gift.read_gift(data).questions)
                 report(f"GIFT import of {records} records", [timed(lambda: gift.import_gift(data)) for _ in range(5)])
-            outcome = service.publish_draft(draft, trainer)
+            outcome = versions.publish_draft(draft, trainer)
             db.session.commit()
             module = outcome.module
             rng = random.Random(1)
@@ -98,7 +98,7 @@ def main() -> None:
             db.session.commit()
             statements: list[str] = []
             event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-            samples = [timed(lambda: service.question_statistics(module)) for _ in range(5)]
+            samples = [timed(lambda: statistics.question_statistics(module)) for _ in range(5)]
             report(f"question statistics, {len(attempt_ids)} attempts x {args.questions}", samples)
             print(f"queries for the statistics: {len(statements) // len(samples)}")
         client = app.test_client()
