@@ -13,7 +13,7 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 
-from .cohorts.tables import Column, Suppressed, Table, csv_lines
+from .tables import Column, Suppressed, Table, csv_lines
 
 
 def csv_response(table: Table, filename: str) -> Response:

@@ -105,3 +105,8 @@ def _number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def percent(part: float, whole: float) -> float | None:
+    """A share as a percentage with one decimal, or None when there is nothing to share."""
+    return round(100 * part / whole, 1) if whole else None

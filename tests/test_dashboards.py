@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import event
 
 from literacy.cohorts import dashboards
-from literacy.cohorts.tables import Suppressed
 from literacy.extensions import db
+from literacy.organisations import dashboard as org_dashboard
+from literacy.tables import Suppressed
 
 from .cohorts_support import attempt, complete, make_cohort, make_module, make_people, visit
 
@@ -177,7 +178,7 @@ def test_dashboard_page_shows_charts_tables_and_sorting(app, client, auth, progr
 def test_organisation_view_hides_small_groups(app, client, auth, programme, make_organisation):
     org, cohort, people, basics, law = programme
     make_cohort(org, "Tiny", people[:3], [(basics, None)])
-    data = dashboards.organisation_dashboard(org, TODAY, threshold=5)
+    data = org_dashboard.organisation_dashboard(org, TODAY, threshold=5)
     cohorts = {row[0]: row for row in data.tables["cohorts"].rows}
     # Autumn: 6 members, 4 started, 1 completed all (fewer than 5), 4 overdue (fewer than 5)
     assert cohorts["Autumn"][2:5] == [6, Suppressed(5), Suppressed(5)]
@@ -193,7 +194,7 @@ def test_organisation_view_hides_small_groups(app, client, auth, programme, make
     rows = _csv(report)
     assert rows[1][:5] == ["Title of basics", "2", "7", "fewer than 5", "fewer than 5"]
     # a lower threshold shows the same figures
-    shown = dashboards.organisation_dashboard(org, TODAY, threshold=2)
+    shown = org_dashboard.organisation_dashboard(org, TODAY, threshold=2)
     assert {row[0]: row for row in shown.tables["coverage"].rows}["Title of basics"][3] == 2
 
 
@@ -216,7 +217,7 @@ def test_home_organisation_sees_its_people_in_another_cohort_and_nobody_else(
     cohort = make_cohort(central, "Cross-government", ours + theirs, [(module, None)])
     for person in ours + theirs:
         complete(person, module, percent=80)
-    data = dashboards.organisation_dashboard(dept, TODAY, threshold=5)
+    data = org_dashboard.organisation_dashboard(dept, TODAY, threshold=5)
     assert data.tables["elsewhere"].rows == [["Central team", "Cross-government", 5, 5, 5, 0, 80.0]]
     auth.sign_in("manager@dept.example")
     page = client.get("/organisations/dept/").get_data(as_text=True)

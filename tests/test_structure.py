@@ -47,7 +47,9 @@ def test_the_course_engine_imports_no_flask_and_nothing_else_of_the_package():
     for name in [n for n in known if area(n) == "content"]:
         tree = ast.parse(known[name].read_text())
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and not node.level}
+        imported |= {
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and not node.level
+        }
         assert not {m for m in imported if m.split(".")[0] in ("flask", "flask_babel", "flask_login")}, name
     assert all(area(target) == "content" for n in known if area(n) == "content" for target in graph()[n])
 

@@ -7,13 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import organisation_role_required
-from ..cohorts import dashboards
 from ..exports import csv_response
 from ..extensions import db
 from ..i18n import today
 from ..models import ROLE_VALUES, Invitation, Organisation, Role
 from ..navigation import ROLE_LABELS
-from . import bp, invitations, service
+from . import bp, dashboard, invitations, service
 from .forms import InvitePersonForm
 
 ORGANISATION_EXPORTS = ("cohorts", "coverage", "elsewhere")
@@ -32,7 +31,7 @@ def overview(organisation: Organisation):
         "organisations/overview.html",
         organisation=organisation,
         role_counts=service.role_counts(organisation),
-        data=dashboards.organisation_dashboard(organisation, today(), threshold()),
+        data=dashboard.organisation_dashboard(organisation, today(), threshold()),
         today=today(),
     )
 
@@ -42,7 +41,7 @@ def overview(organisation: Organisation):
 def export(organisation: Organisation, name: str):
     if name not in ORGANISATION_EXPORTS:
         abort(404)
-    data = dashboards.organisation_dashboard(organisation, today(), threshold(), only=(name,))
+    data = dashboard.organisation_dashboard(organisation, today(), threshold(), only=(name,))
     prefix = "ai-literacy-coverage" if name == "coverage" else name
     return csv_response(data.tables[name], f"{organisation.slug}-{prefix}-{today().isoformat()}.csv")
 
