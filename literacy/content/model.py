@@ -7,9 +7,9 @@ language code with the module's primary language first.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .kinds import Kind
@@ -60,56 +60,6 @@ class Question:
 
     def option(self, key: str) -> Option | None:
         return next((o for o in self.options if o.key == key), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict (for a JSON column); :meth:`from_dict` rebuilds the question."""
-        return {
-            "key": self.key,
-            "kind": self.kind,
-            "prompt_html": self.prompt_html,
-            "options": [
-                {"key": o.key, "html": o.html, "is_correct": o.is_correct, "feedback_html": o.feedback_html}
-                for o in self.options
-            ],
-            "explanation_html": self.explanation_html,
-            "accept": list(self.accept),
-            "pattern": self.pattern,
-            "answer": self.answer,
-            "tolerance": self.tolerance,
-            "ask_confidence": self.ask_confidence,
-            "shuffle": self.shuffle,
-            "if_correct_html": self.if_correct_html,
-            "if_wrong_html": self.if_wrong_html,
-            "line": self.line,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Question:
-        answer = data.get("answer")
-        return cls(
-            key=str(data["key"]),
-            kind=str(data["kind"]),
-            prompt_html=str(data.get("prompt_html", "")),
-            options=tuple(
-                Option(
-                    key=str(o["key"]),
-                    html=str(o.get("html", "")),
-                    is_correct=bool(o.get("is_correct", False)),
-                    feedback_html=str(o.get("feedback_html", "")),
-                )
-                for o in data.get("options", ())
-            ),
-            explanation_html=str(data.get("explanation_html", "")),
-            accept=tuple(str(a) for a in data.get("accept", ())),
-            pattern=data.get("pattern"),
-            answer=None if answer is None else float(answer),
-            tolerance=float(data.get("tolerance", 0.0)),
-            ask_confidence=bool(data.get("ask_confidence", False)),
-            shuffle=bool(data.get("shuffle", True)),
-            if_correct_html=str(data.get("if_correct_html", "")),
-            if_wrong_html=str(data.get("if_wrong_html", "")),
-            line=int(data.get("line", 0)),
-        )
 
 
 @dataclass(frozen=True)

@@ -289,7 +289,7 @@ def test_hostile_gift_is_sanitized_by_the_module_parser():
     assert result.unsupported == []
     parsed = parse_quiz(result.markdown)
     assert parsed.module is not None, parsed.problems
-    html = str(parsed.module.quiz.questions[0].to_dict())
+    html = repr(parsed.module.quiz.questions[0])
     assert "Which?" in html and "yes" in html and "fb" in html
     for needle in ("<script", "onmouseover", "javascript:", "onclick", "<svg", "onload"):
         assert needle not in html

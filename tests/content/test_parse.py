@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from literacy.content import (
     ModuleSource,
-    Question,
     check_paths,
     content_hash,
     grade,
@@ -555,9 +554,3 @@ def test_check_paths_of_one_module_uses_the_glossary_beside_it(tmp_path: Path) -
 def test_check_paths_reports_a_missing_folder(tmp_path: Path) -> None:
     result = check_paths([tmp_path / "nowhere"])
     assert [p.message for p in result.problems] == ["no such folder"]
-
-
-def test_question_rebuilt_from_a_json_column_grades_the_same(fixture_module: ModuleSource) -> None:
-    for _, question in fixture_module.all_questions():
-        stored = json.loads(json.dumps(question.to_dict()))
-        assert Question.from_dict(stored) == question

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from literacy.content import Option, Question
 from literacy.content.problems import Problems
 from literacy.content.questions import build_question, parse_block, scan, validate_block
@@ -175,19 +173,3 @@ def test_build_question_passes_each_part_with_its_line() -> None:
     assert ("It follows a rule that a person wrote.", 12, True) in calls
     assert ("Right. The rule is fixed.", 13, False) in calls
     assert ("Rule-based software does exactly what its authors wrote.", 20, False) in calls
-
-
-def test_to_dict_round_trip_through_json() -> None:
-    for question in (
-        quiz_question(FULL),
-        quiz_question("::: question t\ntype: text\naccept: a | b\npattern: c+\nif-wrong: No.\n\nSay a.\n:::\n"),
-        quiz_question("::: question n\ntype: number\nanswer: 6\ntolerance: 0.5\nconfidence: yes\n\nSix?\n:::\n"),
-    ):
-        data = question.to_dict()
-        assert json.loads(json.dumps(data)) == data
-        assert Question.from_dict(json.loads(json.dumps(data))) == question
-
-
-def test_from_dict_fills_defaults() -> None:
-    q = Question.from_dict({"key": "k", "kind": "single", "options": [{"key": "a", "is_correct": True}]})
-    assert q == Question("k", "single", "", (Option("a", "", True, ""),))
