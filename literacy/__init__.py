@@ -90,11 +90,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(authoring_bp)
 
-    from . import cli, errors, exports, navigation
+    from . import cli, errors, navigation, templating
 
     navigation.init_app(app)
     errors.init_app(app)
-    exports.init_app(app)
+    templating.init_app(app)
     cli.init_app(app)
     if not app.config.get("SECRET_KEY"):
         _refuse_to_run_without_a_secret_key(app)

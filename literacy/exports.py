@@ -1,19 +1,16 @@
-"""Figures as the web shows them: CSV downloads and the dashboard cell filter, shared by every area.
+"""CSV downloads of the tables pages show, shared by every area.
 
-Neutral: cohort and organisation dashboards (and later admin reports) use these, so a download always
+Neutral: cohort and organisation dashboards (and later admin reports) use it, so a download always
 carries exactly the values of its page.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from flask import Flask, Response, current_app
-from flask_babel import format_date, format_decimal
+from flask import Response, current_app
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 
-from .tables import Column, Suppressed, Table, csv_lines
+from .tables import Column, Table, csv_lines
 
 
 def csv_response(table: Table, filename: str) -> Response:
@@ -37,22 +34,3 @@ def csv_response(table: Table, filename: str) -> Response:
     response = Response(csv_lines(columns, rows, text), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def dashboard_cell(value: object) -> str:
-    """A dashboard figure as shown: locale-formatted, and "fewer than N" for a hidden one."""
-    if value is None:
-        return "–"
-    if isinstance(value, Suppressed):
-        return _("fewer than %(number)s", number=value.threshold)
-    if isinstance(value, datetime | date):
-        return format_date(value, "d MMM yyyy")
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return format_decimal(value)
-    return str(value)
-
-
-def init_app(app: Flask) -> None:
-    app.add_template_filter(dashboard_cell, "dashboard_cell")

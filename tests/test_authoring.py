@@ -193,6 +193,14 @@ def test_preview_renders_without_saving(client, auth, draft):
     assert "<strong>bold</strong>" in fragment and 'id="preview-body"' in fragment
 
 
+def test_the_quiz_preview_shows_each_kinds_right_answer_from_its_partial(client, auth, draft):
+    auth.sign_in("trainer@example.org")
+    page = client.get(f"{BASE}/files/quiz.md").get_data(as_text=True)
+    preview = page.split('id="preview"', 1)[1]
+    assert "Right" in preview and "Yellow" in preview  # options, for every kind that has them
+    assert "Answer: 1,822, give or take 1" in preview  # the number kind's own summary
+
+
 def test_hostile_markdown_is_sanitized_in_preview_and_when_published(client, auth, draft, trainer):
     auth.sign_in("trainer@example.org")
     hostile = (

@@ -15,7 +15,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..content.kinds import KINDS, Kind
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Certificate, ModuleCompletion, ModuleVersion, Question, QuizAttempt
@@ -23,13 +22,6 @@ from . import bp, quiz, service
 from .views import _module_or_404
 
 PREFIXES = {quiz.ASSESSMENT: "quiz", quiz.PRECHECK: "precheck"}
-
-
-@bp.app_template_global("question_kind")
-def _question_kind(name: str) -> Kind:
-    """The registered kind of a question, so every page that shows one (the assessment, the pre-check
-    and the lessons' checks) takes its partial and "has options" from the registry."""
-    return KINDS[name]
 
 
 def _route(suffix: str, endpoint: str, methods: tuple[str, ...]):

@@ -13,7 +13,7 @@ from literacy.content.kinds import KINDS_WITH_OPTIONS, MAX_TYPED, Kind, read_ans
 
 from .support import demo_files
 
-PARTIAL_MACROS = ("hint", "missing", "first_id", "answer")
+PARTIAL_MACROS = ("hint", "missing", "first_id", "answer", "summary")  # summary: trainers' previews
 
 # A throwaway kind: select any right option (one right choice is enough), shown by its own partial.
 ANY_RIGHT_PARTIAL = """\
@@ -26,6 +26,7 @@ ANY_RIGHT_PARTIAL = """\
 <label for="{{ id }}">{{ option.html|safe }}</label>{% endfor %}
 </div>
 {%- endmacro %}
+{% macro summary(question) %}<p>Any right option counts.</p>{% endmacro %}
 """
 
 ANY_RIGHT_QUIZ = """\
