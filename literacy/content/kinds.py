@@ -18,7 +18,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .grading import grade_multiple, grade_number, grade_single, grade_text, parse_number
+from .grading import grade_multiple, grade_number, grade_single, grade_text, merge_accepts, parse_number
 from .model import KINDS
 
 if TYPE_CHECKING:
@@ -44,7 +44,10 @@ class Kind:
     validate: Callable[[QuestionBlock, Report], None]
     grade: Callable[[Question, object], bool]
     read: Reader
-    partial: str  # template of its inputs: macros hint, missing, first_id, answer (learning/questions/)
+    partial: str  # template of its inputs: macros hint, missing, first_id, answer, summary (learning/questions/)
+    #: how a language variant of a question takes from another variant (text: every language's accepted
+    #: answers count in each), or None when variants stand alone
+    merge_variants: Callable[[Question, Question], Question] | None = None
 
 
 def register(kind: Kind) -> Kind:
@@ -188,6 +191,6 @@ register(Kind("multiple", _CHOICE, True, _validate_multiple, grade_multiple, rea
 register(Kind("true-false", _CHOICE, True, _validate_true_false, grade_single, read_one,
               _PARTIALS + "_single.html"))
 register(Kind("text", _TYPED | {"accept", "pattern"}, False, _validate_text, grade_text, read_typed,
-              _PARTIALS + "_text.html"))
+              _PARTIALS + "_text.html", merge_accepts))
 register(Kind("number", _TYPED | {"answer", "tolerance"}, False, _validate_number, grade_number, read_typed,
               _PARTIALS + "_number.html"))

@@ -16,7 +16,8 @@ from html import unescape
 
 from .frontmatter import Document, decode, split
 from .glossary import LANGUAGE_RE, Glossary
-from .grading import merge_accepts, parse_number
+from .grading import parse_number
+from .kinds import KINDS
 from .model import (
     Image,
     Lesson,
@@ -708,13 +709,14 @@ def _merge_question_sets(
     for lang in sets:
         merged = []
         for question in sets[lang]:
-            if question.kind == "text":
-                for other_lang in order:
-                    if other_lang == lang:
-                        continue
-                    other = next((q for q in sets[other_lang] if q.key == question.key), None)
-                    if other is not None:
-                        question = merge_accepts(question, other)
+            kind = KINDS.get(question.kind)
+            merge = kind.merge_variants if kind is not None else None
+            for other_lang in order if merge is not None else ():
+                if other_lang == lang:
+                    continue
+                other = next((q for q in sets[other_lang] if q.key == question.key), None)
+                if other is not None:
+                    question = merge(question, other)
             merged.append(question)
         result[lang] = tuple(merged)
     return result
