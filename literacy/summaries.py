@@ -185,13 +185,6 @@ def refresh_learner(user_id: int, module_id: int) -> None:
     cohorts that have the module assigned; the caller commits."""
     db.session.flush()
     lock_people([user_id])
-    if _postgresql():  # wait for a ``learner_active`` in flight, so the recomputation below sees its time
-        summary = LearnerModuleSummary.__table__
-        db.session.execute(
-            select(summary.c.user_id)
-            .where(summary.c.user_id == user_id, summary.c.module_id == module_id)
-            .with_for_update()
-        )
     _upsert(LearnerModuleSummary.__table__, SUMMARY_KEYS, _learner_rows([user_id], [module_id]), add=False)
     _upsert(CohortLearnerSummary.__table__, MEMBER_KEYS, _member_rows(users=[user_id], modules=[module_id]), add=False)
 
@@ -202,7 +195,9 @@ def learner_active(user_id: int, module_id: int, moment: datetime) -> None:
     UPDATE, with no lock and nothing recomputed. Member rows carry no time, so they stay as they are.
 
     A time only moves forward this way, so the caller must not have moved any raw time backwards; where
-    there is no summary row yet (tables never built), it is recomputed instead. The caller commits.
+    there is no summary row yet (tables never built), it is recomputed instead. The caller commits, at
+    once (the lesson page does so before rendering): on PostgreSQL a recomputation by the same person
+    that reads the raw rows while this UPDATE is uncommitted, and writes after it, keeps its own time.
     """
     db.session.flush()
     summary = LearnerModuleSummary.__table__
