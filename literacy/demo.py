@@ -13,13 +13,13 @@ from .i18n import today as site_today
 from .models import (
     Cohort,
     CohortAssignment,
-    Membership,
     Module,
     Organisation,
     Role,
     User,
     user_by_email,
 )
+from .organisations.service import grant_role
 
 ORGANISATION = ("demo-council", "Demo County Council")
 COHORT = "AI literacy for all staff"
@@ -36,13 +36,37 @@ ACCOUNTS: list[tuple[str, str, str, str, tuple[str, ...], bool]] = [
 
 
 def ensure_demo() -> list[tuple[str, str, str]]:
-    """Create what is missing and reset the demo passwords; returns (role, email, password) rows."""
+    """Create what is missing and reset the demo passwords; returns (role, email, password) rows.
+
+    A command's whole unit of work, so it commits (the ``demo`` and ``start`` commands call it).
+    """
+    organisation = _organisation()
+    cohort = _cohort(organisation)
+    printed = []
+    for role, email, person, password, roles, site_admin in ACCOUNTS:
+        user = _account(email, person, password, site_admin)
+        for wanted in roles:
+            grant_role(user, organisation.id, wanted)
+        if role == "learner":
+            membership.join(cohort.id, [user.id])
+        printed.append((role, email, password))
+    _assign(cohort)
+    db.session.commit()
+    return printed
+
+
+def _organisation() -> Organisation:
     slug, name = ORGANISATION
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
     if organisation is None:
         organisation = Organisation(slug=slug, name=name)
         db.session.add(organisation)
         db.session.flush()
+    return organisation
+
+
+def _cohort(organisation: Organisation) -> Cohort:
+    """The demo cohort, running for a year from the day it is first made."""
     cohort = db.session.scalar(select(Cohort).where(Cohort.organisation_id == organisation.id, Cohort.name == COHORT))
     if cohort is None:
         today = site_today()
@@ -55,28 +79,24 @@ def ensure_demo() -> list[tuple[str, str, str]]:
         )
         db.session.add(cohort)
         db.session.flush()
-    printed = []
-    for role, email, person, password, roles, site_admin in ACCOUNTS:
-        user = db.session.scalar(user_by_email(email))
-        if user is None:
-            user = User(email=email, name=person)
-            db.session.add(user)
-            db.session.flush()
-        user.set_password(password)
-        user.is_site_admin = site_admin
-        user.is_enabled = True
-        held = {
-            m.role
-            for m in db.session.scalars(
-                select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == organisation.id)
-            )
-        }
-        for wanted in roles:
-            if wanted not in held:
-                db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, role=wanted))
-        if role == "learner":
-            membership.join(cohort.id, [user.id])
-        printed.append((role, email, password))
+    return cohort
+
+
+def _account(email: str, name: str, password: str, site_admin: bool) -> User:
+    """A demo account, created when missing; its known password and site-admin flag are set again."""
+    user = db.session.scalar(user_by_email(email))
+    if user is None:
+        user = User(email=email, name=name)
+        db.session.add(user)
+        db.session.flush()
+    user.set_password(password)
+    user.is_site_admin = site_admin
+    user.is_enabled = True
+    return user
+
+
+def _assign(cohort: Cohort) -> None:
+    """Assign the demo modules that are published and not yet assigned, due some days from today."""
     assigned = set(
         db.session.scalars(select(CohortAssignment.module_id).where(CohortAssignment.cohort_id == cohort.id))
     )
@@ -85,5 +105,3 @@ def ensure_demo() -> list[tuple[str, str, str]]:
             due = site_today() + timedelta(days=ASSIGNMENTS[module.slug])
             db.session.add(CohortAssignment(cohort_id=cohort.id, module_id=module.id, due_on=due))
             summaries.module_assigned(cohort.id, module.id)
-    db.session.commit()
-    return printed
