@@ -22,7 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import Engine, event, text
+from sqlalchemy import URL, Engine, event, text
 from werkzeug.routing import Rule
 
 from literacy import create_app
@@ -78,6 +78,34 @@ class SharedTemplateCache(BytecodeCache):
 
 
 TEMPLATES = SharedTemplateCache()
+
+
+def _setting(value: Any) -> str:
+    return value.render_as_string(hide_password=False) if isinstance(value, URL) else repr(value)
+
+
+def _share_engines() -> None:
+    """Test apps with the same database settings share one engine.
+
+    SQLAlchemy keeps its compiled statements per engine, so with an engine per app every test compiled
+    every query it ran again. Only apps with ``TESTING`` share (never one that refuses to run without a
+    secret key); ``_clean`` still closes the engine's connections after each test.
+    """
+    make_engine = db._make_engine
+    engines: dict[str, Engine] = {}
+
+    def shared(bind_key: str | None, options: dict[str, Any], app: Flask) -> Engine:
+        if not app.testing:
+            return make_engine(bind_key, options, app)
+        key = repr((bind_key, sorted((name, _setting(value)) for name, value in options.items())))
+        if key not in engines:
+            engines[key] = make_engine(bind_key, options, app)
+        return engines[key]
+
+    db._make_engine = shared  # type: ignore[method-assign]
+
+
+_share_engines()
 
 
 def make_app(config: dict[str, Any]) -> Flask:
@@ -254,7 +282,7 @@ def runner(app: Flask):
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def csrf_token(client: FlaskClient, path: str = "/") -> str:
+def csrf_token(client: FlaskClient, path: str = "/help") -> str:
     page = client.get(path).get_data(as_text=True)
     match = CSRF_RE.search(page)
     assert match, f"no CSRF token on {path}"
@@ -272,13 +300,13 @@ class Auth:
         return self.client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token}, **kwargs)
 
     def sign_out(self):
-        token = csrf_token(self.client, "/")
+        token = csrf_token(self.client)
         return self.client.post("/sign-out", data={"csrf_token": token})
 
     def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any):
         """POST a form with a valid CSRF token for this client's session."""
         form = dict(data or {})
-        form.setdefault("csrf_token", csrf_token(self.client, "/"))
+        form.setdefault("csrf_token", csrf_token(self.client))
         return self.client.post(path, data=form, **kwargs)
 
 
