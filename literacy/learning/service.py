@@ -160,6 +160,11 @@ class LessonSummary:
     minutes: int
     language: str
 
+    @classmethod
+    def from_row(cls, row: Any) -> LessonSummary:
+        """From a row selecting a lesson's slug, position, title, minutes and language."""
+        return cls(row.slug, row.position, row.title, row.minutes, row.language)
+
 
 def prefer_language(rows: Any, key: Any, language: str) -> dict[str, Any]:
     """One row per ``key(row)``: the one in ``language`` where there is one, otherwise the other
@@ -179,7 +184,7 @@ def lesson_summaries(version: ModuleVersion, language: str) -> list[LessonSummar
         .order_by(Lesson.position)
     ).all()
     chosen = prefer_language(rows, lambda row: row.slug, language)
-    return [LessonSummary(r.slug, r.position, r.title, r.minutes, r.language) for r in chosen.values()]
+    return [LessonSummary.from_row(r) for r in chosen.values()]
 
 
 def lesson_in(version: ModuleVersion, slug: str, language: str) -> Lesson | None:
@@ -288,32 +293,11 @@ def complete_module_if_done(
 ) -> ModuleCompletion | None:
     """Record a completion of the live edition when every lesson is done and the assessment (if the module
     has one) is passed. Completing in any language is the same completion."""
-    existing = db.session.scalar(
-        select(ModuleCompletion).where(
-            ModuleCompletion.user_id == user.id,
-            ModuleCompletion.module_id == module.id,
-            ModuleCompletion.edition == version.edition,
-        )
-    )
-    if existing is not None:
+    if _edition_completed(user, module, version) or not _lessons_all_done(user, module, version):
         return None
-    lesson_slugs = set(db.session.scalars(select(Lesson.slug).where(Lesson.version_id == version.id)))
-    done = set(
-        db.session.scalars(
-            select(LessonProgress.lesson_slug).where(
-                LessonProgress.user_id == user.id,
-                LessonProgress.module_id == module.id,
-                LessonProgress.completed_at.is_not(None),
-            )
-        )
-    )
-    if not lesson_slugs <= done:
+    attempt = passed_assessment(user, module, version) if version.question_count else None
+    if version.question_count and attempt is None:
         return None
-    attempt = None
-    if version.question_count:
-        attempt = passed_assessment(user, module, version)
-        if attempt is None:
-            return None
     completion = ModuleCompletion(
         user_id=user.id,
         module_id=module.id,
@@ -324,14 +308,51 @@ def complete_module_if_done(
         attempt_id=attempt.id if attempt else None,
         completed_at=utcnow(),
     )
+    return completion if _store_with_certificate(completion) else None
+
+
+def _edition_completed(user: Any, module: Module, version: ModuleVersion) -> bool:
+    """Whether ``user`` already completed this edition: a completion is recorded once per edition."""
+    existing = db.session.scalar(
+        select(ModuleCompletion).where(
+            ModuleCompletion.user_id == user.id,
+            ModuleCompletion.module_id == module.id,
+            ModuleCompletion.edition == version.edition,
+        )
+    )
+    return existing is not None
+
+
+def completed_lesson_slugs(user: Any, module: Module) -> set[str]:
+    """The lessons of ``module`` that ``user`` completed, on any version and in any language (one query)."""
+    return set(
+        db.session.scalars(
+            select(LessonProgress.lesson_slug).where(
+                LessonProgress.user_id == user.id,
+                LessonProgress.module_id == module.id,
+                LessonProgress.completed_at.is_not(None),
+            )
+        )
+    )
+
+
+def _lessons_all_done(user: Any, module: Module, version: ModuleVersion) -> bool:
+    """Whether every lesson of ``version`` is completed; lessons finished on an earlier version still count."""
+    lesson_slugs = set(db.session.scalars(select(Lesson.slug).where(Lesson.version_id == version.id)))
+    return lesson_slugs <= completed_lesson_slugs(user, module)
+
+
+def _store_with_certificate(completion: ModuleCompletion) -> bool:
+    """Add the completion and its certificate in a savepoint; False when another request of theirs completed
+    the same edition at the same moment (that one stands)."""
     try:
         with db.session.begin_nested():
             db.session.add(completion)
             db.session.flush()
             certificates.issue(completion)  # every completion comes with its certificate
-    except IntegrityError:  # completed at the same moment in another request
-        return None
-    return completion
+    except IntegrityError:
+        return False
+    return True
 
 
 def continue_lesson(progress: Progress, lessons: list[LessonSummary]) -> LessonSummary | None:
