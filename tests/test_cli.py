@@ -149,6 +149,13 @@ def test_courses_check_needs_no_secret_key_and_no_database(tmp_path):
     assert list(work.iterdir()) == []
 
 
+def test_courses_list_needs_no_secret_key(tmp_path, monkeypatch):
+    result = flask_command(["courses", "list", str(REPO / "docs" / "example-courses")], tmp_path, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("example-module: Example module (edition ")
+    assert not (tmp_path / "unused.sqlite3").exists()
+
+
 def test_start_help_needs_no_secret_key(tmp_path, monkeypatch):
     result = flask_command(["start", "--help"], tmp_path, monkeypatch)
     assert result.exit_code == 0, result.output
