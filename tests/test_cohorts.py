@@ -326,3 +326,16 @@ def test_another_organisations_cohort_is_not_found_through_mine(client, auth, or
     assert client.get(f"/organisations/org-a/cohorts/{theirs.id}").status_code == 404
     assert client.get(f"/organisations/org-a/cohorts/{theirs.id}/dashboard").status_code == 404
     assert client.get(f"/organisations/org-b/cohorts/{theirs.id}").status_code == 403
+
+
+def test_long_lists_of_members_and_people_come_in_pages_of_fifty(client, auth, org):
+    people = make_people(org, 51)
+    cohort = make_cohort(org, "Everyone", members=people)
+    auth.sign_in("admin@a.example")
+    for first, second in ((f"/organisations/org-a/cohorts/{cohort.id}", "Learner 050"),
+                          ("/organisations/org-a/people", "Mina Manager")):
+        page = client.get(first).get_data(as_text=True)
+        assert "Page 1 of 2" in page and "Next page" in page and "Previous page" not in page
+        assert second not in page
+        later = client.get(f"{first}?page=2").get_data(as_text=True)
+        assert "Page 2 of 2" in later and "Previous page" in later and second in later
