@@ -7,6 +7,7 @@ is left alone, so syncing is idempotent.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,15 +123,23 @@ def _texts(source: content.ModuleSource) -> dict[str, dict]:
     return texts
 
 
+def _quizzes(source: content.ModuleSource) -> list[tuple[str, content.Quiz]]:
+    """The module's quizzes by purpose: the assessment and the precheck, where it has them."""
+    return [
+        (purpose, quiz)
+        for purpose, quiz in (("assessment", source.quiz), ("precheck", source.precheck))
+        if quiz is not None
+    ]
+
+
 def _quiz_texts(source: content.ModuleSource) -> dict[str, dict]:
-    texts: dict[str, dict] = {}
-    for purpose, quiz in (("assessment", source.quiz), ("precheck", source.precheck)):
-        if quiz is not None:
-            texts[purpose] = {
-                language: {"title": variant.title, "intro_html": variant.intro_html}
-                for language, variant in quiz.variants.items()
-            }
-    return texts
+    return {
+        purpose: {
+            language: {"title": variant.title, "intro_html": variant.intro_html}
+            for language, variant in quiz.variants.items()
+        }
+        for purpose, quiz in _quizzes(source)
+    }
 
 
 def publish(
@@ -144,17 +153,34 @@ def publish(
 
     The caller commits; nothing is flushed half-way if this raises.
     """
-    module = db.session.scalar(select(Module).where(Module.slug == source.slug))
-    if module is None:
-        module = Module(slug=source.slug, organisation_id=organisation_id, origin=origin, status="draft")
-        db.session.add(module)
-        db.session.flush()
-    elif module.origin != origin or module.organisation_id != organisation_id:
-        raise PublishError(f'the slug "{source.slug}" already belongs to another module')
+    module = _module_for(source.slug, organisation_id=organisation_id, origin=origin)
     current = module.current_version
     if current is not None and current.content_hash == source.content_hash:
         return PublishResult(module, current, created=False)
+    version = _add_version(module, source, published_by)
+    db.session.add_all(_content_rows(source, version.id))
+    module.current_version = version
+    module.status = "published"
+    db.session.flush()
+    return PublishResult(module, version, created=True)
 
+
+def _module_for(slug: str, *, organisation_id: int | None, origin: str) -> Module:
+    """The module with ``slug``, added as a draft when it is new; a slug is never taken over by another
+    organisation or another origin (files or the browser editor)."""
+    module = db.session.scalar(select(Module).where(Module.slug == slug))
+    if module is None:
+        module = Module(slug=slug, organisation_id=organisation_id, origin=origin, status="draft")
+        db.session.add(module)
+        db.session.flush()
+    elif module.origin != origin or module.organisation_id != organisation_id:
+        raise PublishError(f'the slug "{slug}" already belongs to another module')
+    return module
+
+
+def _add_version(module: Module, source: content.ModuleSource, published_by: User | None) -> ModuleVersion:
+    """The module's next numbered version, holding everything the pages show of the module as a whole;
+    flushed, so that its rows can point at it."""
     number = (
         db.session.scalar(select(func.max(ModuleVersion.number)).where(ModuleVersion.module_id == module.id)) or 0
     ) + 1
@@ -180,47 +206,53 @@ def publish(
     )
     db.session.add(version)
     db.session.flush()
-    rows: list[object] = []
+    return version
+
+
+def _content_rows(source: content.ModuleSource, version_id: int) -> list[object]:
+    """A row for each lesson variant, knowledge check, quiz question and image of the version, so pages
+    read only what they show."""
+    return [*_lesson_rows(source, version_id), *_quiz_rows(source, version_id), *_image_rows(source, version_id)]
+
+
+def _lesson_rows(source: content.ModuleSource, version_id: int) -> Iterator[Lesson | Question]:
+    """Each lesson in each of its languages, followed by that variant's knowledge checks."""
     for lesson in source.lessons:
         for language, variant in lesson.variants.items():
-            rows.append(
-                Lesson(
-                    version_id=version.id,
-                    slug=lesson.slug,
-                    language=language,
-                    position=lesson.position,
-                    title=variant.title,
-                    minutes=variant.minutes,
-                    html=variant.html,
-                    toc_html=variant.toc_html,
-                )
+            yield Lesson(
+                version_id=version_id,
+                slug=lesson.slug,
+                language=language,
+                position=lesson.position,
+                title=variant.title,
+                minutes=variant.minutes,
+                html=variant.html,
+                toc_html=variant.toc_html,
             )
             for position, check in enumerate(variant.checks, start=1):
-                rows.append(
-                    question_row(
-                        check,
-                        version_id=version.id,
-                        purpose="check",
-                        language=language,
-                        position=position,
-                        lesson_slug=lesson.slug,
-                    )
+                yield question_row(
+                    check,
+                    version_id=version_id,
+                    purpose="check",
+                    language=language,
+                    position=position,
+                    lesson_slug=lesson.slug,
                 )
-    for purpose, quiz in (("assessment", source.quiz), ("precheck", source.precheck)):
-        if quiz is None:
-            continue
-        for language, quiz_variant in quiz.variants.items():
-            for position, question in enumerate(quiz_variant.questions, start=1):
-                rows.append(
-                    question_row(question, version_id=version.id, purpose=purpose, language=language, position=position)
+
+
+def _quiz_rows(source: content.ModuleSource, version_id: int) -> Iterator[Question]:
+    """The questions of the assessment and the precheck, in each language, numbered from 1."""
+    for purpose, quiz in _quizzes(source):
+        for language, variant in quiz.variants.items():
+            for position, question in enumerate(variant.questions, start=1):
+                yield question_row(
+                    question, version_id=version_id, purpose=purpose, language=language, position=position
                 )
+
+
+def _image_rows(source: content.ModuleSource, version_id: int) -> Iterator[ModuleImage]:
     for image in source.images.values():
-        rows.append(ModuleImage(version_id=version.id, name=image.name, media_type=image.media_type, data=image.data))
-    db.session.add_all(rows)
-    module.current_version = version
-    module.status = "published"
-    db.session.flush()
-    return PublishResult(module, version, created=True)
+        yield ModuleImage(version_id=version_id, name=image.name, media_type=image.media_type, data=image.data)
 
 
 def publish_glossary(glossary: content.Glossary | None) -> int:
@@ -263,37 +295,53 @@ def sync_courses(root: Path) -> SyncReport:
     published: list[PublishResult] = []
     unchanged: list[PublishResult] = []
     refused: list[str] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = {}  # slug: the folder that has it
     for folder in module_folders(root):
         files = read_folder(folder)
         if content.content_hash(files) in live:
             module, version = live[content.content_hash(files)]
-            unchanged.append(PublishResult(module, version, created=False))
+            outcome: PublishResult | None = PublishResult(module, version, created=False)
             seen[module.slug] = folder.as_posix()
-            continue
-        parsed = content.parse_module(files, label=folder.as_posix(), glossary=glossary)
-        problems.extend(parsed.problems)
-        source = parsed.module
-        if source is not None and source.slug in seen:
-            problems.append(
-                content.Problem(
-                    f"{folder.as_posix()}/module.yaml", 1, f'slug "{source.slug}" is also used by {seen[source.slug]}'
-                )
-            )
-            source = None
-        if source is None:
+        else:
+            outcome = _publish_folder(folder, files, glossary, seen, problems)
+        if outcome is None:
             refused.append(folder.name)
-            continue
-        seen[source.slug] = folder.as_posix()
-        try:
-            with db.session.begin_nested():
-                outcome = publish(source)
-        except PublishError as error:
-            problems.append(content.Problem(f"{folder.as_posix()}/module.yaml", 1, str(error)))
-            refused.append(folder.name)
-            continue
-        (published if outcome.created else unchanged).append(outcome)
+        else:
+            (published if outcome.created else unchanged).append(outcome)
     glossary_problems = [p for p in problems if p.path.endswith("glossary.yaml")]
     terms = publish_glossary(glossary) if glossary is not None and not glossary_problems else -1
     db.session.commit()
     return SyncReport(published, unchanged, problems, sorted(refused), terms)
+
+
+def _publish_folder(
+    folder: Path,
+    files: dict[str, bytes],
+    glossary: content.Glossary | None,
+    seen: dict[str, str],
+    problems: list[content.Problem],
+) -> PublishResult | None:
+    """Parse a changed module folder and publish it in a savepoint of its own; None when it is refused
+    (its problems are added to ``problems``). Its slug goes into ``seen``, so no later folder may take it."""
+    label = folder.as_posix()
+    parsed = content.parse_module(files, label=label, glossary=glossary)
+    problems.extend(parsed.problems)
+    source = parsed.module
+    if source is None:
+        return None
+    if source.slug in seen:
+        problems.append(_module_problem(label, f'slug "{source.slug}" is also used by {seen[source.slug]}'))
+        return None
+    seen[source.slug] = label
+    try:
+        with db.session.begin_nested():
+            outcome = publish(source)
+    except PublishError as error:
+        problems.append(_module_problem(label, str(error)))
+        return None
+    return outcome
+
+
+def _module_problem(label: str, message: str) -> content.Problem:
+    """A problem with the folder as a whole, reported against its ``module.yaml``."""
+    return content.Problem(f"{label}/module.yaml", 1, message)
