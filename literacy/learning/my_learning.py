@@ -220,17 +220,11 @@ def _lessons_by_version(versions: list[ModuleVersion], language: str) -> dict[in
     for row in rows:  # another version's primary language is no fallback for this one
         if row.language in (language, primary[row.version_id]):
             candidates.setdefault(row.version_id, []).append(row)
-    return {
-        version_id: sorted(
-            (service.LessonSummary.from_row(row) for row in service.prefer_language(found, _slug, language).values()),
-            key=lambda lesson: lesson.position,
-        )
-        for version_id, found in candidates.items()
-    }
-
-
-def _slug(row: Any) -> str:
-    return row.slug
+    lessons: dict[int, list[service.LessonSummary]] = {}
+    for version_id, found in candidates.items():
+        chosen = service.prefer_language(found, lambda row: row.slug, language).values()
+        lessons[version_id] = sorted(map(service.LessonSummary.from_row, chosen), key=lambda lesson: lesson.position)
+    return lessons
 
 
 def _certificate_codes(completion_ids: list[int]) -> dict[int, str]:
