@@ -122,65 +122,100 @@ class Scan:
 
 def scan(body: str, first_line: int, name: str, problems: Problems) -> Scan:
     """Find the ``::: question`` / ``::: check`` blocks of a body that starts at ``first_line``."""
-    lines = body.split("\n")
-    blocks: list[QuestionBlock] = []
-    spans: list[tuple[int, int]] = []
-    fence: str | None = None
-    opened: tuple[int, str, str] | None = None  # (index, word, key)
+    scanner = _Scanner(body.split("\n"), first_line, name, problems)
+    for index, line in enumerate(scanner.lines):
+        scanner.read(index, line)
+    scanner.finish()
+    return Scan(scanner.lines, first_line, scanner.blocks, scanner.spans)
 
-    def close(end: int, closing: int) -> None:
-        assert opened is not None
-        start, word, key = opened
-        block = parse_block(lines[start + 1:end], key, word, first_line + start, name, problems)
-        blocks.append(block)
-        spans.append((start, closing))
 
-    for index, line in enumerate(lines):
-        number = first_line + index
-        if opened is None:
-            match = _FENCE_RE.match(line)
-            if fence is not None:
-                if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                    fence = None
-                continue
-            if match:
-                fence = match.group(1)
-                continue
+@dataclass
+class _Scanner:
+    """A scan under way: the fence or block open at the current line, and the blocks found so far.
+
+    A block is parsed as soon as it closes, so its problems come in the order of the file.
+    """
+
+    lines: list[str]
+    first_line: int
+    name: str
+    problems: Problems
+    blocks: list[QuestionBlock] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    fence: str | None = None  # the ``` or ~~~ of an open code fence outside the blocks
+    opened: tuple[int, str, str] | None = None  # the open block: (index of its ::: line, word, key)
+
+    def read(self, index: int, line: str) -> None:
+        """Take one line: track fences outside blocks, and open or close a block at a ``:::`` line."""
+        if self.opened is None and self._fenced(line):
+            return
         if not line.startswith(":::"):
-            continue
+            return
+        number = self.first_line + index
         words = line[3:].split()
         if not words:
-            if opened is None:
-                problems.add(name, number, "::: closes a question block, but no block is open here")
-            else:
-                close(index, index)
-                opened = None
-            continue
-        if words[0].lower() not in BLOCK_WORDS:
-            problems.add(name, number, f'unknown block "::: {words[0]}": write ::: question ID '
-                                       "(or ::: check ID in a lesson)")
-            continue
-        if opened is not None:
-            problems.add(name, first_line + opened[0],
-                         f'question block "{opened[2]}" is not closed (a line ::: is missing before the next '
-                         "block)")
-            close(index, index - 1)
-            opened = None
-        if len(words) == 1:
-            problems.add(name, number, f"::: {words[0]} needs an ID, e.g. ::: {words[0].lower()} what-ai-is")
-            key = ""
+            self._closing_line(index, number)
+        elif words[0].lower() not in BLOCK_WORDS:
+            self.problems.add(self.name, number, f'unknown block "::: {words[0]}": write ::: question ID '
+                                                 "(or ::: check ID in a lesson)")
         else:
-            key = words[1]
-            if not SLUG_RE.match(key):
-                problems.add(name, number, f'question ID "{key}" must be {SLUG_RULE}')
-            if len(words) > 2:
-                problems.add(name, number, f'unexpected text after the question ID "{key}"')
-        opened = (index, words[0].lower(), key)
-    if opened is not None:
-        problems.add(name, first_line + opened[0],
-                     f'question block "{opened[2]}" is not closed (a line ::: is missing)')
-        close(len(lines), len(lines) - 1)
-    return Scan(lines, first_line, blocks, spans)
+            self._opening_line(index, number, words)
+
+    def finish(self) -> None:
+        """Close a block left open at the end of the body (its lines run to the end)."""
+        if self.opened is not None:
+            self.problems.add(self.name, self.first_line + self.opened[0],
+                              f'question block "{self.opened[2]}" is not closed (a line ::: is missing)')
+            self._close(len(self.lines), len(self.lines) - 1)
+
+    def _fenced(self, line: str) -> bool:
+        """Whether a line opens, closes or lies in fenced code (where ``:::`` is an example, not a block)."""
+        match = _FENCE_RE.match(line)
+        if self.fence is not None:
+            if match and match.group(1)[0] == self.fence[0] and len(match.group(1)) >= len(self.fence):
+                self.fence = None
+            return True
+        if match:
+            self.fence = match.group(1)
+            return True
+        return False
+
+    def _closing_line(self, index: int, number: int) -> None:
+        if self.opened is None:
+            self.problems.add(self.name, number, "::: closes a question block, but no block is open here")
+        else:
+            self._close(index, index)
+
+    def _opening_line(self, index: int, number: int, words: list[str]) -> None:
+        """Open a block, first closing one left open just before this line."""
+        if self.opened is not None:
+            self.problems.add(self.name, self.first_line + self.opened[0],
+                              f'question block "{self.opened[2]}" is not closed (a line ::: is missing before '
+                              "the next block)")
+            self._close(index, index - 1)
+        self.opened = (index, words[0].lower(), _block_key(words, number, self.name, self.problems))
+
+    def _close(self, end: int, closing: int) -> None:
+        """Parse the open block from the lines before ``end``; its span ends at index ``closing``."""
+        assert self.opened is not None
+        start, word, key = self.opened
+        self.blocks.append(parse_block(self.lines[start + 1:end], key, word, self.first_line + start, self.name,
+                                       self.problems))
+        self.spans.append((start, closing))
+        self.opened = None
+
+
+def _block_key(words: list[str], number: int, name: str, problems: Problems) -> str:
+    """The ID written after ``::: question`` ("" when there is none), reporting a missing or bad one."""
+    if len(words) == 1:
+        problems.add(name, number, f"::: {words[0]} needs an ID, e.g. ::: {words[0].lower()} what-ai-is")
+        return ""
+    key = words[1]
+    if not SLUG_RE.match(key):
+        problems.add(name, number, f'question ID "{key}" must be {SLUG_RULE}')
+    if len(words) > 2:
+        problems.add(name, number, f'unexpected text after the question ID "{key}"')
+    return key
 
 
 def parse_block(
@@ -189,12 +224,22 @@ def parse_block(
     """Split a block's lines (those between the opening and closing ``:::``) into its parts."""
     block = QuestionBlock(key=key, word=word, line=line)
     label = f'question "{key}"'
+    index = _read_settings(block, lines, label, name, problems)
+    body = _BodyReader(block, label, name, problems)
+    for offset, text in enumerate(lines[index:], start=index):
+        body.read(line + 1 + offset, text)
+    _read_option_ids(block, label, name, problems)
+    return block
+
+
+def _read_settings(block: QuestionBlock, lines: list[str], label: str, name: str, problems: Problems) -> int:
+    """Read the "name: value" lines that open a block, up to the first blank line (or the first line that is
+    not a setting, which starts the prompt); returns the index of the line after them."""
     index = 0
     while index < len(lines) and not lines[index].strip():
         index += 1
-    # Settings: "name: value" lines up to the first blank line (or the first line that is not one).
     while index < len(lines) and lines[index].strip():
-        number = line + 1 + index
+        number = block.line + 1 + index
         match = _SETTING_RE.match(lines[index])
         if not match:
             break
@@ -203,64 +248,90 @@ def parse_block(
             problems.add(name, number, f'setting "{setting}" appears twice in {label}')
         block.settings[setting] = Setting(value, number)
         index += 1
+    return index
 
-    state = "prompt"
-    current: RawOption | None = None
-    complained = False
-    for offset, text in enumerate(lines[index:], start=index):
-        number = line + 1 + offset
+
+class _BodyReader:
+    """Reads the lines after a block's settings into the prompt, then the options (each with its
+    feedback), then the explanation, which runs to the end of the block whatever it holds."""
+
+    def __init__(self, block: QuestionBlock, label: str, name: str, problems: Problems) -> None:
+        self.block = block
+        self.label = label
+        self.name = name
+        self.problems = problems
+        self.state = "prompt"  # then "options", then "explanation"
+        self.current: RawOption | None = None  # the option the lines below it belong to
+        self.complained = False  # stray text after the options is reported once a block
+
+    def read(self, number: int, text: str) -> None:
         explanation = _EXPLANATION_RE.match(text)
-        if state != "explanation" and explanation:
-            state = "explanation"
-            block.explanation_line = number
-            if explanation.group(1).strip():
-                block.explanation_lines.append(explanation.group(1))
-            else:
-                block.explanation_line = number + 1
-            continue
-        if state == "explanation":
-            block.explanation_lines.append(text)
-            continue
-        option = _OPTION_RE.match(text)
-        if option:
-            state = "options"
-            current = RawOption(text=(option.group(2) or "").strip(), line=number,
-                                is_correct=bool(option.group(1)), key=_position_key(len(block.options)))
-            block.options.append(current)
-            continue
-        indented = text.startswith(("  ", "\t"))
-        if state == "prompt":
-            if indented and text.lstrip().startswith(">"):
-                problems.add(name, number, f"feedback line in {label} without an option above it "
-                                           "(feedback goes under a - [x] or - [ ] line)")
-                continue
-            if not block.prompt_lines and not text.strip():
-                continue
-            if not block.prompt_lines:
-                block.prompt_line = number
-            block.prompt_lines.append(text)
-            continue
-        # state == "options"
+        if self.state != "explanation" and explanation:
+            self._start_explanation(number, explanation.group(1))
+        elif self.state == "explanation":
+            self.block.explanation_lines.append(text)
+        elif option := _OPTION_RE.match(text):
+            self._start_option(number, option)
+        elif self.state == "prompt":
+            self._prompt_line(number, text)
+        else:
+            self._option_line(number, text)
+
+    def _start_explanation(self, number: int, rest: str) -> None:
+        """``Explanation:`` may carry the explanation's first line; if not, it starts on the next line."""
+        self.state = "explanation"
+        if rest.strip():
+            self.block.explanation_line = number
+            self.block.explanation_lines.append(rest)
+        else:
+            self.block.explanation_line = number + 1
+
+    def _start_option(self, number: int, option: re.Match[str]) -> None:
+        self.state = "options"
+        block = self.block
+        self.current = RawOption(text=(option.group(2) or "").strip(), line=number,
+                                 is_correct=bool(option.group(1)), key=_position_key(len(block.options)))
+        block.options.append(self.current)
+
+    def _prompt_line(self, number: int, text: str) -> None:
+        """A prompt line; blank lines before the prompt are dropped so it starts at its first text."""
+        block = self.block
+        if text.startswith(("  ", "\t")) and text.lstrip().startswith(">"):
+            self.problems.add(self.name, number, f"feedback line in {self.label} without an option above it "
+                                                 "(feedback goes under a - [x] or - [ ] line)")
+            return
+        if not block.prompt_lines and not text.strip():
+            return
+        if not block.prompt_lines:
+            block.prompt_line = number
+        block.prompt_lines.append(text)
+
+    def _option_line(self, number: int, text: str) -> None:
+        """A line under an option: indented, it is feedback (``>``) or continues the option or its
+        feedback; unindented text does not belong to the option and is reported."""
+        current = self.current
         assert current is not None
         if not text.strip():
             if current.feedback:
                 current.feedback.append("")
-            continue
-        if indented:
+        elif text.startswith(("  ", "\t")):
             stripped = text.strip()
             if stripped.startswith(">"):
-                if not current.feedback_line:
-                    current.feedback_line = number
+                current.feedback_line = current.feedback_line or number
                 current.feedback.append(stripped[1:].removeprefix(" "))
             elif current.feedback:
                 current.feedback.append(stripped)
             else:
                 current.text += "\n" + stripped
-            continue
-        if not complained:
-            problems.add(name, number, f"text after the options of {label}: indent feedback by two spaces "
-                                       'with "> ", and start the explanation with a line Explanation:')
-            complained = True
+        elif not self.complained:
+            self.problems.add(self.name, number, f"text after the options of {self.label}: indent feedback by "
+                                                 'two spaces with "> ", and start the explanation with a line '
+                                                 "Explanation:")
+            self.complained = True
+
+
+def _read_option_ids(block: QuestionBlock, label: str, name: str, problems: Problems) -> None:
+    """Take each option's ``{#id}`` off its text (it keeps its letter without one) and check the IDs."""
     for option in block.options:
         match = _OPTION_ID_RE.search(option.text)
         if match:
@@ -275,7 +346,6 @@ def parse_block(
         if option.key in seen:
             problems.add(name, option.line, f'option ID "{option.key}" appears twice in {label}')
         seen.add(option.key)
-    return block
 
 
 def _position_key(position: int) -> str:
