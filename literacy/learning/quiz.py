@@ -28,7 +28,6 @@ from ..content import grade
 from ..content.kinds import KINDS, read_answer
 from ..extensions import db
 from ..models import (
-    LessonProgress,
     Module,
     ModuleCompletion,
     ModuleVersion,
@@ -161,15 +160,7 @@ def quiz_state(user: Any, module: Module, version: ModuleVersion, purpose: str) 
     elif max_attempts is not None and len(submitted) >= max_attempts:
         closed = Closed.NO_ATTEMPTS_LEFT
     elif open_attempt is None:
-        done = set(
-            db.session.scalars(
-                select(LessonProgress.lesson_slug).where(
-                    LessonProgress.user_id == user.id,
-                    LessonProgress.module_id == module.id,
-                    LessonProgress.completed_at.is_not(None),
-                )
-            )
-        )
+        done = service.completed_lesson_slugs(user, module)
         if purpose == ASSESSMENT:
             lessons = {lesson.slug for lesson in service.lesson_summaries(version, version.language)}
             if not lessons <= done:
