@@ -176,14 +176,10 @@ def _split_answers(answertext: str, markers: str) -> list[str]:
 
 
 def _read(line: int, lines: list[str], comments: list[str], category: str) -> GiftQuestion:
+    """One record as Moodle reads it: ``::name::``, a ``[format]``, the text, and the answers in braces,
+    whose syntax decides the question type."""
     idnumber, tags = metadata_from_comment("\n".join(comments))
-    text = _escape("\n".join(lines).strip())
-    name = ""
-    if text.startswith("::"):
-        end = text.find("::", 2)
-        if end != -1:
-            name = _unescape(text[2:end].strip())
-            text = text[end + 2 :].strip()
+    name, text = _split_name(_escape("\n".join(lines).strip()))
     text_format, text = _split_format(text, "moodle")
     question = GiftQuestion(line=line, qtype="description", name=name, questiontext="", questiontextformat=text_format,
                             generalfeedbackformat=text_format, idnumber=idnumber, tags=tags, category=category)
@@ -195,19 +191,45 @@ def _read(line: int, lines: list[str], comments: list[str], category: str) -> Gi
         if start != -1:
             question.qtype, question.error = "invalid", "the answers have no closing }"
         return question
-    answertext = text[start + 1 : finish].strip()
     after = text[finish + 1 :].strip()
-    if after:
-        question.questiontext = _unescape((text[:start] + "_____" + text[finish + 1 :]).strip())
-    else:
-        question.questiontext = _unescape(text[:start].strip())
+    question.questiontext = _question_text(text, start, finish)
     question.name = question.name or re.sub(r"\s+", " ", question.questiontext)[:40]
-    if "####" in answertext:
-        answertext, _, general = answertext.rpartition("####")
-        answertext = answertext.strip()
-        gf_format, general = _split_format(general.strip(), text_format)
-        question.generalfeedback, question.generalfeedbackformat = _unescape(general.strip()), gf_format
+    answertext = _split_general_feedback(question, text[start + 1 : finish].strip(), text_format)
+    _read_answers(question, answertext, text_format)
+    if after and question.qtype not in ("essay", "match"):
+        question.qtype = "missingword:" + question.qtype
+    return question
 
+
+def _split_name(text: str) -> tuple[str, str]:
+    """The ``::name::`` that may open a record ("" when there is none) and the text after it."""
+    if text.startswith("::"):
+        end = text.find("::", 2)
+        if end != -1:
+            return _unescape(text[2:end].strip()), text[end + 2 :].strip()
+    return "", text
+
+
+def _question_text(text: str, start: int, finish: int) -> str:
+    """The text around the answers at ``start``..``finish``; answers with text after them (a missing
+    word) leave a blank where they were."""
+    if text[finish + 1 :].strip():
+        return _unescape((text[:start] + "_____" + text[finish + 1 :]).strip())
+    return _unescape(text[:start].strip())
+
+
+def _split_general_feedback(question: GiftQuestion, answertext: str, text_format: str) -> str:
+    """Take the general feedback after the last ``####`` in the braces; returns the answers before it."""
+    if "####" not in answertext:
+        return answertext
+    answertext, _, general = answertext.rpartition("####")
+    gf_format, general = _split_format(general.strip(), text_format)
+    question.generalfeedback, question.generalfeedbackformat = _unescape(general.strip()), gf_format
+    return answertext.strip()
+
+
+def _read_answers(question: GiftQuestion, answertext: str, text_format: str) -> None:
+    """The type and answers, tested in Moodle's order (a ``~`` anywhere makes a multiple choice)."""
     if not answertext:
         question.qtype = "essay"
     elif answertext.startswith("#"):
@@ -216,30 +238,34 @@ def _read(line: int, lines: list[str], comments: list[str], category: str) -> Gi
         _read_multichoice(question, answertext, text_format)
     elif "=" in answertext and "->" in answertext:
         question.qtype = "match"
+    elif answertext.split("#", 1)[0].strip() in ("T", "TRUE", "F", "FALSE"):
+        _read_truefalse(question, answertext)
     else:
-        check = answertext.split("#", 1)[0].strip()
-        if check in ("T", "TRUE", "F", "FALSE"):
-            question.qtype = "truefalse"
-            parts = answertext.split("#")
-            wrong = _unescape(parts[1].strip()) if len(parts) > 1 else ""
-            right = _unescape(parts[2].strip()) if len(parts) > 2 else ""
-            question.correctanswer = check in ("T", "TRUE")
-            if question.correctanswer:
-                question.feedbacktrue, question.feedbackfalse = right, wrong
-            else:
-                question.feedbacktrue, question.feedbackfalse = wrong, right
-        else:
-            question.qtype = "shortanswer"
-            for part in _split_answers(answertext, "="):
-                fraction, rest = _weight(part.removeprefix("=").strip(), 1.0)
-                answer = _comment(rest, text_format)
-                answer.fraction = fraction
-                question.answers.append(answer)
-            if not question.answers:
-                question.error = "a short-answer question needs at least one answer"
-    if after and question.qtype not in ("essay", "match"):
-        question.qtype = "missingword:" + question.qtype
-    return question
+        _read_shortanswer(question, answertext, text_format)
+
+
+def _read_truefalse(question: GiftQuestion, answertext: str) -> None:
+    """``{T#wrong#right}``: the first feedback is for a learner who is wrong, the second for one who is right."""
+    question.qtype = "truefalse"
+    parts = answertext.split("#")
+    wrong = _unescape(parts[1].strip()) if len(parts) > 1 else ""
+    right = _unescape(parts[2].strip()) if len(parts) > 2 else ""
+    question.correctanswer = parts[0].strip() in ("T", "TRUE")
+    if question.correctanswer:
+        question.feedbacktrue, question.feedbackfalse = right, wrong
+    else:
+        question.feedbacktrue, question.feedbackfalse = wrong, right
+
+
+def _read_shortanswer(question: GiftQuestion, answertext: str, text_format: str) -> None:
+    question.qtype = "shortanswer"
+    for part in _split_answers(answertext, "="):
+        fraction, rest = _weight(part.removeprefix("=").strip(), 1.0)
+        answer = _comment(rest, text_format)
+        answer.fraction = fraction
+        question.answers.append(answer)
+    if not question.answers:
+        question.error = "a short-answer question needs at least one answer"
 
 
 def _read_multichoice(question: GiftQuestion, answertext: str, text_format: str) -> None:
