@@ -11,7 +11,7 @@ noted with its line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .model import Question
@@ -405,6 +405,13 @@ def _block(key: str, settings: list[str], prompt: str, options: list[str], expla
     return "\n".join(parts) + "\n"
 
 
+_Note = Callable[[str], None]
+
+
+class _NotImported(Exception):
+    """Why a question cannot become a module question (the message follows "was not imported: ")."""
+
+
 def convert(question: GiftQuestion, key: str, path: str) -> tuple[str | None, list[Problem]]:
     """One GIFT question as a module question block, or None; the problems say what was lost or why."""
     notes: list[Problem] = []
@@ -412,91 +419,124 @@ def convert(question: GiftQuestion, key: str, path: str) -> tuple[str | None, li
     def note(message: str) -> None:
         notes.append(Problem(path, question.line, f'"{question.name}": {message}'))
 
-    if question.error:
-        return None, [Problem(path, question.line, f'"{question.name}" was not imported: {question.error}')]
-    if question.qtype.startswith("missingword"):
-        return None, [Problem(path, question.line, f'"{question.name}" was not imported: a missing-word question '
-                              "(text after the answers in braces); move the answers to the end of the question")]
-    if question.qtype in _UNSUPPORTED:
-        why = _UNSUPPORTED[question.qtype]
+    try:
+        prompt = _importable_prompt(question)
+        if question.tags:
+            note("tags are not kept: " + ", ".join(question.tags))
+        answers = _ANSWERS.get(question.qtype)
+        if answers is None:
+            raise _NotImported("unknown question type")
+        settings, options = answers(question, note)
+    except _NotImported as why:
         return None, [Problem(path, question.line, f'"{question.name}" was not imported: {why}')]
-    if question.tags:
-        note("tags are not kept: " + ", ".join(question.tags))
-    prompt = _prompt(question)
     explanation = _markdown(question.generalfeedback, question.generalfeedbackformat)
+    return _block(key, settings, prompt, options, explanation), notes
+
+
+def _importable_prompt(question: GiftQuestion) -> str:
+    """The prompt as markdown, unless the record is of a kind that cannot be imported at all."""
+    if question.error:
+        raise _NotImported(question.error)
+    if question.qtype.startswith("missingword"):
+        raise _NotImported("a missing-word question (text after the answers in braces); move the answers to the "
+                           "end of the question")
+    if question.qtype in _UNSUPPORTED:
+        raise _NotImported(_UNSUPPORTED[question.qtype])
+    prompt = _prompt(question)
     if not prompt:
-        return None, [Problem(path, question.line, f'"{question.name}" was not imported: it has no question text')]
-
-    if question.qtype == "truefalse":
-        options = [
-            _option("True", bool(question.correctanswer), question.feedbacktrue),
-            _option("False", not question.correctanswer, question.feedbackfalse),
-        ]
-        return _block(key, ["type: true-false", "shuffle: no"], prompt, options, explanation), notes
-
-    if question.qtype == "multichoice":
-        options = []
-        if question.single:
-            full = [a for a in question.answers if a.fraction >= 1]
-            if len(full) != 1:
-                return None, [Problem(path, question.line, f'"{question.name}" was not imported: a single-answer '
-                                      f"question needs exactly one fully right answer (it has {len(full)})")]
-            for answer in question.answers:
-                if 0 < answer.fraction < 1:
-                    note(f'partial credit ({_percent(answer.fraction)}) for "{answer.text}" is not kept: '
-                         "counted as wrong")
-            correct = [a is full[0] for a in question.answers]
-            kind = "single"
-        else:
-            correct = [a.fraction > 0 for a in question.answers]
-            if not any(correct):
-                return None, [Problem(path, question.line, f'"{question.name}" was not imported: no answer has '
-                                      "a positive weight")]
-            weights = sorted({_percent(a.fraction) for a in question.answers if a.fraction != 0})
-            if weights:
-                note("answer weights (" + ", ".join(weights) + ") are not kept: a learner must choose every "
-                     "right answer and no wrong one")
-            kind = "multiple"
-        for answer, is_correct in zip(question.answers, correct, strict=True):
-            options.append(_option(_markdown(answer.text, answer.format), is_correct,
-                                   _markdown(answer.feedback, answer.feedback_format)))
-        return _block(key, [f"type: {kind}"], prompt, options, explanation), notes
-
-    if question.qtype == "shortanswer":
-        right = [a for a in question.answers if a.fraction >= 1 and a.text != "*"]
-        if not right:
-            return None, [Problem(path, question.line, f'"{question.name}" was not imported: no answer is worth '
-                                  "full marks")]
-        settings = ["type: text"]
-        usable = [a.text for a in right if "|" not in a.text]
-        if len(usable) < len(right):
-            note('an answer containing "|" is not kept')
-        if not usable:
-            return None, [Problem(path, question.line, f'"{question.name}" was not imported: its answers contain "|"')]
-        settings.append("accept: " + " | ".join(_one_line(text) for text in usable))
-        for answer in question.answers:
-            if 0 < answer.fraction < 1:
-                note(f'partial credit ({_percent(answer.fraction)}) for "{answer.text}" is not kept: counted as wrong')
-        return _block(key, settings + _typed_feedback(question, right, note), prompt, [], explanation), notes
-
-    if question.qtype == "numerical":
-        right = [a for a in question.answers if a.fraction >= 1 and a.text != "*"]
-        if not right:
-            return None, [Problem(path, question.line, f'"{question.name}" was not imported: no answer is worth '
-                                  "full marks")]
-        first = right[0]
-        for extra in right[1:]:
-            note(f'only the first right answer is kept; "{extra.text}" is not')
-        for answer in question.answers:
-            if 0 < answer.fraction < 1:
-                note(f'partial credit ({_percent(answer.fraction)}) for "{answer.text}" is not kept: counted as wrong')
-        settings = ["type: number", f"answer: {first.text}", f"tolerance: {_plain_number(first.tolerance or 0)}"]
-        return _block(key, settings + _typed_feedback(question, [first], note), prompt, [], explanation), notes
-
-    return None, [Problem(path, question.line, f'"{question.name}" was not imported: unknown question type')]
+        raise _NotImported("it has no question text")
+    return prompt
 
 
-def _typed_feedback(question: GiftQuestion, right: list[GiftAnswer], note) -> list[str]:
+def _truefalse(question: GiftQuestion, note: _Note) -> tuple[list[str], list[str]]:
+    """Settings and options: True and False, in that order, each with its feedback."""
+    options = [
+        _option("True", bool(question.correctanswer), question.feedbacktrue),
+        _option("False", not question.correctanswer, question.feedbackfalse),
+    ]
+    return ["type: true-false", "shuffle: no"], options
+
+
+def _multichoice(question: GiftQuestion, note: _Note) -> tuple[list[str], list[str]]:
+    """Settings and options: single when an answer is marked ``=``, multiple when only weights say."""
+    if question.single:
+        kind, correct = "single", _single_correct(question, note)
+    else:
+        kind, correct = "multiple", _multiple_correct(question, note)
+    options = [_option(_markdown(answer.text, answer.format), is_correct,
+                       _markdown(answer.feedback, answer.feedback_format))
+               for answer, is_correct in zip(question.answers, correct, strict=True)]
+    return [f"type: {kind}"], options
+
+
+def _single_correct(question: GiftQuestion, note: _Note) -> list[bool]:
+    """The one fully right answer is correct; partial credit has no place in a single question."""
+    full = [a for a in question.answers if a.fraction >= 1]
+    if len(full) != 1:
+        raise _NotImported(f"a single-answer question needs exactly one fully right answer (it has {len(full)})")
+    _note_partial_credit(question, note)
+    return [a is full[0] for a in question.answers]
+
+
+def _multiple_correct(question: GiftQuestion, note: _Note) -> list[bool]:
+    """Every answer with a positive weight is correct; the weights themselves are not kept."""
+    correct = [a.fraction > 0 for a in question.answers]
+    if not any(correct):
+        raise _NotImported("no answer has a positive weight")
+    weights = sorted({_percent(a.fraction) for a in question.answers if a.fraction != 0})
+    if weights:
+        note("answer weights (" + ", ".join(weights) + ") are not kept: a learner must choose every "
+             "right answer and no wrong one")
+    return correct
+
+
+def _shortanswer(question: GiftQuestion, note: _Note) -> tuple[list[str], list[str]]:
+    """Settings of a text question accepting every full-marks answer (``|`` separates them, so an answer
+    holding one cannot be kept)."""
+    right = _full_marks(question)
+    usable = [a.text for a in right if "|" not in a.text]
+    if len(usable) < len(right):
+        note('an answer containing "|" is not kept')
+    if not usable:
+        raise _NotImported('its answers contain "|"')
+    settings = ["type: text", "accept: " + " | ".join(_one_line(text) for text in usable)]
+    _note_partial_credit(question, note)
+    return settings + _typed_feedback(question, right, note), []
+
+
+def _numerical(question: GiftQuestion, note: _Note) -> tuple[list[str], list[str]]:
+    """Settings of a number question: a module question has one answer, the first right one."""
+    right = _full_marks(question)
+    first = right[0]
+    for extra in right[1:]:
+        note(f'only the first right answer is kept; "{extra.text}" is not')
+    _note_partial_credit(question, note)
+    settings = ["type: number", f"answer: {first.text}", f"tolerance: {_plain_number(first.tolerance or 0)}"]
+    return settings + _typed_feedback(question, [first], note), []
+
+
+_ANSWERS: dict[str, Callable[[GiftQuestion, _Note], tuple[list[str], list[str]]]] = {
+    "truefalse": _truefalse, "multichoice": _multichoice, "shortanswer": _shortanswer, "numerical": _numerical,
+}
+
+
+def _full_marks(question: GiftQuestion) -> list[GiftAnswer]:
+    """The answers worth full marks (``*``, "anything else", is never one)."""
+    right = [a for a in question.answers if a.fraction >= 1 and a.text != "*"]
+    if not right:
+        raise _NotImported("no answer is worth full marks")
+    return right
+
+
+def _note_partial_credit(question: GiftQuestion, note: _Note) -> None:
+    """Module questions are right or wrong: an answer with partial credit counts as wrong."""
+    for answer in question.answers:
+        if 0 < answer.fraction < 1:
+            note(f'partial credit ({_percent(answer.fraction)}) for "{answer.text}" is not kept: counted as wrong')
+
+
+def _typed_feedback(question: GiftQuestion, right: list[GiftAnswer], note: _Note) -> list[str]:
+    """``if-correct:`` from the right answers' feedback, ``if-wrong:`` from the ``*`` (anything else) answer's."""
     settings = []
     correct_feedback = [a.feedback for a in right if a.feedback]
     if correct_feedback:

@@ -293,3 +293,28 @@ def test_hostile_gift_is_sanitized_by_the_module_parser():
     assert "Which?" in html and "yes" in html and "fb" in html
     for needle in ("<script", "onmouseover", "javascript:", "onclick", "<svg", "onload"):
         assert needle not in html
+
+
+@pytest.mark.parametrize(("source", "unsupported", "notes"), [
+    ("Q {=a|b =c}", [], ['"Q": an answer containing "|" is not kept']),
+    ("Q {=a|b}", ['"Q" was not imported: its answers contain "|"'], []),
+    ("Q {=a#good =b#other}", [], ['"Q": only the first right answer\'s feedback is kept']),
+    ("Q {#1:0 =2:0 =%50%3:0}", [], ['"Q": only the first right answer is kept; "2" is not',
+                                    '"Q": partial credit (50%) for "3" is not kept: counted as wrong']),
+    ("Q {=%50%a =b}", [], ['"Q": partial credit (50%) for "a" is not kept: counted as wrong']),
+    ("Q {~%50%a ~%50%b ~c}", [], ['"Q": answer weights (50%) are not kept: a learner must choose every right '
+                                  "answer and no wrong one"]),
+    ("Q {~%-50%a ~b}", ['"Q" was not imported: no answer has a positive weight'], []),
+    ("Q {=%50%a}", ['"Q" was not imported: no answer is worth full marks'], []),
+    ("{=a}", ['"" was not imported: it has no question text'], []),
+    ("// [tag:t1] [tag:t2]\nQ {=a ~%50%b ~c}", [], ['"Q": tags are not kept: t1, t2',
+                                                   '"Q": partial credit (50%) for "b" is not kept: counted as wrong']),
+    ("Q {=a ~b} and more", ['"Q _____ and more" was not imported: a missing-word question (text after the answers '
+                            "in braces); move the answers to the end of the question"], []),
+])
+def test_what_does_not_come_across_is_said_in_order(source, unsupported, notes):
+    result = gift.import_gift(source.encode())
+    assert [p.message for p in result.unsupported] == unsupported
+    assert [p.message for p in result.notes] == notes
+    assert {p.line for p in [*result.unsupported, *result.notes]} <= {1, 2}
+    assert result.count == (0 if unsupported else 1)
