@@ -184,35 +184,17 @@ class _ModuleParser:
     # The steps ------------------------------------------------------------------------------------------
 
     def run(self) -> ModuleSource | None:
-        translations: dict[str, str] = {}  # language -> file name
-        markdown: list[_MarkdownFile] = []
-        image_files: dict[str, bytes] = {}
-        for path in sorted(self.files):
-            if path.startswith("images/"):
-                image_files[path] = self.files[path]
-                continue
-            module_yaml = _MODULE_YAML_RE.match(path)
-            if module_yaml:
-                if module_yaml.group(1):
-                    translations[module_yaml.group(1)] = path
-                continue
-            md = _MARKDOWN_RE.match(path)
-            if md:
-                text = decode(self.files[path], path, self.problems)
-                markdown.append(_MarkdownFile(path, md.group(1), md.group(2) or "", text))
-                continue
-            self._unexpected(path)
-
+        """Read every file, reporting all their problems; the module only when there are none."""
+        translations, markdown, image_files = self._sort_files()
         if "module.yaml" in self.files:
             self._read_meta()
         else:
             self.problems.add("module.yaml", 1, "module.yaml is missing: every module folder needs one")
-        meta = self.meta
         texts = self._read_translations(translations)
         languages = tuple(texts)
         self._read_images(image_files)
         for item in markdown:
-            item.language = item.language or meta.language
+            item.language = item.language or self.meta.language
         markdown = [m for m in markdown if self._check_markdown_name(m, languages)]
 
         lessons = self._read_lessons(markdown, languages)
@@ -222,6 +204,32 @@ class _ModuleParser:
 
         if self.problems.items:
             return None
+        return self._module(texts, lessons, quiz, precheck)
+
+    def _sort_files(self) -> tuple[dict[str, str], list[_MarkdownFile], dict[str, bytes]]:
+        """The module's files by what they hold: module.LANG.yaml by language, the markdown files (decoded)
+        and the pictures; any other file is reported."""
+        translations: dict[str, str] = {}  # language -> file name
+        markdown: list[_MarkdownFile] = []
+        image_files: dict[str, bytes] = {}
+        for path in sorted(self.files):
+            if path.startswith("images/"):
+                image_files[path] = self.files[path]
+            elif module_yaml := _MODULE_YAML_RE.match(path):
+                if module_yaml.group(1):
+                    translations[module_yaml.group(1)] = path
+            elif md := _MARKDOWN_RE.match(path):
+                text = decode(self.files[path], path, self.problems)
+                markdown.append(_MarkdownFile(path, md.group(1), md.group(2) or "", text))
+            else:
+                self._unexpected(path)
+        return translations, markdown, image_files
+
+    def _module(
+        self, texts: dict[str, ModuleText], lessons: list[Lesson], quiz: Quiz | None, precheck: Quiz | None
+    ) -> ModuleSource:
+        """The module from its valid parts; with no minutes in module.yaml, the lessons' and the quiz's."""
+        meta = self.meta
         minutes = meta.minutes
         if minutes is None:
             minutes = sum(lesson.primary.minutes for lesson in lessons) + QUIZ_MINUTES
@@ -229,7 +237,7 @@ class _ModuleParser:
             slug=meta.slug,
             edition=meta.edition,
             language=meta.language,
-            languages=languages,
+            languages=tuple(texts),
             level=meta.level,
             minutes=minutes,
             pass_mark=meta.pass_mark,
@@ -275,62 +283,55 @@ class _ModuleParser:
         return Fields.of(node, name, self.problems, line=1)
 
     def _read_meta(self) -> None:
+        """module.yaml: the module's settings, its texts in the main language and its list of lessons."""
         fields = self._yaml("module.yaml")
         if fields is None:
             return
         meta = self.meta
         fields.unknown(MODULE_KEYS)
-        slug = fields.text("slug")
-        if slug is not None:
-            if SLUG_RE.match(slug):
-                meta.slug = slug
-            else:
-                self.problems.add("module.yaml", fields.line("slug"),
-                                  f'slug "{slug}" must be {SLUG_RULE} (e.g. ai-basics)')
-        level = fields.text("level")
-        if level is not None:
-            if level in LEVELS:
-                meta.level = level
-            else:
-                self.problems.add("module.yaml", fields.line("level"),
-                                  f'level "{level}" must be one of {", ".join(LEVELS)}')
-        meta.minutes = fields.integer("minutes", required=False, minimum=1)
-        meta.edition = fields.integer("edition", minimum=1) or 1
-        language = fields.text("language")
-        if language is not None:
-            if LANGUAGE_RE.match(language):
-                meta.language = language
-            else:
-                self.problems.add("module.yaml", fields.line("language"),
-                                  f'language "{language}" must be a language code such as en or cy')
-        pass_mark = fields.integer("pass_mark", minimum=0, maximum=100)
-        meta.pass_mark = pass_mark if pass_mark is not None else 0
-        meta.max_attempts = fields.integer("max_attempts", required=False, minimum=1)
-        meta.shuffle = fields.boolean("shuffle", True)
+        self._read_settings(fields)
         partial = self._read_texts(fields, "module.yaml", required=True)
         if None not in (partial.title, partial.summary, partial.audience, partial.outcomes):
             meta.text = ModuleText(partial.title or "", partial.summary or "", partial.audience or "",
                                    partial.outcomes or (), partial.further_reading or ())
+        self._read_lesson_list(fields)
 
+    def _read_settings(self, fields: Fields) -> None:
+        """The settings of module.yaml; one that is missing or wrong keeps its default (and is reported)."""
+        meta = self.meta
+        meta.slug = self._valid_text(fields, "slug", SLUG_RE.match, f"{SLUG_RULE} (e.g. ai-basics)") or meta.slug
+        meta.level = self._valid_text(fields, "level", lambda level: level in LEVELS,
+                                      f"one of {', '.join(LEVELS)}") or meta.level
+        meta.minutes = fields.integer("minutes", required=False, minimum=1)
+        meta.edition = fields.integer("edition", minimum=1) or 1
+        meta.language = self._valid_text(fields, "language", LANGUAGE_RE.match,
+                                         "a language code such as en or cy") or meta.language
+        pass_mark = fields.integer("pass_mark", minimum=0, maximum=100)
+        meta.pass_mark = pass_mark if pass_mark is not None else 0
+        meta.max_attempts = fields.integer("max_attempts", required=False, minimum=1)
+        meta.shuffle = fields.boolean("shuffle", True)
+
+    def _valid_text(self, fields: Fields, key: str, valid: Callable[[str], object], rule: str) -> str | None:
+        """The text of a module.yaml ``key`` when ``valid`` accepts it; otherwise None, and a problem at the
+        key's line saying it must be ``rule``."""
+        value = fields.text(key)
+        if value is None or valid(value):
+            return value
+        self.problems.add("module.yaml", fields.line(key), f'{key} "{value}" must be {rule}')
+        return None
+
+    def _read_lesson_list(self, fields: Fields) -> None:
+        """The lessons: in module.yaml, in order; unlisted lesson files are reported only if it could be read."""
+        meta = self.meta
         before = len(self.problems)
-        lessons = fields.text_list("lessons")
         seen: dict[str, int] = {}
-        for slug_text, line in lessons:
-            if not SLUG_RE.match(slug_text):
-                hint = " (leave out the .md)" if slug_text.endswith(".md") else ""
-                self.problems.add("module.yaml", line, f'lesson "{slug_text}" must be {SLUG_RULE}{hint}')
+        for slug, line in fields.text_list("lessons"):
+            problem = _lesson_slug_problem(slug, seen)
+            if problem:
+                self.problems.add("module.yaml", line, problem)
                 continue
-            if slug_text in RESERVED_LESSON_SLUGS:
-                self.problems.add("module.yaml", line,
-                                  f'"{slug_text}" cannot be a lesson: the module\'s web addresses use it '
-                                  f"({', '.join(sorted(RESERVED_LESSON_SLUGS))})")
-                continue
-            if slug_text in seen:
-                self.problems.add("module.yaml", line,
-                                  f'lesson "{slug_text}" is listed twice (also on line {seen[slug_text]})')
-                continue
-            seen[slug_text] = line
-            meta.lessons.append((slug_text, line))
+            seen[slug] = line
+            meta.lessons.append((slug, line))
         meta.valid_lessons = len(self.problems) == before
 
     def _read_texts(self, fields: Fields, name: str, *, required: bool) -> _Partial:
@@ -665,6 +666,19 @@ class _ParsedBlocks:
     blocks: list[QuestionBlock]
     questions: list[Question]
     scan: Scan
+
+
+def _lesson_slug_problem(slug: str, seen: dict[str, int]) -> str | None:
+    """Why an entry of "lessons" cannot be a lesson (``seen``: the lessons listed above it, by line)."""
+    if not SLUG_RE.match(slug):
+        hint = " (leave out the .md)" if slug.endswith(".md") else ""
+        return f'lesson "{slug}" must be {SLUG_RULE}{hint}'
+    if slug in RESERVED_LESSON_SLUGS:
+        return (f'"{slug}" cannot be a lesson: the module\'s web addresses use it '
+                f"({', '.join(sorted(RESERVED_LESSON_SLUGS))})")
+    if slug in seen:
+        return f'lesson "{slug}" is listed twice (also on line {seen[slug]})'
+    return None
 
 
 def _image_problem(media_type: str, data: bytes) -> str | None:
