@@ -8,7 +8,7 @@ the text exactly as written (``language: no`` stays "no", ``title: 1984`` stays 
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -19,6 +19,7 @@ from .problems import Problems
 _INT = "tag:yaml.org,2002:int"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
+_N = TypeVar("_N", ScalarNode, SequenceNode)
 
 
 def node_line(node: Node, offset: int = 0) -> int:
@@ -120,12 +121,22 @@ class Fields:
             return None
         return entry[1]
 
-    def text(self, key: str, *, required: bool = True) -> str | None:
+    def _shaped(
+        self, key: str, required: bool, shape: type[_N], rule: str, *, tag: str | None = None
+    ) -> _N | None:
+        """The value of ``key`` when it is a ``shape`` node (read by YAML as ``tag``, if given); None when
+        it is missing, or when it is anything else, reported as: "key" must be ``rule``."""
         node = self._value(key, required)
         if node is None:
             return None
-        if not isinstance(node, ScalarNode):
-            self.problem(node, f'"{key}" must be text, not a list')
+        if not isinstance(node, shape) or (tag is not None and node.tag != tag):
+            self.problem(node, f'"{key}" must be {rule}')
+            return None
+        return node
+
+    def text(self, key: str, *, required: bool = True) -> str | None:
+        node = self._shaped(key, required, ScalarNode, "text, not a list")
+        if node is None:
             return None
         value = str(node.value).strip()
         if not value:
@@ -137,11 +148,8 @@ class Fields:
     def integer(
         self, key: str, *, required: bool = True, minimum: int | None = None, maximum: int | None = None
     ) -> int | None:
-        node = self._value(key, required)
+        node = self._shaped(key, required, ScalarNode, "a whole number", tag=_INT)
         if node is None:
-            return None
-        if not isinstance(node, ScalarNode) or node.tag != _INT:
-            self.problem(node, f'"{key}" must be a whole number')
             return None
         try:
             value = int(_construct(node))
@@ -157,21 +165,13 @@ class Fields:
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
-        node = self._value(key, False)
-        if node is None:
-            return default
-        if not isinstance(node, ScalarNode) or node.tag != _BOOL:
-            self.problem(node, f'"{key}" must be yes or no')
-            return default
-        return bool(_construct(node))
+        node = self._shaped(key, False, ScalarNode, "yes or no", tag=_BOOL)
+        return default if node is None else bool(_construct(node))
 
     def text_list(self, key: str, *, required: bool = True) -> list[tuple[str, int]]:
         """A list of non-empty texts, each with its line."""
-        node = self._value(key, required)
+        node = self._shaped(key, required, SequenceNode, 'a list (lines starting with "- ")')
         if node is None:
-            return []
-        if not isinstance(node, SequenceNode):
-            self.problem(node, f'"{key}" must be a list (lines starting with "- ")')
             return []
         items: list[tuple[str, int]] = []
         for item in node.value:
@@ -185,11 +185,8 @@ class Fields:
 
     def mappings(self, key: str, *, what: str) -> list[Fields]:
         """A list of mappings (such as further_reading entries)."""
-        node = self._value(key, False)
+        node = self._shaped(key, False, SequenceNode, 'a list (entries starting with "- ")')
         if node is None:
-            return []
-        if not isinstance(node, SequenceNode):
-            self.problem(node, f'"{key}" must be a list (entries starting with "- ")')
             return []
         result = []
         for item in node.value:
