@@ -44,7 +44,9 @@ def _share_url_builders() -> None:
     rule's text, its parsed parts (``_trace``) and its defaults (the converters are read when a URL is
     built, from the rule passed in), so equal keys give equal functions; each rule still binds its own.
     """
-    compile_builder = Rule._compile_builder
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None:  # a Werkzeug without this private hook: every app compiles its own
+        return
     builders: dict[tuple[Any, ...], Any] = {}
 
     def shared(self: Rule, append_unknown: bool = True) -> Any:
@@ -91,7 +93,9 @@ def _share_engines() -> None:
     every query it ran again. Only apps with ``TESTING`` share (never one that refuses to run without a
     secret key); ``_clean`` still closes the engine's connections after each test.
     """
-    make_engine = db._make_engine
+    make_engine = getattr(db, "_make_engine", None)
+    if make_engine is None:  # a Flask-SQLAlchemy without this private hook: an engine per app
+        return
     engines: dict[str, Engine] = {}
 
     def shared(bind_key: str | None, options: dict[str, Any], app: Flask) -> Engine:
