@@ -90,31 +90,45 @@ def _parse(data: bytes, name: str, problems: Problems) -> Glossary | None:
         problems.add(name, 1, 'glossary.yaml needs "terms:", a list of terms')
     for entry in top.mappings("terms", what="the glossary term"):
         term_id = entry.text("id")
-        texts: dict[str, TermText] = {}
-        main = _term_text(entry, name)
-        if main:
-            texts[language] = main
-        languages = [k for k in entry.keys()  # noqa: SIM118 (Fields is not a dict)
-                     if k not in ("id", "term", "definition") and LANGUAGE_RE.match(k)]
-        entry.unknown({"id", "term", "definition", *languages})
-        for key in languages:
-            translation = entry.mapping(key, what=f'the "{key}" translation of "{term_id}"')
-            if translation is not None:
-                translation.unknown({"term", "definition"})
-                translated = _term_text(translation, name, fallback=main)
-                if translated:
-                    texts[key] = translated
+        main, texts = _term_texts(entry, name, language, term_id)
         if term_id is None:
             continue
-        if not SLUG_RE.match(term_id):
-            problems.add(name, entry.line("id"), f'term ID "{term_id}" must be {SLUG_RULE}')
-        if term_id in seen:
-            problems.add(name, entry.line("id"),
-                         f'term ID "{term_id}" is used twice (also on line {seen[term_id]})')
-        seen.setdefault(term_id, entry.line("id"))
+        _check_term_id(entry, term_id, seen, name, problems)
         if main:
             terms.append(Term(term_id, texts, language))
     return Glossary(tuple(terms), language)
+
+
+def _term_texts(
+    entry: Fields, name: str, language: str, term_id: str | None
+) -> tuple[TermText | None, dict[str, TermText]]:
+    """A term's text in the glossary's language (None when it is incomplete), and its texts by language:
+    each translation (a key that is a language code) keeps the main text of what it leaves out."""
+    texts: dict[str, TermText] = {}
+    main = _term_text(entry, name)
+    if main:
+        texts[language] = main
+    languages = [k for k in entry.keys()  # noqa: SIM118 (Fields is not a dict)
+                 if k not in ("id", "term", "definition") and LANGUAGE_RE.match(k)]
+    entry.unknown({"id", "term", "definition", *languages})
+    for key in languages:
+        translation = entry.mapping(key, what=f'the "{key}" translation of "{term_id}"')
+        if translation is not None:
+            translation.unknown({"term", "definition"})
+            translated = _term_text(translation, name, fallback=main)
+            if translated:
+                texts[key] = translated
+    return main, texts
+
+
+def _check_term_id(entry: Fields, term_id: str, seen: dict[str, int], name: str, problems: Problems) -> None:
+    """A term ID is a slug (links name it) and is used once; ``seen`` holds the IDs above, by line."""
+    if not SLUG_RE.match(term_id):
+        problems.add(name, entry.line("id"), f'term ID "{term_id}" must be {SLUG_RULE}')
+    if term_id in seen:
+        problems.add(name, entry.line("id"),
+                     f'term ID "{term_id}" is used twice (also on line {seen[term_id]})')
+    seen.setdefault(term_id, entry.line("id"))
 
 
 def _term_text(fields: Fields, name: str, fallback: TermText | None = None) -> TermText | None:
