@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
-import click
 from flask import Flask
 
 from . import config as settings
 from .config import PACKAGE_ROOT
+from .secret_key import MissingSecretKey, require_secret_key
 
-KEY_REQUIRED = "Set LITERACY_SECRET_KEY to a long random value (or run with --debug for development)."
-
-
-class MissingSecretKey(click.ClickException, RuntimeError):
-    """The site was used without ``LITERACY_SECRET_KEY``; the ``flask`` commands print it as ``Error: ...``."""
-
-    def __init__(self) -> None:
-        super().__init__(KEY_REQUIRED)
-
-
-def require_secret_key(app: Flask) -> None:
-    """Raise :class:`MissingSecretKey` unless the app has a secret key (debug and testing get a throwaway one)."""
-    if not app.config.get("SECRET_KEY"):
-        raise MissingSecretKey()
+__all__ = ["MissingSecretKey", "create_app", "require_secret_key"]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application factory: loads settings, binds extensions and registers blueprints.
 
     It has no side effects: it never migrates, prompts or writes files (``flask --app literacy start``
-    and ``flask db upgrade`` do that).
-
-    It builds an app even without a secret key, so that ``--help`` and ``flask courses check``/``list``
-    (authors' tools that read files only, run in course repositories' CI) work without one. Such an app
-    refuses to be used: it opens no database connection and answers no request (see
-    :func:`_refuse_to_run_without_a_secret_key`), and ``literacy.wsgi`` refuses to start at all.
+    and ``flask db upgrade`` do that). Without a secret key it still builds an app (so ``--help`` and
+    ``courses check`` work), which then refuses the database and every request (``secret_key.guard``).
     """
     app = Flask(
         __name__,
@@ -44,6 +26,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PACKAGE_ROOT / "static"),
         instance_relative_config=True,
     )
+    _configure(app, config)
+    _bind_extensions(app)
+    _register_blueprints(app)
+
+    from . import cli, errors, navigation, secret_key, templating
+
+    navigation.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    secret_key.guard(app)
+    return app
+
+
+def _configure(app: Flask, config: dict[str, Any] | None) -> None:
     app.config.update(settings.load(app.instance_path, config))
     if not app.config.get("SECRET_KEY") and (app.debug or app.testing):
         app.config["SECRET_KEY"] = "development-only-not-secret"  # noqa: S105 - debug and tests only
@@ -52,6 +49,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = secure
 
+
+def _bind_extensions(app: Flask) -> None:
     from . import extensions, i18n, security
     from .models import User
 
@@ -72,6 +71,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def load_user(user_id: str) -> User | None:
         return extensions.db.session.get(User, int(user_id))
 
+
+def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .authoring import bp as authoring_bp
@@ -81,53 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .organisations import bp as organisations_bp
     from .site import bp as site_bp
 
-    app.register_blueprint(site_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(learning_bp)
-    app.register_blueprint(organisations_bp)
-    app.register_blueprint(cohorts_bp)
-    app.register_blueprint(invitations_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(authoring_bp)
-
-    from . import cli, errors, navigation, templating
-
-    navigation.init_app(app)
-    errors.init_app(app)
-    templating.init_app(app)
-    cli.init_app(app)
-    if not app.config.get("SECRET_KEY"):
-        _refuse_to_run_without_a_secret_key(app)
-    return app
-
-
-def _refuse_to_run_without_a_secret_key(app: Flask) -> None:
-    """Everything that runs the site needs the database or serves requests: both check for the key first.
-
-    So ``flask db upgrade``, ``demo``, ``create-admin``, ``start``, ``courses sync`` and ``summaries``
-    stop with ``Error: Set LITERACY_SECRET_KEY ...`` before connecting (no SQLite file is created), and
-    any server answers 500 and logs the reason. The check reads the config each time, so a key set after
-    ``create_app()`` is enough.
-    """
-    from sqlalchemy import event
-
-    from .extensions import db
-
-    def before_connecting(*args: object) -> None:
-        require_secret_key(app)
-
-    with app.app_context():
-        for engine in db.engines.values():
-            event.listen(engine, "do_connect", before_connecting)
-
-    serve = app.wsgi_app
-
-    def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if not app.config.get("SECRET_KEY"):
-            from werkzeug.exceptions import InternalServerError
-
-            app.logger.error(KEY_REQUIRED)
-            return InternalServerError()(environ, start_response)
-        return serve(environ, start_response)
-
-    app.wsgi_app = wsgi_app  # type: ignore[method-assign]
+    for blueprint in (
+        site_bp, auth_bp, learning_bp, organisations_bp, cohorts_bp, invitations_bp, admin_bp, authoring_bp
+    ):
+        app.register_blueprint(blueprint)
