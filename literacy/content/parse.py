@@ -520,6 +520,8 @@ class _ModuleParser:
     # Quizzes -----------------------------------------------------------------------------------------
 
     def _read_quiz(self, slug: str, markdown: list[_MarkdownFile]) -> Quiz | None:
+        """The quiz or pre-check (``slug``) in each language it is written in; None without its file in the
+        main language. Translations are checked against the main language's questions."""
         meta = self.meta
         files = {m.language: m for m in markdown if m.slug == slug}
         if not files:
@@ -534,35 +536,43 @@ class _ModuleParser:
             item = files[language]
             if item.text is None:
                 continue
-            document = split(item.text, item.name, self.problems)
-            title = ""
-            if document.header is not None:
-                document.header.unknown({"title"})
-                title = document.header.text("title", required=False) or ""
-            parsed = self._scan_questions(document, item.name, language)
-            outside = parsed.scan.outside()
-            first_block = parsed.scan.spans[0][0] + parsed.scan.first_line if parsed.scan.spans else None
-            intro_lines = [text for number, text in outside if first_block is None or number < first_block]
-            stray = [number for number, text in outside  # (::: lines are reported by scan)
-                     if first_block is not None and number > first_block and text.strip()
-                     and not text.startswith(":::")]
-            if stray:
-                self.problems.add(item.name, stray[0],
-                                  "text outside a question block: after the introduction, "
-                                  f"{item.name} holds only question blocks")
-            if not parsed.blocks:
-                self.problems.add(item.name, document.body_line,
-                                  f"{item.name} has no questions (::: question ID ... :::)")
-            intro = self._render("\n".join(intro_lines), parsed.scan.first_line, item.name, language).html
+            variant, parsed = self._read_quiz_variant(item.name, item.text, language)
             if language == meta.language:
                 primary = parsed
             elif primary is not None:
                 self._compare_translation(primary, parsed)
-            variants[language] = QuizVariant(title, intro if "\n".join(intro_lines).strip() else "",
-                                             tuple(parsed.questions))
+            variants[language] = variant
         if meta.language not in variants:
             return None
         return Quiz(_merge_quiz_accepts(variants, meta.language), meta.language)
+
+    def _read_quiz_variant(self, name: str, text: str, language: str) -> tuple[QuizVariant, _ParsedBlocks]:
+        """One quiz file: a header with at most a title, an introduction, then question blocks only."""
+        document = split(text, name, self.problems)
+        title = ""
+        if document.header is not None:
+            document.header.unknown({"title"})
+            title = document.header.text("title", required=False) or ""
+        parsed = self._scan_questions(document, name, language)
+        intro_lines = self._quiz_intro(parsed, name)
+        if not parsed.blocks:
+            self.problems.add(name, document.body_line, f"{name} has no questions (::: question ID ... :::)")
+        intro = self._render("\n".join(intro_lines), parsed.scan.first_line, name, language).html
+        variant = QuizVariant(title, intro if "\n".join(intro_lines).strip() else "", tuple(parsed.questions))
+        return variant, parsed
+
+    def _quiz_intro(self, parsed: _ParsedBlocks, name: str) -> list[str]:
+        """The lines before the first question block; text after it outside the blocks is reported."""
+        outside = parsed.scan.outside()
+        first_block = parsed.scan.spans[0][0] + parsed.scan.first_line if parsed.scan.spans else None
+        intro_lines = [text for number, text in outside if first_block is None or number < first_block]
+        stray = [number for number, text in outside  # (::: lines are reported by scan)
+                 if first_block is not None and number > first_block and text.strip()
+                 and not text.startswith(":::")]
+        if stray:
+            self.problems.add(name, stray[0], "text outside a question block: after the introduction, "
+                                              f"{name} holds only question blocks")
+        return intro_lines
 
     # Questions --------------------------------------------------------------------------------------
 
