@@ -131,8 +131,10 @@ def add_members(organisation: Organisation, cohort_id: int):
             days = invitations.expires_days()
             result = service.add_members(current_user, cohort, parsed.candidates, expires_days=days)
             db.session.commit()
-            failed = invitations.send(result.invited, organisation)  # mail goes after the commit, then sent_at
-            db.session.commit()
+            failed = 0
+            if result.invited:  # mail goes after the commit (it cannot be undone), then its sent_at times
+                failed = invitations.send(result.invited, organisation)
+                db.session.commit()
             flash(
                 _(
                     "%(added)s added, %(invited)s invited, %(already)s already in the cohort",
