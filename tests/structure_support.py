@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "literacy"
 SKIPPED = ("migrations", "templates", "static", "courses", "translations")
 
 
+@functools.cache
 def modules() -> dict[str, Path]:
     """Every module of the package by dotted name (``literacy.cohorts.service``); packages by ``__init__``."""
     found = {}
@@ -59,6 +61,7 @@ def _runtime_nodes(tree: ast.AST):  # type: ignore[no-untyped-def]
                 pending.append(child)
 
 
+@functools.cache
 def graph() -> dict[str, set[str]]:
     """Module -> the modules it imports. A package's ``__init__`` importing its own submodules (a blueprint
     registering its views, the factory registering every blueprint) is how Flask wires things, not a
