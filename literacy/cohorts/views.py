@@ -118,15 +118,7 @@ def add_members(organisation: Organisation, cohort_id: int):
     form = AddMembersForm()
     errors: list[tuple[str, str]] = []
     if form.validate_on_submit():
-        upload = form.upload.data
-        field_id = "upload" if upload and upload.filename else "emails"
-        if field_id == "upload":
-            parsed = roster.parse_csv(upload.read())
-        else:
-            parsed = roster.parse_pasted(form.emails.data or "")
-        if not parsed.problems and not parsed.candidates:
-            errors = [("emails", _("Enter at least one email address, or choose a CSV file"))]
-        errors += [(field_id, PROBLEMS[problem.code](problem)) for problem in parsed.problems]
+        parsed, errors = _read_people(form)
         if not errors:
             days = invitations.expires_days()
             result = service.add_members(current_user, cohort, parsed.candidates, expires_days=days)
@@ -135,30 +127,45 @@ def add_members(organisation: Organisation, cohort_id: int):
             if result.invited:  # mail goes after the commit (it cannot be undone), then its sent_at times
                 failed = invitations.send(result.invited, organisation)
                 db.session.commit()
-            flash(
-                _(
-                    "%(added)s added, %(invited)s invited, %(already)s already in the cohort",
-                    added=len(result.added),
-                    invited=len(result.invited),
-                    already=len(result.already),
-                ),
-                "success",
-            )
-            if failed:
-                flash(
-                    ngettext(
-                        "%(num)s invitation could not be sent: copy its link below",
-                        "%(num)s invitations could not be sent: copy their links below",
-                        failed,
-                    ),
-                    "error",
-                )
+            _tell_added(result, failed)
             return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=cohort.id))
     elif form.errors:
         errors = [(name, message) for name, messages in form.errors.items() for message in messages]
     return render_template(
         "cohorts/add_members.html", organisation=organisation, cohort=cohort, form=form, errors=errors
     )
+
+
+def _read_people(form: AddMembersForm) -> tuple[roster.Parsed, list[tuple[str, str]]]:
+    """The uploaded CSV file, or else the pasted addresses, and each problem against the field it is in."""
+    upload = form.upload.data
+    field_id = "upload" if upload and upload.filename else "emails"
+    parsed = roster.parse_csv(upload.read()) if field_id == "upload" else roster.parse_pasted(form.emails.data or "")
+    errors = []
+    if not parsed.problems and not parsed.candidates:
+        errors = [("emails", _("Enter at least one email address, or choose a CSV file"))]
+    return parsed, errors + [(field_id, PROBLEMS[problem.code](problem)) for problem in parsed.problems]
+
+
+def _tell_added(result: service.AddResult, failed: int) -> None:
+    flash(
+        _(
+            "%(added)s added, %(invited)s invited, %(already)s already in the cohort",
+            added=len(result.added),
+            invited=len(result.invited),
+            already=len(result.already),
+        ),
+        "success",
+    )
+    if failed:
+        flash(
+            ngettext(
+                "%(num)s invitation could not be sent: copy its link below",
+                "%(num)s invitations could not be sent: copy their links below",
+                failed,
+            ),
+            "error",
+        )
 
 
 @bp.post("/organisations/<org>/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
