@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .content.kinds import KINDS_WITH_OPTIONS
+from .content.kinds import kinds_with_options
 from .extensions import db
 from .models import (
     CohortAnswerTally,
@@ -279,7 +279,7 @@ def _tally_rows(
         select(Question.id).where(
             Question.version_id == QuizAttempt.version_id,
             Question.key == Response.question_key,
-            Question.kind.in_(KINDS_WITH_OPTIONS),  # typed answers are not counted one by one
+            Question.kind.in_(kinds_with_options()),  # typed answers are not counted one by one
         )
     )
     each = (

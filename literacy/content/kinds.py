@@ -13,8 +13,7 @@ once options are shuffled. A reader turns positions back into keys with the orde
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,22 +60,10 @@ def all_settings() -> frozenset[str]:
     return COMMON_SETTINGS.union(*(kind.settings for kind in KINDS.values()))
 
 
-class _KindsWithOptions(AbstractSet[str]):
-    """The names of the registered kinds with options, read from the registry each time it is used
-    (so a SQL ``IN`` built from it always matches what is registered)."""
-
-    def __contains__(self, name: object) -> bool:
-        kind = KINDS.get(name) if isinstance(name, str) else None
-        return kind is not None and kind.has_options
-
-    def __iter__(self) -> Iterator[str]:
-        return (kind.name for kind in list(KINDS.values()) if kind.has_options)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-KINDS_WITH_OPTIONS: AbstractSet[str] = _KindsWithOptions()
+def kinds_with_options() -> list[str]:
+    """The names of the registered kinds with options, read from the registry at each call (so a SQL
+    ``IN`` built from it matches what is registered now)."""
+    return [kind.name for kind in KINDS.values() if kind.has_options]
 
 
 def read_answer(kind: str, posted: Sequence[str], shown: Sequence[str]) -> object:
