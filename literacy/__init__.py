@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -48,11 +49,13 @@ def _configure(app: Flask, config: dict[str, Any] | None) -> None:
     secure = (not app.debug) if secure is None else str(secure).lower() in ("1", "true", "yes")
     app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = secure
+    # The browser drops the cookie when the session's absolute lifetime is over (auth.sessions checks it too).
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(app.config.get("SESSION_LIFETIME_HOURS") or 12))
 
 
 def _bind_extensions(app: Flask) -> None:
     from . import extensions, i18n, security
-    from .models import User
+    from .auth import sessions
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(PACKAGE_ROOT / "migrations"))
@@ -66,10 +69,7 @@ def _bind_extensions(app: Flask) -> None:
     login.login_view = "auth.sign_in"
     login.login_message_category = "info"
     login.session_protection = "strong"
-
-    @login.user_loader
-    def load_user(user_id: str) -> User | None:
-        return extensions.db.session.get(User, int(user_id))
+    login.user_loader(sessions.load)  # the account only through a live server-side session
 
 
 def _register_blueprints(app: Flask) -> None:

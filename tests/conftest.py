@@ -274,6 +274,22 @@ def published_curriculum(app: Flask, _curriculum: _Curriculum) -> Path:
 
 
 @pytest.fixture
+def inbox():
+    """A local SMTP server that receives the app's mail when a test module's ``app_config`` uses
+    ``mail_config(inbox)`` (tests/support/mail.py)."""
+    from aiosmtpd.controller import Controller
+
+    from .support.mail import Inbox, free_port
+
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

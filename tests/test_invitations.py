@@ -2,58 +2,24 @@
 
 from __future__ import annotations
 
-import email
 import re
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from literacy.extensions import db
 from literacy.models import CohortMember, Invitation, Membership, User
 
 from .cohorts_support import make_cohort
+from .support.mail import mail_config
 
 LINK = re.compile(r"http://localhost/invitations/[A-Za-z0-9_-]+")
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    def link(self, index: int = -1) -> str:
-        body = self.messages[index].get_payload(decode=True).decode()
-        match = LINK.search(body)
-        assert match, body
-        return match.group(0).removeprefix("http://localhost")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
-
-
 @pytest.fixture
 def app_config(inbox):
-    return {"MAIL_HOST": "127.0.0.1", "MAIL_PORT": str(inbox.port), "MAIL_SENDER": "ai@example.gov.uk"}
+    return mail_config(inbox)
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ import ast
 from tests.structure_support import area, area_graph, cycles, graph, imports, modules
 
 #: web plumbing that may read the request besides the views: language choice, navigation, headers
-REQUEST_READERS = {"literacy.i18n", "literacy.navigation", "literacy.security"}
+# web plumbing: the interface language, the navigation, the security headers, and the signed-in session
+# (which lives in the cookie)
+REQUEST_READERS = {"literacy.i18n", "literacy.navigation", "literacy.security", "literacy.auth.sessions"}
 
 
 def is_page_module(name: str) -> bool:

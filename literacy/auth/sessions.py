@@ -1,14 +1,54 @@
-"""Starting and ending a signed-in session, and where to go afterwards: one owner for every page that
-signs someone in or out (sign-in, sign-out, accepting an invitation)."""
+"""Signed-in sessions that really end: one owner for starting, checking and ending them.
+
+The signed cookie carries a random session id; its SHA-256 is a ``UserSession`` row. Every request loads
+the account through that row (one query, as before), so ending the row (sign-out, password change or
+reset, deactivation, "sign out of all other devices") refuses every copy of the cookie at once, for GET
+and POST alike. A session also ends by itself after ``SESSION_IDLE_MINUTES`` without a request (the time
+of the last request is in the signed cookie, refreshed at most once a minute) and ``SESSION_LIFETIME_HOURS``
+after sign-in (from the row, whatever the cookie says).
+
+Functions that write add to the database session; the caller commits once.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import session
+from flask import current_app, has_request_context, request, session
 from flask_login import login_user, logout_user
+from sqlalchemy import select, update
 
-from ..models import User
+from ..extensions import db
+from ..models import User, UserSession, utcnow
+
+SESSION_ID = "sid"  # the cookie's session id (the raw token; only its hash is stored)
+LAST_SEEN = "seen"  # Unix time of the last request, for the idle timeout
+SIGNED_OUT = "signed_out"  # why the last session ended by itself ("idle", "expired", "ended"), shown once
+REFRESH_SECONDS = 60  # how stale LAST_SEEN may get before it is written again (a new cookie)
+
+#: why a session was ended, kept on its row
+SIGN_OUT, EVERYWHERE, PASSWORD_CHANGED, PASSWORD_RESET, DEACTIVATED = (
+    "sign_out",
+    "sign_out_everywhere",
+    "password_changed",
+    "password_reset",
+    "deactivated",
+)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def idle_limit() -> timedelta:
+    return timedelta(minutes=int(current_app.config.get("SESSION_IDLE_MINUTES") or 120))
+
+
+def lifetime() -> timedelta:
+    return timedelta(hours=int(current_app.config.get("SESSION_LIFETIME_HOURS") or 12))
 
 
 def _keep_only_language() -> None:
@@ -18,15 +58,94 @@ def _keep_only_language() -> None:
         session["locale"] = locale
 
 
-def start(user: User) -> None:
+def start(user: User, now: datetime | None = None) -> UserSession:
     """A fresh session for ``user`` (nothing from before sign-in carries over but the chosen language)."""
+    now = now or utcnow()
     _keep_only_language()
+    token = secrets.token_urlsafe(32)
+    agent = request.headers.get("User-Agent", "") if has_request_context() else ""
+    row = UserSession(user_id=user.id, token_hash=token_hash(token), created_at=now, user_agent=agent[:200])
+    db.session.add(row)
+    session.permanent = True  # the browser keeps the cookie for PERMANENT_SESSION_LIFETIME at most
+    session[SESSION_ID] = token
+    session[LAST_SEEN] = int(now.timestamp())
     login_user(user)
+    return row
 
 
-def end() -> None:
+def current_token_hash() -> str | None:
+    token = session.get(SESSION_ID)
+    return token_hash(token) if isinstance(token, str) else None
+
+
+def end(reason: str = SIGN_OUT, now: datetime | None = None) -> None:
+    """End this browser's session: its row, then the cookie (the language choice stays)."""
+    current = current_token_hash()
+    if current is not None:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == current, UserSession.ended_at.is_(None))
+            .values(ended_at=now or utcnow(), end_reason=reason)
+        )
     logout_user()
     _keep_only_language()
+
+
+def end_all(user: User, reason: str, *, keep_current: bool = False, now: datetime | None = None) -> int:
+    """End every open session of ``user`` (all but this browser's with ``keep_current``); returns how many."""
+    query = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    current = current_token_hash() if has_request_context() else None
+    if keep_current and current is not None:
+        query = query.where(UserSession.token_hash != current)
+    return db.session.execute(query.values(ended_at=now or utcnow(), end_reason=reason)).rowcount
+
+
+def open_sessions(user: User, now: datetime | None = None) -> list[UserSession]:
+    """The sessions of ``user`` that could still be used (not ended, within their lifetime), newest first."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.ended_at.is_(None),
+                UserSession.created_at > now - lifetime(),
+            )
+            .order_by(UserSession.created_at.desc())
+        )
+    )
+
+
+def load(user_id: str) -> User | None:
+    """Flask-Login's user loader: the account only through a live session row, in one query."""
+    token = session.get(SESSION_ID)
+    if not isinstance(token, str) or not user_id.isdigit():
+        return _signed_out(None)
+    found = db.session.execute(
+        select(User, UserSession.created_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == int(user_id), UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None))
+    ).first()
+    if found is None or not found[0].is_enabled:
+        return _signed_out("ended")
+    user, created_at = found
+    now = utcnow()
+    if created_at <= now - lifetime():
+        return _signed_out("expired")
+    seen = session.get(LAST_SEEN)
+    if not isinstance(seen, int) or now.timestamp() - seen > idle_limit().total_seconds():
+        return _signed_out("idle")
+    if now.timestamp() - seen >= REFRESH_SECONDS:
+        session[LAST_SEEN] = int(now.timestamp())
+    return user
+
+
+def _signed_out(reason: str | None) -> None:
+    """Forget a session that no longer counts, and say why once on the sign-in page."""
+    _keep_only_language()
+    if reason:
+        session[SIGNED_OUT] = reason
+    return None
 
 
 def safe_next(target: str | None, default: str) -> str:

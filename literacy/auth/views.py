@@ -51,5 +51,6 @@ def sign_out():
         return render_template("auth/sign_out.html")
     # POST is CSRF-checked, so no other site can sign someone out.
     sessions.end()
+    db.session.commit()
     flash(_("You are signed out."), "success")
     return redirect(url_for("site.home"))

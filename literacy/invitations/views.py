@@ -34,8 +34,8 @@ def accept(token: str):
         form.name.data = account.name
     if form.validate_on_submit():
         user = membership.accept_invitation(invitation, form.name.data or "", form.password.data or "")
-        db.session.commit()
         sessions.start(user)
+        db.session.commit()
         flash(_("Welcome. Your account is ready."), "success")
         return redirect(url_for("site.home"))
     return render_template("invitations/accept.html", form=form, invitation=invitation, organisation=organisation)

@@ -1,6 +1,6 @@
 """The data model (see docs/architecture.md and ../shared/DESIGN.md)."""
 
-from .accounts import ROLE_VALUES, Membership, Organisation, Role, User, user_by_email
+from .accounts import ROLE_VALUES, AccountToken, Membership, Organisation, Role, User, UserSession, user_by_email
 from .authoring import EditStash, ModuleDraft
 from .cohorts import AuditEvent, Cohort, CohortAssignment, CohortMember, Invitation
 from .content import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question
@@ -10,6 +10,7 @@ from .types import UTCDateTime, utc_date, utcnow
 
 __all__ = [
     "ROLE_VALUES",
+    "AccountToken",
     "AuditEvent",
     "Certificate",
     "EditStash",
@@ -36,6 +37,7 @@ __all__ = [
     "Role",
     "UTCDateTime",
     "User",
+    "UserSession",
     "user_by_email",
     "utc_date",
     "utcnow",

@@ -52,11 +52,16 @@ class CohortAssignment(db.Model):
 class Invitation(db.Model):
     """A single-use, expiring link to join; only the token's SHA-256 is stored."""
 
-    __table_args__ = (Index("ix_invitation_organisation_email", "organisation_id", "email"),)
+    __table_args__ = (
+        Index("ix_invitation_organisation_email", "organisation_id", "email"),
+        Index("ix_invitation_invited_by_created", "invited_by_id", "created_at"),  # the per-manager limit
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(254))
+    # The name as the inviter typed it (the invitation never makes an account before it is accepted).
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20), default="learner")
@@ -66,6 +71,10 @@ class Invitation(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when a manager copied the link: accepting it then proves nothing about the mailbox, so the
+    # account's email stays unverified.
+    link_copied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     cohort: Mapped[Cohort | None] = relationship()
 
