@@ -7,10 +7,34 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
 log = logging.getLogger("literacy.mail")
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A message a service wants sent. Services return letters; the view commits, then delivers them
+    (mail cannot be rolled back, so it never goes out for a change that was not saved)."""
+
+    to: str
+    subject: str
+    body: str
+
+
+def deliver(config: dict[str, Any], letters: Iterable[Letter]) -> int:
+    """Send each letter; returns how many could not be sent (each failure is logged, none is raised)."""
+    failed = 0
+    for letter in letters:
+        try:
+            send(config, letter.to, letter.subject, letter.body)
+        except (OSError, smtplib.SMTPException):
+            log.exception("Could not send %r to %s", letter.subject, letter.to)
+            failed += 1
+    return failed
 
 
 def send(config: dict[str, Any], to: str, subject: str, body: str) -> bool:
