@@ -1,7 +1,9 @@
-"""The entry point for production WSGI servers: ``gunicorn 'literacy.wsgi:app'``.
+"""The entry point for production WSGI servers: ``gunicorn -c python:literacy.gunicorn_config 'literacy.wsgi:app'``.
 
 It refuses to start without ``LITERACY_SECRET_KEY`` (the worker fails to boot with that message), rather
-than serve error pages.
+than serve error pages. It also refuses to start when ``WEB_CONCURRENCY`` asks for several workers while
+the rate limits are counted in each process's memory, and otherwise warns once, at start, that the
+limits are per process unless the server says how many processes it runs (``literacy.rate_limits``).
 
 After the application is built, ``gc.freeze()`` moves everything created at start-up (the models, the
 routes, the templates' environment) out of the garbage collector's reach. Those objects live as long as
@@ -13,8 +15,9 @@ from __future__ import annotations
 
 import gc
 
-from . import create_app, require_secret_key
+from . import create_app, rate_limits, require_secret_key
 
 app = create_app()
 require_secret_key(app)
+rate_limits.check_at_start(app)
 gc.freeze()
