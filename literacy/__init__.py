@@ -31,13 +31,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _bind_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, navigation, secret_key, templating
+    from . import cli, errors, navigation, secret_key, security, templating
 
     navigation.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     secret_key.guard(app)
+    security.trust_proxies(app)  # outermost: the proxies' headers are read before anything else sees a request
     return app
 
 
