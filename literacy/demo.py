@@ -18,6 +18,7 @@ from .models import (
     Role,
     User,
     user_by_email,
+    utcnow,
 )
 from .organisations.service import grant_role
 
@@ -92,6 +93,7 @@ def _account(email: str, name: str, password: str, site_admin: bool) -> User:
     user.set_password(password)
     user.is_site_admin = site_admin
     user.is_enabled = True
+    user.email_verified_at = user.email_verified_at or utcnow()  # the operator vouches for demo addresses
     return user
 
 

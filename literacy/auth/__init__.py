@@ -1,7 +1,7 @@
-"""Accounts: sign in and out, and the access rules every view uses."""
+"""Accounts: sign in and out, password reset, verified email addresses, and the access rules every view uses."""
 
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import views  # noqa: E402,F401
+from . import reset_views, verify_views, views  # noqa: E402,F401

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,6 +8,7 @@ from ..extensions import db, limiter
 from . import bp, sessions
 from .forms import SignInForm
 from .service import authenticate
+from .words import duration
 
 
 def _account_key() -> str:
@@ -30,6 +31,7 @@ def sign_in():
     destination = sessions.safe_next(request.args.get("next"), url_for("site.home"))
     if current_user.is_authenticated:
         return redirect(destination)
+    signed_out = _why_signed_out(session.pop(sessions.SIGNED_OUT, None))
     form = SignInForm()
     failed = False
     if form.validate_on_submit():
@@ -40,7 +42,26 @@ def sign_in():
             flash(_("You are signed in."), "success")
             return redirect(destination)
         failed = True
-    return render_template("auth/sign_in.html", form=form, failed=failed)
+    return render_template("auth/sign_in.html", form=form, failed=failed, signed_out=signed_out)
+
+
+def _why_signed_out(reason: str | None) -> str | None:
+    """Why the last session ended by itself (``sessions.SIGNED_OUT``), said once on the sign-in page."""
+    if reason == "idle":
+        minutes = int(current_app.config.get("SESSION_IDLE_MINUTES") or 120)
+        return _("You were signed out because you had not done anything for %(duration)s.", duration=duration(minutes))
+    if reason == "expired":
+        hours = int(current_app.config.get("SESSION_LIFETIME_HOURS") or 12)
+        return _(
+            "You were signed out because you signed in more than %(duration)s ago. Sign in again to carry on.",
+            duration=duration(hours * 60),
+        )
+    if reason == "ended":
+        return _(
+            "You were signed out because your session was ended: you signed out everywhere, your password "
+            "was changed or reset, or your account was switched off. Sign in again to carry on."
+        )
+    return None
 
 
 @bp.route("/sign-out", methods=["GET", "POST"])

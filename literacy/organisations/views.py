@@ -6,6 +6,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import mail
+from ..auth import reset
 from ..auth.access import organisation_role_required
 from ..exports import csv_response
 from ..extensions import db
@@ -93,6 +95,27 @@ def roles(organisation: Organisation, user_id: int):
         error=error,
         all_roles=_all_roles(),
     )
+
+
+@bp.post("/<org>/people/<int:user_id>/password-reset")
+@organisation_role_required(Role.ORG_ADMIN)
+def send_password_reset(organisation: Organisation, user_id: int):
+    """Email someone a reset link; the administrator never sees the link or the password."""
+    person = service.person_in(organisation, user_id)
+    if person is None:
+        abort(404)
+    back = redirect(url_for("organisations.people", org=organisation.slug))
+    if not reset.may_reset(person):
+        flash(_("%(name)s has no password to reset yet, or their account is switched off", name=person.name), "error")
+        return back
+    letter = reset.send_reset(person, current_user, organisation=organisation)
+    db.session.commit()
+    if mail.deliver(current_app.config, [letter]):
+        flash(_("The password reset link could not be sent to %(email)s. Try again later.", email=person.email),
+              "error")
+    else:
+        flash(_("Password reset link sent to %(email)s", email=person.email), "success")
+    return back
 
 
 # --- invitations --------------------------------------------------------------------------------------
