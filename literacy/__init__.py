@@ -74,6 +74,7 @@ def _bind_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .account import bp as account_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .authoring import bp as authoring_bp
@@ -84,6 +85,6 @@ def _register_blueprints(app: Flask) -> None:
     from .site import bp as site_bp
 
     for blueprint in (
-        site_bp, auth_bp, learning_bp, organisations_bp, cohorts_bp, invitations_bp, admin_bp, authoring_bp
+        site_bp, auth_bp, learning_bp, organisations_bp, cohorts_bp, invitations_bp, admin_bp, authoring_bp, account_bp
     ):
         app.register_blueprint(blueprint)

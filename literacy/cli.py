@@ -1,4 +1,4 @@
-"""Flask commands: ``start``, ``demo``, ``create-admin``, ``summaries`` (and ``courses`` from the course engine)."""
+"""Flask commands: ``start``, ``demo``, ``create-admin``, ``summaries``, ``accounts`` (``courses``: courses_cli)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(start_command)
     app.cli.add_command(summaries_group)
+    app.cli.add_command(accounts_group)
     from .courses_cli import courses
 
     app.cli.add_command(courses)
@@ -101,3 +102,47 @@ def summaries_check_command() -> None:
     if found:
         raise click.ClickException("the summaries differ from the raw rows: run `flask summaries rebuild`")
     click.echo("The summaries match the raw rows.")
+
+
+@click.group("accounts")
+def accounts_group() -> None:
+    """Deactivate or reactivate an account (site administrators get a page for this later)."""
+
+
+def _account(email: str):  # type: ignore[no-untyped-def]
+    from .models import user_by_email
+
+    user = db.session.scalar(user_by_email(email))
+    if user is None:
+        raise click.ClickException(f"no account has the email address {email.strip().lower()}")
+    return user
+
+
+@accounts_group.command("deactivate")
+@click.argument("email")
+def accounts_deactivate_command(email: str) -> None:
+    """Refuse the account's sign-in and end every session it has, at once (recorded in the audit log)."""
+    from .account.service import set_enabled
+    from .auth.sessions import open_sessions
+
+    user = _account(email)
+    signed_in = len(open_sessions(user))
+    if not set_enabled(None, user, False):
+        click.echo(f"{user.email} is already deactivated")
+        return
+    db.session.commit()
+    click.echo(f"Deactivated {user.email} and ended {signed_in} open session(s)")
+
+
+@accounts_group.command("activate")
+@click.argument("email")
+def accounts_activate_command(email: str) -> None:
+    """Let a deactivated account sign in again (recorded in the audit log)."""
+    from .account.service import set_enabled
+
+    user = _account(email)
+    if not set_enabled(None, user, True):
+        click.echo(f"{user.email} is already active")
+        return
+    db.session.commit()
+    click.echo(f"Activated {user.email}: they can sign in again")

@@ -7,6 +7,9 @@ and POST alike. A session also ends by itself after ``SESSION_IDLE_MINUTES`` wit
 of the last request is in the signed cookie, refreshed at most once a minute) and ``SESSION_LIFETIME_HOURS``
 after sign-in (from the row, whatever the cookie says).
 
+Flask-Login's remember-me cookie is never issued (``login_user(..., remember=False)``) and never honoured:
+it carries only an account id, and the loader accepts an account only together with a live session id.
+
 Functions that write add to the database session; the caller commits once.
 """
 
@@ -69,7 +72,7 @@ def start(user: User, now: datetime | None = None) -> UserSession:
     session.permanent = True  # the browser keeps the cookie for PERMANENT_SESSION_LIFETIME at most
     session[SESSION_ID] = token
     session[LAST_SEEN] = int(now.timestamp())
-    login_user(user)
+    login_user(user, remember=False)
     return row
 
 
@@ -101,7 +104,11 @@ def end_all(user: User, reason: str, *, keep_current: bool = False, now: datetim
 
 
 def open_sessions(user: User, now: datetime | None = None) -> list[UserSession]:
-    """The sessions of ``user`` that could still be used (not ended, within their lifetime), newest first."""
+    """The sessions of ``user`` that could still be used (not ended, within their lifetime), newest first.
+
+    A browser that has been idle too long cannot use its session any more, but another copy of the same
+    cookie still could, so the server counts it as open until it is ended or its lifetime is over.
+    """
     now = now or utcnow()
     return list(
         db.session.scalars(
@@ -114,6 +121,11 @@ def open_sessions(user: User, now: datetime | None = None) -> list[UserSession]:
             .order_by(UserSession.created_at.desc())
         )
     )
+
+
+def is_current(row: UserSession) -> bool:
+    """Whether ``row`` is this browser's session."""
+    return has_request_context() and row.token_hash == current_token_hash()
 
 
 def load(user_id: str) -> User | None:
@@ -141,10 +153,15 @@ def load(user_id: str) -> User | None:
 
 
 def _signed_out(reason: str | None) -> None:
-    """Forget a session that no longer counts, and say why once on the sign-in page."""
+    """Forget a session that no longer counts, and say why once on the sign-in page.
+
+    Without a reason (a cookie with no session in it, such as a remember-me cookie's second try in the same
+    request) an earlier reason is kept, so the person still learns why they were signed out.
+    """
+    earlier = session.get(SIGNED_OUT)
     _keep_only_language()
-    if reason:
-        session[SIGNED_OUT] = reason
+    if reason or earlier:
+        session[SIGNED_OUT] = reason or earlier
     return None
 
 
