@@ -225,7 +225,7 @@ def test_changing_the_language(client, auth, signed_in):
     assert 'lang="cy">Cymraeg</label>' in form
     assert auth.post("/account/language", {"language": "cy"}).status_code == 302
     html = page(client.get("/account"))
-    assert '<html lang="cy">' in html
+    assert '<html lang="cy">' in html and "Mae eich iaith wedi’i newid." in html, "said in the chosen language"
     assert fresh(signed_in).locale == "cy"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.language_changed"))
     assert event.details == {"previous": None, "language": "cy"}
