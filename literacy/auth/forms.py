@@ -3,10 +3,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, Length
 
-#: the password rules, the same wherever a password is chosen (invitation, reset, account page)
-PASSWORD_MIN_LENGTH = 12
+from ..fields import NewPasswordMixin
 
 
 class SignInForm(FlaskForm):
@@ -23,31 +22,6 @@ class SignInForm(FlaskForm):
         _l("Password"),
         validators=[DataRequired(message=_l("Enter your password")), Length(max=1000)],
         render_kw={"autocomplete": "current-password"},
-    )
-
-
-class NewPasswordMixin:
-    """A new password and its confirmation, with the one set of password rules."""
-
-    password = PasswordField(
-        _l("Create a password"),
-        validators=[
-            DataRequired(message=_l("Enter a password")),
-            Length(
-                min=PASSWORD_MIN_LENGTH,
-                max=1000,
-                message=_l("Your password must be at least 12 characters long"),
-            ),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Confirm your password"),
-        validators=[
-            DataRequired(message=_l("Enter your password again")),
-            EqualTo("password", message=_l("The passwords do not match")),
-        ],
-        render_kw={"autocomplete": "new-password"},
     )
 
 
