@@ -63,7 +63,9 @@ def test_cohort_form_errors_keep_what_was_typed(client, auth, org):
     assert db.session.scalar(select(func.count(Cohort.id))) == 1
 
 
-def test_pasted_emails_add_existing_people_and_invite_the_rest(client, auth, org, make_organisation, make_user):
+def test_pasted_emails_add_the_organisations_people_and_invite_the_rest(
+    client, auth, org, make_organisation, make_user
+):
     other = make_organisation("org-b", "Organisation B")
     make_user("known@a.example", name="Known Person", organisation=org)
     make_user("visitor@b.example", name="From B", organisation=other)
@@ -75,19 +77,24 @@ def test_pasted_emails_add_existing_people_and_invite_the_rest(client, auth, org
     )
     assert response.status_code == 302
     members = set(db.session.scalars(select(User.email).join(CohortMember, CohortMember.user_id == User.id)))
-    assert members == {"known@a.example", "visitor@b.example"}
-    invitation = db.session.scalar(select(Invitation))
-    assert invitation.email == "new.person@a.example" and invitation.cohort_id == cohort.id
-    assert len(invitation.token_hash) == 64
-    # the visitor stays a member of their home organisation only
+    assert members == {"known@a.example"}  # another organisation's account is invited, never added at once
+    invited = {i.email: i for i in db.session.scalars(select(Invitation))}
+    assert set(invited) == {"visitor@b.example", "new.person@a.example"}
+    assert all(i.cohort_id == cohort.id and len(i.token_hash) == 64 for i in invited.values())
+    # nobody gets an account from an invitation, and the visitor stays a member of their home organisation only
+    assert db.session.scalar(select(User).where(User.email == "new.person@a.example")) is None
     roles = set(
         db.session.scalars(select(Membership.organisation_id).join(User).where(User.email == "visitor@b.example"))
     )
     assert roles == {other.id}
     page = client.get(f"/organisations/org-a/cohorts/{cohort.id}").get_data(as_text=True)
-    assert "2 added, 1 invited, 0 already in the cohort" in page
-    assert "new.person@a.example" in page and "Invitations waiting" in page
+    assert "1 added, 2 invited, 0 already in the cohort" in page
+    assert "new.person@a.example" in page and "visitor@b.example" in page and "From B" not in page
     assert "cohort.members_added" in actions() and "invitation.created" in actions()
+    # adding the same list again: the member is "already", the others are invited again (new links)
+    auth.post(f"/organisations/org-a/cohorts/{cohort.id}/members/add", {"emails": "known@a.example\nvisitor@b.example"})
+    page = client.get(f"/organisations/org-a/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "0 added, 1 invited, 1 already in the cohort" in page
 
 
 def test_csv_upload_with_bad_rows_lists_them_and_adds_nobody(client, auth, org):
@@ -117,7 +124,10 @@ def test_a_good_csv_upload_uses_names(client, auth, org):
         {"upload": (io.BytesIO(upload), "people.csv")},
         content_type="multipart/form-data",
     )
-    assert db.session.scalar(select(User.name).where(User.email == "rhian@a.example")) == "Rhian Jones"
+    invitation = db.session.scalar(select(Invitation))
+    assert (invitation.email, invitation.name) == ("rhian@a.example", "Rhian Jones")  # kept for the page
+    assert db.session.scalar(select(User).where(User.email == "rhian@a.example")) is None
+    assert "Rhian Jones" in client.get(f"/organisations/org-a/cohorts/{cohort.id}").get_data(as_text=True)
 
 
 def test_empty_submission_is_an_error(client, auth, org):

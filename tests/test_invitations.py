@@ -47,7 +47,7 @@ def test_an_invited_person_follows_the_emailed_link_and_joins(app, client, auth,
     assert invitation.sent_at is not None and link.split("/")[-1] not in invitation.token_hash
     auth.sign_out()
     page = client.get(link).get_data(as_text=True)
-    assert "Join Organisation A" in page and "Autumn" in page
+    assert "Join “Autumn”" in page and "Organisation A has invited you" in page
     response = auth.post(
         link, {"name": "Nia New", "password": "a long enough password", "confirm": "a long enough password"}
     )

@@ -43,3 +43,7 @@ class AddMembersForm(FlaskForm):
 class AssignForm(FlaskForm):
     module = SelectField(_l("Module"), validators=[DataRequired(message=_l("Select a module"))], choices=[])
     due_on = DateField(_l("Due date"), validators=[Optional()], format="%Y-%m-%d", render_kw={"type": "date"})
+
+
+class LeaveForm(FlaskForm):
+    """Leaving another organisation's programme: nothing to fill in, but CSRF-checked."""

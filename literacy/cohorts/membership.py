@@ -76,10 +76,16 @@ def leave(cohort_id: int, user_id: int, now: datetime | None = None) -> bool:
     return True
 
 
-def accept_invitation(invitation: Invitation, name: str = "", password: str = "") -> User:
-    """Accept an invitation: the organisation's role (``organisations.invitations.accept``), then its cohort."""
+def accept_invitation(
+    invitation: Invitation, *, account: User | None = None, name: str = "", password: str = ""
+) -> User | None:
+    """Accept an invitation: spend the link first (one conditional UPDATE, so only one of several
+    simultaneous requests gets past it), then the organisation's side (``organisations.invitations.accept``),
+    then its cohort. None when the link was used, declined or cancelled meanwhile: nothing is written."""
     now = utcnow()
-    user = invitations.accept(invitation, name, password, now)
+    if not invitations.spend(invitation, now):
+        return None
+    user = invitations.accept(invitation, account=account, name=name, password=password, now=now)
     if invitation.cohort_id is not None:
         join(invitation.cohort_id, [user.id], now)
     return user

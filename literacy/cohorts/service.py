@@ -19,6 +19,7 @@ from ..models import (
     CohortAssignment,
     CohortMember,
     Invitation,
+    Membership,
     Module,
     ModuleVersion,
     Organisation,
@@ -94,55 +95,63 @@ def _organisation(cohort: Cohort) -> Organisation | None:
 
 @dataclass
 class AddResult:
-    added: list[User] = field(default_factory=list)
-    already: list[User] = field(default_factory=list)
+    """What adding a list did, in the words the manager sees: the same whatever accounts exist."""
+
+    added: list[User] = field(default_factory=list)  # people of the organisation, now members
+    already: list[User] = field(default_factory=list)  # current members (the manager sees them anyway)
     invited: list[tuple[Invitation, str]] = field(default_factory=list)  # (invitation, raw token)
 
 
 def add_members(
     actor: User, cohort: Cohort, candidates: list[Candidate], *, expires_days: int = 14, now: datetime | None = None
 ) -> AddResult:
-    """Add people by email: existing accounts join at once (from any organisation), others are invited.
+    """Add people by email. People who belong to the cohort's organisation (any role, and a password) join
+    at once; everyone else, whether or not the address has an account elsewhere, is emailed an invitation
+    and nothing about them is visible until they accept.
 
-    Set-based: one lookup for all the accounts and one for their membership, whatever their number.
+    Raises ``invitations.LimitReached`` before writing anything when the invitations would pass the
+    manager's daily limit. Set-based: one lookup for the accounts, one for their membership of the cohort
+    and one for their roles in the organisation, whatever their number.
     """
     now = now or utcnow()
     organisation = _organisation(cohort)
-    users = {
+    accounts = {
         user.email: user
-        for user in db.session.scalars(select(User).where(User.email.in_([c.email for c in candidates])))
+        for user in db.session.scalars(
+            select(User).where(User.email.in_([c.email for c in candidates]), User.password_hash.is_not(None))
+        )
     }
-    current = membership.current_member_ids(cohort.id, [user.id for user in users.values()])
+    ids = [user.id for user in accounts.values()]
+    current = membership.current_member_ids(cohort.id, ids)
+    people = invitations.people_among(cohort.organisation_id, ids)
     result = AddResult()
+    to_invite: list[Candidate] = []
     for candidate in candidates:
-        user = users.get(candidate.email)
-        if user is None or user.password_hash is None:
-            result.invited.append(_invite(actor, organisation, cohort, candidate, user, expires_days, now))
-        elif user.id in current:
+        user = accounts.get(candidate.email)
+        if user is not None and user.id in current:
             result.already.append(user)
-        else:
+        elif user is not None and user.id in people:
             result.added.append(user)
+        else:
+            to_invite.append(candidate)
+    invitations.check_room(actor, len(to_invite), now)
+    for candidate in to_invite:
+        result.invited.append(
+            invitations.issue(
+                actor,
+                organisation,
+                candidate.email,
+                Role.LEARNER,
+                name=candidate.name,
+                cohort_id=cohort.id,
+                expires_days=expires_days,
+                now=now,
+            )
+        )
     if result.added:
         membership.join(cohort.id, [user.id for user in result.added], now)
         audit.record(actor, organisation, "cohort.members_added", cohort, emails=[u.email for u in result.added])
     return result
-
-
-def _invite(
-    actor: User,
-    organisation: Organisation,
-    cohort: Cohort,
-    candidate: Candidate,
-    user: User | None,
-    expires_days: int,
-    now: datetime,
-) -> tuple[Invitation, str]:
-    """Someone without a password yet: an account placeholder (kept for their name) and a cohort invitation."""
-    if user is None:
-        db.session.add(User(email=candidate.email, name=candidate.name or candidate.email.split("@")[0]))
-    return invitations.issue(
-        actor, organisation, candidate.email, Role.LEARNER, cohort_id=cohort.id, expires_days=expires_days, now=now
-    )
 
 
 def remove_member(actor: User, cohort: Cohort, user_id: int, now: datetime | None = None) -> bool:
@@ -151,6 +160,39 @@ def remove_member(actor: User, cohort: Cohort, user_id: int, now: datetime | Non
         return False
     user = db.session.get(User, user_id)
     audit.record(actor, _organisation(cohort), "cohort.member_removed", cohort, email=user.email if user else None)
+    return True
+
+
+def programmes_joined(user: User) -> list[tuple[Cohort, Organisation]]:
+    """The cohorts of other organisations ``user`` is a current member of (they can leave those
+    themselves; their own organisation's cohorts are its managers' to change). One query."""
+    return [
+        (cohort, organisation)
+        for cohort, organisation in db.session.execute(
+            select(Cohort, Organisation)
+            .join(Organisation, Organisation.id == Cohort.organisation_id)
+            .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+            .where(
+                CohortMember.user_id == user.id,
+                CohortMember.removed_at.is_(None),
+                Cohort.organisation_id.not_in(select(Membership.organisation_id).where(Membership.user_id == user.id)),
+            )
+            .order_by(Organisation.name, Cohort.name)
+        )
+    ]
+
+
+def joined_programme(user: User, cohort_id: int) -> tuple[Cohort, Organisation] | None:
+    """One of ``programmes_joined``, or None (not a member, or a cohort of the person's own organisation)."""
+    return next(((c, o) for c, o in programmes_joined(user) if c.id == cohort_id), None)
+
+
+def leave_programme(user: User, cohort: Cohort, now: datetime | None = None) -> bool:
+    """The person leaves another organisation's programme: its managers no longer see them (their learning
+    is theirs and stays, and their own organisation's view is unchanged)."""
+    if not membership.leave(cohort.id, user.id, now):
+        return False
+    audit.record(user, _organisation(cohort), "cohort.member_left", cohort, email=user.email)
     return True
 
 

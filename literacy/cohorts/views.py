@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from ..auth.access import organisation_role_required
 from ..exports import csv_response
@@ -14,7 +14,7 @@ from ..i18n import today
 from ..models import Cohort, Module, Organisation, Role
 from ..organisations import invitations
 from . import bp, dashboards, roster, service
-from .forms import AddMembersForm, AssignForm, CohortForm
+from .forms import AddMembersForm, AssignForm, CohortForm, LeaveForm
 
 MANAGERS = (Role.MANAGER, Role.ORG_ADMIN)
 
@@ -121,26 +121,51 @@ def add_members(organisation: Organisation, cohort_id: int):
         parsed, errors = _read_people(form)
         if not errors:
             days = invitations.expires_days()
-            result = service.add_members(current_user, cohort, parsed.candidates, expires_days=days)
-            db.session.commit()
-            failed = 0
-            if result.invited:  # mail goes after the commit (it cannot be undone), then its sent_at times
-                failed = invitations.send(result.invited, organisation)
+            try:
+                result = service.add_members(current_user, cohort, parsed.candidates, expires_days=days)
+            except invitations.LimitReached as limit:
+                errors = [(_field_of(form), _limit_message(limit))]
+            else:
                 db.session.commit()
-            _tell_added(result, failed)
-            return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=cohort.id))
+                failed = 0
+                if result.invited:  # mail goes after the commit (it cannot be undone), then its sent_at times
+                    failed = invitations.send(result.invited, organisation)
+                    db.session.commit()
+                _tell_added(result, failed)
+                return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=cohort.id))
     elif form.errors:
         errors = [(name, message) for name, messages in form.errors.items() for message in messages]
     return render_template(
-        "cohorts/add_members.html", organisation=organisation, cohort=cohort, form=form, errors=errors
+        "cohorts/add_members.html",
+        organisation=organisation,
+        cohort=cohort,
+        form=form,
+        errors=errors,
+        limit=invitations.daily_limit(),
+    )
+
+
+def _field_of(form: AddMembersForm) -> str:
+    upload = form.upload.data
+    return "upload" if upload and upload.filename else "emails"
+
+
+def _limit_message(limit: invitations.LimitReached) -> str:
+    return _(
+        "You can send at most %(limit)s invitations in 24 hours and have %(left)s left. "
+        "Nobody was added: add fewer people who need an invitation, or try again later.",
+        limit=limit.limit,
+        left=limit.left,
     )
 
 
 def _read_people(form: AddMembersForm) -> tuple[roster.Parsed, list[tuple[str, str]]]:
     """The uploaded CSV file, or else the pasted addresses, and each problem against the field it is in."""
-    upload = form.upload.data
-    field_id = "upload" if upload and upload.filename else "emails"
-    parsed = roster.parse_csv(upload.read()) if field_id == "upload" else roster.parse_pasted(form.emails.data or "")
+    field_id = _field_of(form)
+    if field_id == "upload":
+        parsed = roster.parse_csv(form.upload.data.read())
+    else:
+        parsed = roster.parse_pasted(form.emails.data or "")
     errors = []
     if not parsed.problems and not parsed.candidates:
         errors = [("emails", _("Enter at least one email address, or choose a CSV file"))]
@@ -177,6 +202,33 @@ def remove_member(organisation: Organisation, cohort_id: int, user_id: int):
     db.session.commit()
     flash(_("Removed from the cohort. Their learning record is kept."), "success")
     return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=cohort.id))
+
+
+# --- leaving another organisation's programme (the member's own choice) -------------------------------
+
+
+@bp.route("/my-learning/programmes/<int:cohort_id>/leave", methods=["GET", "POST"])
+@login_required
+def leave(cohort_id: int):
+    """Confirm, then leave: only a current member, and only a cohort of an organisation they do not belong to."""
+    joined = service.joined_programme(current_user, cohort_id)
+    if joined is None:
+        abort(404)
+    cohort, organisation = joined
+    form = LeaveForm()
+    if form.validate_on_submit():
+        service.leave_programme(current_user, cohort)
+        db.session.commit()
+        flash(
+            _(
+                "You have left “%(cohort)s”. %(organisation)s no longer sees your progress.",
+                cohort=cohort.name,
+                organisation=organisation.name,
+            ),
+            "success",
+        )
+        return redirect(url_for("learning.my_learning"))
+    return render_template("cohorts/leave.html", cohort=cohort, organisation=organisation, form=form)
 
 
 # --- assignments --------------------------------------------------------------------------------------

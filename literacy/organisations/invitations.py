@@ -1,8 +1,13 @@
 """Invitations to an organisation (with a role, and optionally into one of its cohorts).
 
 The link's token is the credential: single use, expiring, stored only as its SHA-256. This module owns
-the invitation's life: issue, renew, cancel, look up by link, accept into the organisation and email
-the link. Joining the invitation's cohort is a cohort rule (``cohorts.membership.accept_invitation``).
+the invitation's life: issue, renew, cancel, look up by link, spend, decline, accept into the
+organisation and email the link. Joining the invitation's cohort is a cohort rule
+(``cohorts.membership.accept_invitation``).
+
+An invitation never makes an account: the name the inviter typed waits on the invitation, and the
+account is created only when a new person accepts. Rows of accounts without a password (made by
+earlier versions as placeholders) count as "no account yet".
 """
 
 from __future__ import annotations
@@ -11,15 +16,20 @@ import hashlib
 import logging
 import secrets
 import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.security import generate_password_hash
 
 from .. import audit, mail
 from ..extensions import db
-from ..models import Invitation, Organisation, Role, User, utcnow
+from ..models import Cohort, Invitation, Membership, Organisation, Role, User, utcnow
+from ..models.accounts import password_hash_method
 from . import service
 
 log = logging.getLogger(__name__)
@@ -27,9 +37,51 @@ log = logging.getLogger(__name__)
 #: the page that accepts an invitation (``literacy.invitations``)
 ACCEPT_ENDPOINT = "invitations.accept"
 
+LIMIT_WINDOW = timedelta(hours=24)
+
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- the per-inviter limit ---------------------------------------------------------------------------
+
+
+class LimitReached(Exception):
+    """More invitations than the inviter may still send in the last 24 hours; nothing was written."""
+
+    def __init__(self, limit: int, left: int) -> None:
+        super().__init__(f"invitation limit {limit} reached ({left} left)")
+        self.limit, self.left = limit, left
+
+
+def daily_limit() -> int:
+    """Invitations one person may create in 24 hours (``LITERACY_INVITATIONS_PER_DAY``)."""
+    return int(current_app.config.get("INVITATIONS_PER_DAY") or 500)
+
+
+def left_today(actor: User, now: datetime | None = None) -> int:
+    """How many more invitations ``actor`` may create now: counted from the invitation table itself
+    (resends and copied links included), so the limit holds across every worker."""
+    now = now or utcnow()
+    made = db.session.scalar(
+        select(func.count(Invitation.id)).where(
+            Invitation.invited_by_id == actor.id, Invitation.created_at > now - LIMIT_WINDOW
+        )
+    )
+    return max(0, daily_limit() - (made or 0))
+
+
+def check_room(actor: User | None, wanted: int, now: datetime | None = None) -> None:
+    """Raise ``LimitReached`` before anything is written when ``wanted`` more would pass the limit."""
+    if actor is None or wanted <= 0:
+        return
+    left = left_today(actor, now)
+    if wanted > left:
+        raise LimitReached(daily_limit(), left)
+
+
+# --- issuing, renewing, cancelling -------------------------------------------------------------------
 
 
 def issue(
@@ -38,42 +90,46 @@ def issue(
     email: str,
     role: str = Role.LEARNER,
     *,
+    name: str = "",
     cohort_id: int | None = None,
     expires_days: int = 14,
+    copied: bool = False,
     now: datetime | None = None,
 ) -> tuple[Invitation, str]:
-    """A fresh invitation and its raw token; any earlier open one for the same email and cohort is
-    cancelled, so only the newest link works."""
+    """A fresh invitation and its raw token; any earlier open (or declined) one for the same email and
+    cohort is cancelled, so only the newest link works. ``copied``: the link is for a manager to pass on
+    (accepting it then never verifies the address). The caller checks the limit first."""
     now = now or utcnow()
-    for old in db.session.scalars(_open(organisation.id, cohort_id).where(Invitation.email == email)):
+    for old in db.session.scalars(_listed(organisation.id, cohort_id).where(Invitation.email == email)):
         old.cancelled_at = now
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         token_hash=token_hash(token),
         email=email,
+        name=name.strip()[:200],
         organisation_id=organisation.id,
         cohort_id=cohort_id,
         role=role,
         invited_by_id=actor.id if actor else None,
         created_at=now,
         expires_at=now + timedelta(days=expires_days),
+        link_copied_at=now if copied else None,
     )
     db.session.add(invitation)
-    audit.record(actor, organisation, "invitation.created", invitation, email=email, role=role)
+    audit.record(actor, organisation, "invitation.created", invitation, email=email, role=role, copied=copied)
     return invitation, token
 
 
 def invite_person(
     actor: User, organisation: Organisation, email: str, name: str, role: str, *, expires_days: int = 14
 ) -> tuple[Invitation, str]:
-    """An organisation admin invites someone to the organisation itself, with a role."""
-    email = email.strip().lower()
-    if invitee_of(email) is None:
-        db.session.add(User(email=email, name=name.strip() or email.split("@")[0]))
-    return issue(actor, organisation, email, role, expires_days=expires_days)
+    """An organisation admin invites someone to the organisation itself, with a role (no account is made)."""
+    check_room(actor, 1)
+    return issue(actor, organisation, email.strip().lower(), role, name=name, expires_days=expires_days)
 
 
-def _open(organisation_id: int, cohort_id: int | None):  # type: ignore[no-untyped-def]
+def _listed(organisation_id: int, cohort_id: int | None):  # type: ignore[no-untyped-def]
+    """Invitations the managers still see: neither accepted nor cancelled (waiting, declined or expired)."""
     query = select(Invitation).where(
         Invitation.organisation_id == organisation_id,
         Invitation.accepted_at.is_(None),
@@ -82,26 +138,56 @@ def _open(organisation_id: int, cohort_id: int | None):  # type: ignore[no-untyp
     return query.where(Invitation.cohort_id == cohort_id if cohort_id else Invitation.cohort_id.is_(None))
 
 
-def open_invitations(organisation: Organisation, cohort_id: int | None) -> list[Invitation]:
-    """Invitations waiting to be accepted: to the organisation itself (``cohort_id`` None) or to a cohort."""
-    return list(db.session.scalars(_open(organisation.id, cohort_id).order_by(Invitation.email)))
+#: where an invitation on the managers' list stands
+WAITING, DECLINED, EXPIRED = "waiting", "declined", "expired"
 
 
-def find(organisation: Organisation, invitation_id: int) -> Invitation | None:
-    """An open invitation, only through its own organisation."""
+@dataclass(frozen=True)
+class Listed:
+    invitation: Invitation
+    status: str  # WAITING, DECLINED or EXPIRED
+
+
+def open_invitations(organisation: Organisation, cohort_id: int | None, now: datetime | None = None) -> list[Listed]:
+    """The invitations a manager sees (to the organisation itself, ``cohort_id`` None, or to a cohort):
+    waiting, declined or expired; each shows its address and the typed name, never an account's."""
+    now = now or utcnow()
+    return [
+        Listed(invitation, DECLINED if invitation.declined_at else EXPIRED if invitation.expires_at <= now else WAITING)
+        for invitation in db.session.scalars(_listed(organisation.id, cohort_id).order_by(Invitation.email))
+    ]
+
+
+def find(organisation: Organisation, invitation_id: int, *, declined: bool = False) -> Invitation | None:
+    """An invitation not accepted or cancelled, only through its own organisation; a declined one only
+    with ``declined`` (it can be taken off the list, not sent again: the person said no)."""
     invitation = db.session.scalar(
         select(Invitation).where(Invitation.id == invitation_id, Invitation.organisation_id == organisation.id)
     )
     if invitation is None or invitation.accepted_at or invitation.cancelled_at:
         return None
+    if invitation.declined_at and not declined:
+        return None
     return invitation
 
 
-def renew(actor: User, invitation: Invitation, *, expires_days: int = 14) -> tuple[Invitation, str]:
-    """A new link for the same person (the old link stops working): used to resend or to copy a link."""
+def renew(
+    actor: User, invitation: Invitation, *, expires_days: int = 14, copied: bool = False
+) -> tuple[Invitation, str]:
+    """A new link for the same person (the old link stops working): to resend, or (``copied``) to show
+    the manager a link to pass on. Counts towards the inviter's limit."""
+    check_room(actor, 1)
     organisation = db.session.get(Organisation, invitation.organisation_id)
-    email, role, cohort_id = invitation.email, invitation.role, invitation.cohort_id
-    return issue(actor, organisation, email, role, cohort_id=cohort_id, expires_days=expires_days)
+    return issue(
+        actor,
+        organisation,
+        invitation.email,
+        invitation.role,
+        name=invitation.name,
+        cohort_id=invitation.cohort_id,
+        expires_days=expires_days,
+        copied=copied,
+    )
 
 
 def cancel(actor: User, invitation: Invitation) -> None:
@@ -109,38 +195,187 @@ def cancel(actor: User, invitation: Invitation) -> None:
     audit.record(actor, db.session.get(Organisation, invitation.organisation_id), "invitation.cancelled", invitation)
 
 
+# --- following a link --------------------------------------------------------------------------------
+
+
 def for_token(token: str, now: datetime | None = None) -> Invitation | None:
-    """The open, unexpired invitation for a link, or None (used, cancelled, expired or never issued)."""
+    """The open, unexpired invitation for a link, or None (used, declined, cancelled, expired or never issued)."""
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
     now = now or utcnow()
-    if invitation is None or invitation.accepted_at or invitation.cancelled_at or invitation.expires_at <= now:
+    if invitation is None or not _is_open(invitation, now):
         return None
     return invitation
 
 
+def _is_open(invitation: Invitation, now: datetime) -> bool:
+    done = invitation.accepted_at or invitation.cancelled_at or invitation.declined_at
+    return not done and invitation.expires_at > now
+
+
+def _still_open(invitation_id: int, now: datetime):  # type: ignore[no-untyped-def]
+    """The conditional UPDATE that uses a link up: it matches only while the link still works."""
+    return update(Invitation).where(
+        Invitation.id == invitation_id,
+        Invitation.accepted_at.is_(None),
+        Invitation.cancelled_at.is_(None),
+        Invitation.declined_at.is_(None),
+        Invitation.expires_at > now,
+    )
+
+
+def spend(invitation: Invitation, now: datetime | None = None) -> bool:
+    """Mark the invitation accepted, in one conditional UPDATE; False when another request used, declined
+    or cancelled it first (or it expired), and the caller then writes nothing. Called before anything else
+    of the acceptance is written, so of two people following one link at the same moment exactly one wins
+    (PostgreSQL makes the second wait on the row and re-check; SQLite lets one writer in at a time)."""
+    now = now or utcnow()
+    done = db.session.execute(
+        _still_open(invitation.id, now).values(accepted_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if done == 1:
+        set_committed_value(invitation, "accepted_at", now)
+    return done == 1
+
+
+def decline(invitation: Invitation, actor: User | None = None, now: datetime | None = None) -> bool:
+    """The invited person says no (the same conditional UPDATE as accepting); the managers' list then
+    shows the address as declined. False when the link no longer works."""
+    now = now or utcnow()
+    done = db.session.execute(
+        _still_open(invitation.id, now).values(declined_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        return False
+    set_committed_value(invitation, "declined_at", now)
+    organisation = db.session.get(Organisation, invitation.organisation_id)
+    audit.record(actor, organisation, "invitation.declined", invitation, email=invitation.email)
+    return True
+
+
 def invitee_of(email: str) -> User | None:
-    """The account an invitation to ``email`` is for, if one exists already."""
-    return db.session.scalar(select(User).where(User.email == email))
+    """The account an invitation to ``email`` is for, if one exists (with a password: an old placeholder
+    row without one is "no account yet")."""
+    return db.session.scalar(select(User).where(User.email == email, User.password_hash.is_not(None)))
 
 
-def accept(invitation: Invitation, name: str = "", password: str = "", now: datetime | None = None) -> User:
-    """Join the organisation with the invited role; the link is spent. Returns the account.
+def people_among(organisation_id: int, user_ids: Iterable[int]) -> set[int]:
+    """Which of these accounts belong to the organisation (hold any role in it); one query."""
+    wanted = list(user_ids)
+    if not wanted:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Membership.user_id).where(
+                Membership.organisation_id == organisation_id, Membership.user_id.in_(wanted)
+            )
+        )
+    )
 
-    A new account gets its name and password here. An account that already has a password is never
-    changed: the page lets it accept only when that person is signed in, so a link cannot take over an
-    account.
-    """
-    user = invitee_of(invitation.email)
-    if user is None:
-        user = User(email=invitation.email, name=name.strip())
+
+@dataclass
+class Plan:
+    """What accepting does to the account, for the page to state and ``accept`` to carry out."""
+
+    organisation: Organisation
+    cohort: Cohort | None
+    role: str | None  # the role granted in the organisation, or None (joins the cohort only)
+    homes: list[Organisation] = field(default_factory=list)  # the organisations the account already belongs to
+
+
+def plan(invitation: Invitation, account: User | None) -> Plan:
+    """An organisation invitation grants its role. A cohort invitation joins the cohort only, except that an
+    account belonging to no organisation at all (a new person) also becomes a learner of the organising
+    organisation, so it has a home."""
+    organisation = db.session.get(Organisation, invitation.organisation_id)
+    homes: list[Organisation] = []
+    if account is not None:
+        homes = list(
+            db.session.scalars(
+                select(Organisation)
+                .where(Organisation.id.in_(select(Membership.organisation_id).where(Membership.user_id == account.id)))
+                .order_by(Organisation.name)
+            )
+        )
+    if invitation.cohort_id is None:
+        role: str | None = invitation.role
+    else:
+        role = Role.LEARNER if not homes else None
+    return Plan(organisation, invitation.cohort, role, homes)
+
+
+def proves_mailbox(invitation: Invitation) -> bool:
+    """Whether following this link shows the person reads the address: it was emailed there and nobody
+    was shown it (a copied link, or one written only to the log, proves nothing)."""
+    return invitation.sent_at is not None and invitation.link_copied_at is None
+
+
+class AccountExists(Exception):
+    """The address got an account (with a password) while this person was accepting: they must sign in."""
+
+
+def _new_account(email: str, name: str, password: str) -> User:
+    """A new person's account. An old placeholder row for the address (no password) is claimed with a
+    conditional UPDATE, so a link can never set the password of an account that has one, even one made a
+    moment ago by another request."""
+    hashed = generate_password_hash(password, method=password_hash_method())
+    row = db.session.scalar(select(User).where(User.email == email))
+    if row is None:
+        user = User(email=email, name=name, password_hash=hashed)
         db.session.add(user)
-    if user.password_hash is None:
-        user.name = name.strip() or user.name
-        user.set_password(password)
-    db.session.flush()
-    service.grant_role(user, invitation.organisation_id, invitation.role)
-    invitation.accepted_at = now or utcnow()
+        db.session.flush()  # a concurrent account for the address fails here, on the unique email
+        return user
+    name = name or row.name
+    claimed = db.session.execute(
+        update(User)
+        .where(User.id == row.id, User.password_hash.is_(None))
+        .values(name=name, password_hash=hashed)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise AccountExists(email)
+    set_committed_value(row, "name", name)
+    set_committed_value(row, "password_hash", hashed)
+    return row
+
+
+def accept(
+    invitation: Invitation,
+    *,
+    account: User | None = None,
+    name: str = "",
+    password: str = "",
+    now: datetime | None = None,
+) -> User:
+    """After ``spend``: give the account what the invitation grants (``plan``). Returns the account.
+
+    ``account`` is the signed-in invitee: it is never changed but for its verified address and role. With
+    no ``account`` a new person gets an account with their name and password (``_new_account``); when
+    another request made one for the address meanwhile, this raises ``AccountExists`` or the database's
+    integrity error, and the caller rolls back and asks the person to sign in.
+    """
+    now = now or utcnow()
+    user = account if account is not None else _new_account(invitation.email, name.strip(), password)
+    verified = proves_mailbox(invitation)
+    if verified and user.email_verified_at is None:
+        user.email_verified_at = now
+    granted = plan(invitation, user if account is not None else None)
+    if granted.role is not None:
+        service.grant_role(user, invitation.organisation_id, granted.role)
+    audit.record(
+        user,
+        granted.organisation,
+        "invitation.accepted",
+        invitation,
+        email=invitation.email,
+        cohort_id=invitation.cohort_id,
+        role=granted.role,
+        new_account=account is None,
+        email_verified=verified,
+    )
     return user
+
+
+# --- email --------------------------------------------------------------------------------------------
 
 
 def expires_days() -> int:
@@ -148,29 +383,56 @@ def expires_days() -> int:
     return int(current_app.config.get("INVITATION_DAYS") or 14)
 
 
-def send(invited: list[tuple[Invitation, str]], organisation: Organisation) -> int:
-    """Email each new link and mark it sent; returns how many could not be sent (their links can be copied).
-
-    Called after the invitations are committed (mail cannot be rolled back); the caller commits again
-    to keep the ``sent_at`` times.
-    """
-    failed = 0
-    for invitation, token in invited:
-        link = url_for(ACCEPT_ENDPOINT, token=token, _external=True)
+def letter(invitation: Invitation, token: str, organisation: Organisation) -> mail.Letter:
+    """The invitation email: the same words whether or not the address has an account."""
+    link = url_for(ACCEPT_ENDPOINT, token=token, _external=True)
+    if invitation.cohort_id is not None and invitation.cohort is not None:
+        subject = _(
+            "%(organisation)s invites you to join “%(cohort)s” on AI literacy",
+            organisation=organisation.name,
+            cohort=invitation.cohort.name,
+        )
+        body = _(
+            "%(organisation)s has invited you to join its programme “%(cohort)s” on the AI literacy service.\n\n"
+            "Follow this link to see what its managers would see about your learning, and to accept or "
+            "decline:\n%(link)s\n\n"
+            "Nothing about you is shared with %(organisation)s unless you accept. "
+            "The link works once and expires in %(days)s days.",
+            organisation=organisation.name,
+            cohort=invitation.cohort.name,
+            link=link,
+            days=expires_days(),
+        )
+    else:
         subject = _("You are invited to %(organisation)s on AI literacy", organisation=organisation.name)
         body = _(
             "You have been invited to join %(organisation)s on the AI literacy service.\n\n"
-            "Follow this link to set your password and start learning:\n%(link)s\n\n"
+            "Follow this link to accept or decline:\n%(link)s\n\n"
             "The link works once and expires in %(days)s days.",
             organisation=organisation.name,
             link=link,
             days=expires_days(),
         )
+    return mail.Letter(invitation.email, subject, body)
+
+
+def send(invited: list[tuple[Invitation, str]], organisation: Organisation) -> int:
+    """Email each new link and mark it sent; returns how many could not be sent (their links can be copied).
+
+    Called after the invitations are committed (mail cannot be rolled back); the caller commits again
+    to keep the ``sent_at`` times. Without a mail host the message only goes to the log: that link is
+    marked as copied (whoever reads the log has it), so accepting it does not verify the address.
+    """
+    failed = 0
+    for invitation, token in invited:
+        message = letter(invitation, token, organisation)
         try:
-            mail.send(current_app.config, invitation.email, subject, body)
+            emailed = mail.send(current_app.config, message.to, message.subject, message.body)
         except (OSError, smtplib.SMTPException):
             log.exception("Could not send an invitation to %s", invitation.email)
             failed += 1
             continue
         invitation.sent_at = utcnow()
+        if not emailed:
+            invitation.link_copied_at = invitation.sent_at
     return failed

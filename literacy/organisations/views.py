@@ -121,23 +121,35 @@ def send_password_reset(organisation: Organisation, user_id: int):
 # --- invitations --------------------------------------------------------------------------------------
 
 
+def _limit_message(limit: invitations.LimitReached) -> str:
+    return _(
+        "You can send at most %(limit)s invitations in 24 hours and have %(left)s left. Try again later.",
+        limit=limit.limit,
+        left=limit.left,
+    )
+
+
 @bp.route("/<org>/people/invite", methods=["GET", "POST"])
 @organisation_role_required(Role.ORG_ADMIN)
 def invite(organisation: Organisation):
     form = InvitePersonForm()
     form.role.choices = [(role, str(label)) for role, label in _all_roles()]
     if form.validate_on_submit():
-        invited = invitations.invite_person(
-            current_user,
-            organisation,
-            form.email.data or "",
-            form.name.data or "",
-            form.role.data,
-            expires_days=invitations.expires_days(),
-        )
-        db.session.commit()
-        _send_and_tell(invited, organisation)
-        return redirect(url_for("organisations.people", org=organisation.slug))
+        try:
+            invited = invitations.invite_person(
+                current_user,
+                organisation,
+                form.email.data or "",
+                form.name.data or "",
+                form.role.data,
+                expires_days=invitations.expires_days(),
+            )
+        except invitations.LimitReached as limit:
+            form.email.errors = [*form.email.errors, _limit_message(limit)]
+        else:
+            db.session.commit()
+            _send_and_tell(invited, organisation)
+            return redirect(url_for("organisations.people", org=organisation.slug))
     return render_template("organisations/invite.html", organisation=organisation, form=form)
 
 
@@ -150,8 +162,9 @@ def _send_and_tell(invited: tuple[Invitation, str], organisation: Organisation) 
     db.session.commit()
 
 
-def _invitation_or_404(organisation: Organisation, invitation_id: int) -> Invitation:
-    invitation = invitations.find(organisation, invitation_id)
+def _invitation_or_404(organisation: Organisation, invitation_id: int, *, declined: bool = False) -> Invitation:
+    """Only through the organisation in the URL, so another organisation's invitation is a 404."""
+    invitation = invitations.find(organisation, invitation_id, declined=declined)
     if invitation is None:
         abort(404)
     return invitation
@@ -167,7 +180,11 @@ def _back(organisation: Organisation, invitation: Invitation):
 @organisation_role_required(*MANAGERS)
 def resend_invitation(organisation: Organisation, invitation_id: int):
     invitation = _invitation_or_404(organisation, invitation_id)
-    renewed = invitations.renew(current_user, invitation, expires_days=invitations.expires_days())
+    try:
+        renewed = invitations.renew(current_user, invitation, expires_days=invitations.expires_days())
+    except invitations.LimitReached as limit:
+        flash(_limit_message(limit), "error")
+        return _back(organisation, invitation)
     db.session.commit()
     _send_and_tell(renewed, organisation)
     return _back(organisation, invitation)
@@ -176,8 +193,15 @@ def resend_invitation(organisation: Organisation, invitation_id: int):
 @bp.post("/<org>/invitations/<int:invitation_id>/link")
 @organisation_role_required(*MANAGERS)
 def copy_invitation_link(organisation: Organisation, invitation_id: int):
+    """A new link shown to the manager (marked as copied: accepting it never verifies the address)."""
     invitation = _invitation_or_404(organisation, invitation_id)
-    renewed, token = invitations.renew(current_user, invitation, expires_days=invitations.expires_days())
+    try:
+        renewed, token = invitations.renew(
+            current_user, invitation, expires_days=invitations.expires_days(), copied=True
+        )
+    except invitations.LimitReached as limit:
+        flash(_limit_message(limit), "error")
+        return _back(organisation, invitation)
     db.session.commit()
     return render_template(
         "organisations/invitation_link.html",
@@ -190,8 +214,8 @@ def copy_invitation_link(organisation: Organisation, invitation_id: int):
 @bp.post("/<org>/invitations/<int:invitation_id>/cancel")
 @organisation_role_required(*MANAGERS)
 def cancel_invitation(organisation: Organisation, invitation_id: int):
-    invitation = _invitation_or_404(organisation, invitation_id)
+    invitation = _invitation_or_404(organisation, invitation_id, declined=True)
     invitations.cancel(current_user, invitation)
     db.session.commit()
-    flash(_("Invitation cancelled"), "success")
+    flash(_("Invitation removed from the list") if invitation.declined_at else _("Invitation cancelled"), "success")
     return _back(organisation, invitation)
