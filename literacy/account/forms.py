@@ -8,8 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from ..auth.forms import NewPasswordMixin
-from ..fields import strip
+from ..fields import NewPasswordMixin, strip
 
 
 def _current_password(label: str) -> PasswordField:
