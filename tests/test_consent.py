@@ -470,3 +470,35 @@ def test_accepting_into_an_existing_account_never_changes_its_password_or_name(c
     bea = db.session.scalar(select(User).where(User.email == "bea@b.example"))
     db.session.refresh(bea)
     assert bea.name == "Bea From B" and bea.check_password("correct horse battery")
+
+
+def test_accepting_declining_and_leaving_each_commit_once(client, auth, orgs, inbox):
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    counted: list[object] = []
+
+    def count(connection) -> None:  # noqa: ANN001
+        counted.append(connection)
+
+    def commits(request, status: tuple[int, ...] = (200, 302)) -> int:  # noqa: ANN001 - one request
+        counted.clear()
+        event.listen(Engine, "commit", count)
+        try:
+            assert request().status_code in status
+        finally:
+            event.remove(Engine, "commit", count)
+        return len(counted)
+
+    a, _b = orgs
+    cohort = make_cohort(a, "Autumn")
+    auth.sign_in("manager@a.example")
+    add(auth, "org-a", cohort, "newcomer@c.example\nbea@b.example")
+    auth.sign_out()
+    new, bea = inbox.link(to="newcomer@c.example"), inbox.link(to="bea@b.example")
+    assert commits(lambda: auth.post(f"{new}/decline")) == 1
+    sign_in_to(auth, "bea@b.example", bea)
+    assert commits(lambda: auth.post(bea)) == 1
+    assert commits(lambda: auth.post(f"/my-learning/programmes/{cohort.id}/leave")) == 1
+    # a link that no longer works writes nothing
+    assert commits(lambda: auth.post(f"{new}/decline"), status=(404,)) == 0
