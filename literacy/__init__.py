@@ -55,6 +55,8 @@ def _configure(app: Flask, config: dict[str, Any] | None) -> None:
 
 
 def _bind_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
     from . import extensions, i18n, security
     from .auth import sessions
 
@@ -69,6 +71,8 @@ def _bind_extensions(app: Flask) -> None:
     login.init_app(app)
     login.login_view = "auth.sign_in"
     login.login_message_category = "info"
+    login.login_message = lazy_gettext("Sign in to see this page.")
+    login.localize_callback = str  # the lazy message in the language of the request that is redirected
     login.session_protection = "strong"
     login.user_loader(sessions.load)  # the account only through a live server-side session
 

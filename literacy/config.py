@@ -43,6 +43,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "LITERACY_RESET_LIMIT_ADDRESS": ("RESET_LIMIT_ADDRESS", "10 per hour;50 per day"),
     "LITERACY_INVITATIONS_PER_DAY": ("INVITATIONS_PER_DAY", "500"),
     "LITERACY_TRUSTED_PROXIES": ("TRUSTED_PROXIES", "0"),
+    "LITERACY_TRUSTED_HOSTS": ("TRUSTED_HOST_NAMES", None),
 }
 
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}
@@ -77,4 +78,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     if not settings.get("SQLALCHEMY_DATABASE_URI"):
         settings["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "literacy.sqlite3")
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
+    if settings.get("TRUSTED_HOST_NAMES") and not settings.get("TRUSTED_HOSTS"):
+        # Flask answers 400 to any other Host header, so a forged one never reaches an emailed link
+        # (password resets, invitations, verification).
+        settings["TRUSTED_HOSTS"] = [name.strip() for name in settings["TRUSTED_HOST_NAMES"].split(",") if name.strip()]
     return settings

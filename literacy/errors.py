@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .extensions import db
 
@@ -18,6 +18,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if isinstance(error, SecurityError):  # a Host outside LITERACY_TRUSTED_HOSTS: no URL can be built
+            return Response("This site is not served under that host name.\n", 400, mimetype="text/plain")
         code = error.code or 500
         if code not in PAGES:
             return error

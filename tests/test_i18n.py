@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale, format_date, format_decimal
 
 from literacy.extensions import db
-from literacy.models import User
+from literacy.models import AuditEvent, User
 
 from .conftest import REPO
 
@@ -109,6 +109,8 @@ def test_a_signed_in_persons_choice_is_kept_on_their_account(app, client, auth, 
     auth.post("/language/cy")
     db.session.expire_all()
     assert db.session.get(User, user.id).locale == "cy"
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "account.language_changed"))
+    assert (event.actor_id, event.details["language"]) == (user.id, "cy")  # the header switch is audited too
     auth.sign_out()
     client.cookie_jar.clear() if hasattr(client, "cookie_jar") else None
     fresh = app.test_client()
@@ -116,6 +118,14 @@ def test_a_signed_in_persons_choice_is_kept_on_their_account(app, client, auth, 
 
     Auth(fresh).sign_in("cy@example.org")
     assert '<html lang="cy">' in fresh.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_the_sign_in_prompt_is_in_the_persons_language(client):
+    """Flask-Login's message when a page needs signing in goes through the catalogue too."""
+    welsh = client.get("/account", headers={"Accept-Language": "cy"}, follow_redirects=True).get_data(as_text=True)
+    assert "Mewngofnodwch i weld y dudalen hon." in welsh
+    english = client.get("/account", headers={"Accept-Language": "en"}, follow_redirects=True).get_data(as_text=True)
+    assert "Sign in to see this page." in english and "Please log in" not in english
 
 
 def test_every_page_offers_the_language_switch(client):

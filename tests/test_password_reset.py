@@ -427,3 +427,26 @@ def test_the_letter_is_in_the_language_its_recipient_chose(client, auth, make_us
     assert str(make_header(decode_header(message["Subject"]))) == "Ailosod eich cyfrinair ar gyfer Llythrennedd AI"
     assert "yn dod i ben ymhen 1 awr" in inbox.body(message)
     assert "we have sent a link" in ask(auth, "cymraeg@example.org").get_data(as_text=True)  # the page stays English
+
+
+def test_with_trusted_hosts_a_forged_host_never_reaches_a_reset_link(app, client, make_user, inbox):
+    """Password-reset poisoning: without LITERACY_TRUSTED_HOSTS the link names whatever Host was sent."""
+    make_user("p@example.org")
+    app.config["TRUSTED_HOSTS"] = ["localhost"]
+    forged = {"Host": "attacker.example"}
+    assert client.get("/password-reset", headers=forged).status_code == 400
+    assert client.post("/password-reset", data={"email": "p@example.org"}, headers=forged).status_code == 400
+    assert inbox.messages == []
+    token = csrf_token(client, "/password-reset")
+    assert client.post("/password-reset", data={"email": "p@example.org", "csrf_token": token}).status_code == 200
+    body = inbox.body(inbox.to("p@example.org")[-1])
+    assert "http://localhost/password-reset/" in body and "attacker.example" not in body
+
+
+def test_the_trusted_hosts_setting_is_a_comma_separated_list(tmp_path):
+    from literacy.config import load
+
+    assert load(str(tmp_path), {"TRUSTED_HOST_NAMES": "learning.example.gov.uk, www.learning.example.gov.uk"})[
+        "TRUSTED_HOSTS"
+    ] == ["learning.example.gov.uk", "www.learning.example.gov.uk"]
+    assert "TRUSTED_HOSTS" not in load(str(tmp_path), {})

@@ -18,6 +18,7 @@ DESCRIBED = {
     "LITERACY_MAIL_HOST",
     "LITERACY_MAIL_USERNAME",
     "LITERACY_MAIL_PASSWORD",
+    "LITERACY_TRUSTED_HOSTS",
 }
 
 #: defined in config.py but read by nothing, so not documented (yet)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from ..account import service as account
 from ..auth.sessions import safe_next
 from ..extensions import db
 from ..i18n import current_language, today
@@ -30,7 +31,7 @@ def switch_language(code: str):
         abort(404)
     session["locale"] = code
     if current_user.is_authenticated:
-        current_user.locale = code
+        account.set_language(current_user._get_current_object(), code)  # kept on the account, and audited
         db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("site.home")))
 
