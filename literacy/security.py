@@ -74,6 +74,15 @@ def trust_proxies(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    """Security headers on every response, and the request guard (``request_guard``) before every view.
+
+    Called while the extensions are bound, before the blueprints register their routes, which is what the
+    guard's bounded ``<int:...>`` converter needs.
+    """
+    from . import request_guard
+
+    request_guard.init_app(app)
+
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers

@@ -166,8 +166,12 @@ def _signed_out(reason: str | None) -> None:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site paths, so a link cannot bounce someone to another site after signing in."""
-    if not target:
+    """Only same-site paths, so a link cannot bounce someone to another site after signing in.
+
+    A target with a control character (a line break, a NUL) is ignored too: it could never be a header's
+    value, and the request guard lets line breaks through in form and query values.
+    """
+    if not target or any(ord(character) < 32 or ord(character) == 127 for character in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:

@@ -69,6 +69,9 @@ def parse_csv(data: bytes) -> Parsed:
     except UnicodeDecodeError:
         parsed.problems.append(RowProblem(1, "not_csv"))
         return parsed
+    if "\x00" in text:  # a spreadsheet or UTF-16 file, not UTF-8 text (and PostgreSQL refuses NUL in text)
+        parsed.problems.append(RowProblem(1, "not_csv"))
+        return parsed
     rows = list(csv.reader(io.StringIO(text)))
     name_at, email_at = 0, 1
     start = 1

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from .. import pagination
 from ..auth.access import organisation_role_required
 from ..exports import csv_response
 from ..extensions import db
@@ -73,7 +74,7 @@ def _cohort_form(organisation: Organisation, cohort: Cohort | None):
 @organisation_role_required(*MANAGERS)
 def show(organisation: Organisation, cohort_id: int):
     cohort = _cohort_or_404(organisation, cohort_id)
-    return _show(organisation, cohort, _assign_form(organisation), request.args.get("page", 1, type=int))
+    return _show(organisation, cohort, _assign_form(organisation), pagination.page_number())
 
 
 def _show(organisation: Organisation, cohort: Cohort, assign_form: AssignForm, page_number: int):
@@ -284,7 +285,7 @@ def dashboard(organisation: Organisation, cohort_id: int):
     wanted = _learner_filter()
     learners = dashboards.filter_learners(data, wanted)
     pages = max(1, -(-len(learners) // dashboards.PER_PAGE))
-    page = min(max(1, request.args.get("page", 1, type=int)), pages)
+    page = min(pagination.page_number(), pages)
     shown = learners[(page - 1) * dashboards.PER_PAGE : page * dashboards.PER_PAGE]
     return render_template(
         "cohorts/dashboard.html",

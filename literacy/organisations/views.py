@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import mail
+from .. import mail, pagination
 from ..auth import reset
 from ..auth.access import organisation_role_required
 from ..exports import csv_response
@@ -58,7 +58,7 @@ def _all_roles() -> list[tuple[str, object]]:
 @bp.get("/<org>/people")
 @organisation_role_required(Role.ORG_ADMIN)
 def people(organisation: Organisation):
-    page = db.paginate(service.people_query(organisation), page=request.args.get("page", 1, type=int), per_page=50)
+    page = db.paginate(service.people_query(organisation), page=pagination.page_number(), per_page=50)
     return render_template(
         "organisations/people.html",
         organisation=organisation,
