@@ -8,6 +8,7 @@ put a script, an event handler, a style or an embedded SVG in front of a learner
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from collections.abc import Callable, Collection, Iterator
@@ -191,6 +192,68 @@ def _allow_attribute(tag: str, name: str, value: str) -> bool:
 
 
 @dataclass
+class _Element:
+    """An <img> or <a> as the author wrote it: its line and its address (src or href)."""
+
+    line: int
+    value: str
+    used: bool = False
+
+
+_CODE_SPAN_RE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+_TAG_RES = {tag: re.compile(rf"<{tag}(?=[\s/>])[^>]*>?", re.IGNORECASE) for tag in ("img", "a")}
+_TAG_ATTRIBUTE = {"img": "src", "a": "href"}
+_ATTRIBUTE_RES = {
+    name: re.compile(rf"""(?:^|[\s/"']){name}\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+    for name in ("src", "href")
+}
+_LINK_TEXT = r"\[(?:[^\]\\\n]|\\.)*\]"
+_MD_INLINE_RE = re.compile(rf"(!?){_LINK_TEXT}\(\s*(<[^>\n]*>|[^\s)]*)")
+_MD_REFERENCE_RE = re.compile(rf"(!?)({_LINK_TEXT})(?:\[([^\]\n]*)\])?(?![(:])")
+_MD_DEFINITION_RE = re.compile(r"^ {0,3}\[([^\]\n]+)\]:[ \t]*(<[^>\n]*>|\S+)", re.MULTILINE)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return re.sub(r"[^\n]", " ", match.group(0))
+
+
+def _elements(text: str) -> dict[str, list[_Element]]:
+    """Every <img> and <a> of the text, raw HTML or markdown, with its line, in the order written.
+
+    Code (fenced blocks and `spans`) is blanked first: what is shown as code is no element.
+    """
+    lines = text.split("\n")
+    kept = set(_outside_fences(lines))
+    plain = "\n".join(line if index in kept else "" for index, line in enumerate(lines))
+    plain = _CODE_SPAN_RE.sub(_blank, plain)
+    definitions = {match.group(1).strip().lower(): _address(match.group(2))
+                   for match in _MD_DEFINITION_RE.finditer(plain)}
+    found: list[tuple[int, str, str]] = []  # (offset, tag, address)
+    for tag, pattern in _TAG_RES.items():
+        for match in pattern.finditer(plain):
+            attribute = _ATTRIBUTE_RES[_TAG_ATTRIBUTE[tag]].search(match.group(0)[len(tag) + 1:])
+            value = next((group for group in attribute.groups() if group is not None), "") if attribute else ""
+            found.append((match.start(), tag, html.unescape(value)))
+    for match in _MD_INLINE_RE.finditer(plain):
+        found.append((match.start(), "img" if match.group(1) else "a", _address(match.group(2))))
+    for match in _MD_REFERENCE_RE.finditer(plain):
+        label = (match.group(3) or match.group(2)[1:-1]).strip().lower()
+        if label in definitions and not _MD_DEFINITION_RE.match(plain, plain.rfind("\n", 0, match.start()) + 1):
+            found.append((match.start(), "img" if match.group(1) else "a", definitions[label]))
+    elements: dict[str, list[_Element]] = {"img": [], "a": []}
+    for offset, tag, value in sorted(found):
+        elements[tag].append(_Element(plain.count("\n", 0, offset) + 1, value.strip()))
+    return elements
+
+
+def _address(written: str) -> str:
+    """A markdown address as the rendered element carries it (no angle brackets, entities decoded)."""
+    if written.startswith("<") and written.endswith(">"):
+        written = written[1:-1]
+    return html.unescape(written)
+
+
+@dataclass
 class _Context:
     image_url: Callable[[str], str]
     glossary_url: Callable[[str], str]
@@ -198,8 +261,22 @@ class _Context:
     known_images: Collection[str] | None
     images: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
-    # (texts to find the line by, most specific first; message)
-    notes: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    # (line of the element when it was found, texts to find the line by otherwise; message)
+    notes: list[tuple[int | None, tuple[str, ...], str]] = field(default_factory=list)
+    elements: dict[str, list[_Element]] = field(default_factory=dict)  # where each <img> and <a> was written
+
+    def locate(self, tag: str, value: str) -> int | None:
+        """The line of the next element ``tag`` written with this address, taken so that the next
+        identical one points at its own line (None when the source does not show it plainly)."""
+        wanted = value.strip()
+        found = self.elements.get(tag, [])
+        for element in found:
+            # an address bleach removed (javascript:, data: ...) reaches the filter as an empty one
+            same = element.value == wanted or (not wanted and not is_safe_href(element.value))
+            if not element.used and same:
+                element.used = True
+                return element.line
+        return None
 
 
 class _LinkFilter(Filter):
@@ -236,22 +313,23 @@ class _LinkFilter(Filter):
     def _image(self, attrs: dict[tuple[str | None, str], str]) -> bool:
         ctx = self.context
         src = attrs.get((None, "src"), "")
+        line = ctx.locate("img", src)
         match = _IMAGE_PATH_RE.match(src.strip())
         if not src.strip():
-            ctx.notes.append((("![", "<img"), "a picture without an allowed address was removed: "
-                                              "write ![what it shows](images/NAME)"))
+            ctx.notes.append((line, ("![", "<img"), "a picture without an allowed address was removed: "
+                                                    "write ![what it shows](images/NAME)"))
             return False
         if not match:
-            ctx.notes.append((_src_needles(src), f'picture "{src}" must be a file in the images/ folder, '
-                                             "written as images/NAME"))
+            ctx.notes.append((line, _src_needles(src), f'picture "{src}" must be a file in the images/ folder, '
+                                                   "written as images/NAME"))
             return False
         name = match.group(1)
         ctx.images.append(name)
         if ctx.known_images is not None and name not in ctx.known_images:
-            ctx.notes.append((_src_needles(src), f'picture "images/{name}" does not exist'))
+            ctx.notes.append((line, _src_needles(src), f'picture "images/{name}" does not exist'))
         if not attrs.get((None, "alt"), "").strip():
-            ctx.notes.append((_src_needles(src), f'picture "images/{name}" has no alt text: '
-                                                  f"write ![what it shows](images/{name})"))
+            ctx.notes.append((line, _src_needles(src), f'picture "images/{name}" has no alt text: '
+                                                        f"write ![what it shows](images/{name})"))
             attrs[(None, "alt")] = ""
         attrs[(None, "src")] = ctx.image_url(name)
         return True
@@ -263,17 +341,18 @@ class _LinkFilter(Filter):
         href = attrs.get(key)
         if href is None:
             return
+        line = ctx.locate("a", href)
         stripped = _INVISIBLE_RE.sub("", href)
         if stripped.lower().startswith("glossary:"):
             term = stripped[len("glossary:"):]
             if not SLUG_RE.match(term):
-                ctx.notes.append((_href_needles(href), f'glossary link "{href}" must be glossary:ID '
-                                                       "with the ID of a term"))
+                ctx.notes.append((line, _href_needles(href), f'glossary link "{href}" must be glossary:ID '
+                                                             "with the ID of a term"))
                 del attrs[key]
                 return
             ctx.terms.append(term)
             if ctx.known_terms is not None and term not in ctx.known_terms:
-                ctx.notes.append((_href_needles(href), f'glossary link to unknown term "{term}"'))
+                ctx.notes.append((line, _href_needles(href), f'glossary link to unknown term "{term}"'))
             attrs[key] = ctx.glossary_url(term)
             return
         image = _IMAGE_PATH_RE.match(href.strip())
@@ -335,7 +414,7 @@ def render_markdown(
     or pictures that do not exist; ``language`` picks callouts' default titles.
     """
     prepared, problems = _prepare_callouts(text, language)
-    context = _Context(image_url, glossary_url, known_terms, known_images)
+    context = _Context(image_url, glossary_url, known_terms, known_images, elements=_elements(text))
     try:
         md = _markdown()
         html = _EMPTY_HEADER_CELL_RE.sub(r"<td\1></td>", _clean(md.convert(prepared), context))
@@ -346,7 +425,7 @@ def render_markdown(
         _local.md = None  # start the next text with a fresh Markdown
         return Rendered("", problems=((1, "this text is nested too deeply (lists or quotes inside each other) "
                                           "to be shown"),))
-    problems += [(_line_of(text, needles), message) for needles, message in context.notes]
+    problems += [(line or _line_of(text, needles), message) for line, needles, message in context.notes]
     return Rendered(
         html=html,
         toc_html=toc_html,
