@@ -44,6 +44,11 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "LITERACY_INVITATIONS_PER_DAY": ("INVITATIONS_PER_DAY", "500"),
     "LITERACY_TRUSTED_PROXIES": ("TRUSTED_PROXIES", "0"),
     "LITERACY_TRUSTED_HOSTS": ("TRUSTED_HOST_NAMES", None),
+    "LITERACY_IMPORT_MAX_BYTES": ("IMPORT_MAX_BYTES", "10485760"),
+    "LITERACY_IMPORT_MAX_UNPACKED_BYTES": ("IMPORT_MAX_UNPACKED_BYTES", "20971520"),
+    "LITERACY_IMPORT_MAX_FILES": ("IMPORT_MAX_FILES", "500"),
+    "LITERACY_MAX_QUESTIONS": ("MAX_QUESTIONS", "500"),
+    "LITERACY_STASH_MAX_BYTES": ("STASH_MAX_BYTES", "262144"),
 }
 
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}
@@ -69,12 +74,13 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": LANGUAGES,
         "RATELIMIT_HEADERS_ENABLED": False,
-        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }
     for variable, (key, default) in ENVIRONMENT.items():
         value = os.environ.get(variable)
         settings[key] = value if value not in (None, "") else default
     settings.update(overrides or {})
+    if not settings.get("MAX_CONTENT_LENGTH"):  # an upload at the limit, with room for the form around it
+        settings["MAX_CONTENT_LENGTH"] = int(settings["IMPORT_MAX_BYTES"]) + 1024 * 1024
     if not settings.get("SQLALCHEMY_DATABASE_URI"):
         settings["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "literacy.sqlite3")
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select
 
 from . import content
@@ -314,6 +315,13 @@ def sync_courses(root: Path) -> SyncReport:
     return SyncReport(published, unchanged, problems, sorted(refused), terms)
 
 
+def question_limit() -> int:
+    """LITERACY_MAX_QUESTIONS when a site is running (the default outside one)."""
+    if has_app_context():
+        return int(current_app.config.get("MAX_QUESTIONS") or content.MAX_QUESTIONS)
+    return content.MAX_QUESTIONS
+
+
 def _publish_folder(
     folder: Path,
     files: dict[str, bytes],
@@ -324,7 +332,7 @@ def _publish_folder(
     """Parse a changed module folder and publish it in a savepoint of its own; None when it is refused
     (its problems are added to ``problems``). Its slug goes into ``seen``, so no later folder may take it."""
     label = folder.as_posix()
-    parsed = content.parse_module(files, label=label, glossary=glossary)
+    parsed = content.parse_module(files, label=label, glossary=glossary, max_questions=question_limit())
     problems.extend(parsed.problems)
     source = parsed.module
     if source is None:

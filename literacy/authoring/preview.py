@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
 from .. import content
@@ -34,12 +35,16 @@ def check(
     image_url: Callable[[str], str] | None = None,
     glossary: content.Glossary | None = None,
 ) -> content.ParseResult:
-    """Parse a draft with the one parser; a slug in module.yaml that is not the draft's is a problem."""
+    """Parse a draft with the one parser; a slug in module.yaml that is not the draft's is a problem.
+
+    A draft over LITERACY_MAX_QUESTIONS gets that one problem without being rendered, so it opens fast
+    and the trainer can cut it down."""
     result = content.parse_module(
         files.as_bytes(),
         glossary=glossary if glossary is not None else published_glossary(),
         image_url=image_url,
         glossary_url=lambda term: f"/glossary#{term}",
+        max_questions=int(current_app.config.get("MAX_QUESTIONS") or content.MAX_QUESTIONS),
     )
     if result.slug and result.slug != slug:
         lines = files.text.get("module.yaml", "").split("\n")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import dataclass
+
+from flask import current_app
 
 from .. import content
 from ..content import gift
@@ -14,8 +17,16 @@ from .files import AuthoringError, DraftFiles, normalise_text
 from .preview import check, published_glossary
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_ZIP_BYTES = 20 * 1024 * 1024  # unpacked size of an imported module
-MAX_ZIP_FILES = 500
+_READABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what every zip tool writes
+
+
+def _limit(key: str) -> int:
+    return int(current_app.config[key])
+
+
+def upload_too_large(data: bytes) -> bool:
+    """Whether one uploaded file is over LITERACY_IMPORT_MAX_BYTES (checked before reading it)."""
+    return len(data) > _limit("IMPORT_MAX_BYTES")
 
 
 def export_zip(slug: str, files: DraftFiles) -> bytes:
@@ -30,11 +41,21 @@ def export_zip(slug: str, files: DraftFiles) -> bytes:
 
 
 def _entries(archive: zipfile.ZipFile) -> tuple[list[tuple[zipfile.ZipInfo, str]], str | None]:
-    """The archive's files with their paths inside the module folder, or why it cannot be read."""
+    """The archive's files with their paths inside the module folder, or why it cannot be read.
+
+    Everything here comes from the archive's directory, so nothing is unpacked before it is refused.
+    """
     entries = [info for info in archive.infolist() if not info.is_dir()]
-    if len(entries) > MAX_ZIP_FILES or sum(info.file_size for info in entries) > MAX_ZIP_BYTES:
-        return [], "too-large"
+    if len(entries) > _limit("IMPORT_MAX_FILES"):
+        return [], f"too-many-files:{_limit('IMPORT_MAX_FILES')}"
+    if sum(info.file_size for info in entries) > _limit("IMPORT_MAX_UNPACKED_BYTES"):
+        return [], "too-large-unpacked"
     names = [info.filename.replace("\\", "/") for info in entries]
+    for info, name in zip(entries, names, strict=True):
+        if info.flag_bits & 0x1:
+            return [], f"encrypted:{name}"
+        if info.compress_type not in _READABLE:
+            return [], f"compression:{name}"
     outside = [name for name in names if name.startswith("/") or ".." in name.split("/")]
     if outside:
         return [], f"outside:{outside[0]}"
@@ -43,21 +64,38 @@ def _entries(archive: zipfile.ZipFile) -> tuple[list[tuple[zipfile.ZipInfo, str]
     return [(info, name.removeprefix(prefix)) for info, name in zip(entries, names, strict=True)], None
 
 
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, room: int) -> bytes | None:
+    """One member's bytes, or None when it is damaged (a bad CRC, a size that lies, broken data).
+
+    At most ``room`` bytes are unpacked, whatever the directory claims, so a lying size cannot fill memory.
+    """
+    try:
+        with archive.open(info) as member:
+            data = member.read(room + 1)
+    except Exception:  # noqa: BLE001 - a hostile archive raises many kinds (BadZipFile, zlib.error, EOFError...)
+        return None
+    return data if len(data) <= room and len(data) == info.file_size else None
+
+
 def read_zip(data: bytes) -> tuple[DraftFiles | None, list[str]]:
     """The files of a module zip (one folder, or the files at the top); problems as messages."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+        entries, refused = _entries(archive)
+    except Exception:  # noqa: BLE001 - a damaged directory can raise more than BadZipFile
         return None, ["not-zip"]
-    entries, refused = _entries(archive)
     if refused:
         return None, [refused]
     files = DraftFiles()
     problems = []
+    room = _limit("IMPORT_MAX_UNPACKED_BYTES")
     for info, path in entries:
         if not path:
             continue
-        raw = archive.read(info)
+        raw = _unpack(archive, info, room)
+        if raw is None:
+            return None, [f"damaged:{info.filename}"]
+        room -= len(raw)
         if path.startswith("images/") and "/" not in path.removeprefix("images/"):
             files.images[path.removeprefix("images/")] = raw
             continue
@@ -70,10 +108,15 @@ def read_zip(data: bytes) -> tuple[DraftFiles | None, list[str]]:
 
 def import_zip(organisation: Organisation, user: User, data: bytes, *, shared: bool = False) -> ModuleDraft:
     """A new draft from a module zip. Raises AuthoringError with a message for the trainer."""
+    if upload_too_large(data):
+        raise AuthoringError("too-large")
     files, problems = read_zip(data)
     if files is None:
         raise AuthoringError(problems[0])
-    result = content.parse_module(files.as_bytes(), glossary=published_glossary())
+    too_many = content.question_limit_problem(files.as_bytes(), _limit("MAX_QUESTIONS"))
+    if too_many is not None:  # refused before anything is saved: such a draft could not be worked on
+        raise AuthoringError(f"too-many-questions:{too_many.path}:{too_many.line}")
+    result = content.parse_module(files.as_bytes(), glossary=published_glossary(), max_questions=None)
     slug = result.slug or ""
     if not SLUG_RE.match(slug):
         raise AuthoringError("no-slug")
@@ -90,10 +133,38 @@ def question_keys(files: DraftFiles) -> set[str]:
     }
 
 
-def import_gift(draft: ModuleDraft, data: bytes, filename: str, user: User) -> gift.GiftImport:
-    """Add a GIFT file's questions to the end of the draft's quiz.md (created when missing)."""
+def question_count(files: DraftFiles) -> int:
+    """The most questions the draft has in one language (what LITERACY_MAX_QUESTIONS limits)."""
+    counts: dict[str, int] = {}
+    for path, text in files.text.items():
+        match = re.match(r"^[^/.]+(?:\.([^/.]+))?\.md$", path)
+        if match:
+            found = len(re.findall(r"^ {0,3}::: *(?:question|check)\b", text, re.MULTILINE))
+            counts[match.group(1) or ""] = counts.get(match.group(1) or "", 0) + found
+    return max(counts.values(), default=0)
+
+
+@dataclass(frozen=True)
+class TooManyQuestions:
+    """A GIFT import refused whole: the draft would go over LITERACY_MAX_QUESTIONS."""
+
+    in_file: int  # questions read from the file (counting stops just over what would fit)
+    in_draft: int
+    limit: int
+    more: bool  # the file has more questions than ``in_file``
+
+
+def import_gift(draft: ModuleDraft, data: bytes, filename: str, user: User) -> gift.GiftImport | TooManyQuestions:
+    """Add a GIFT file's questions to the end of the draft's quiz.md (created when missing).
+
+    All or nothing: a file that would take the draft over LITERACY_MAX_QUESTIONS changes nothing.
+    """
     files = DraftFiles.loads(draft.files)
-    result = gift.import_gift(data, path=filename, taken=question_keys(files))
+    limit, in_draft = _limit("MAX_QUESTIONS"), question_count(files)
+    room = max(0, limit - in_draft)
+    result = gift.import_gift(data, path=filename, taken=question_keys(files), max_records=room + 1)
+    if result.truncated or result.count > room:
+        return TooManyQuestions(result.count + len(result.unsupported), in_draft, limit, result.truncated)
     if result.count:
         quiz = files.text.get("quiz.md") or "---\ntitle: Assessment\n---\n"
         files.text["quiz.md"] = quiz.rstrip("\n") + "\n\n" + result.markdown

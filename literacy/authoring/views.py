@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
@@ -28,7 +29,27 @@ def _zip_message(reason: str) -> str:
     code, _sep, detail = reason.partition(":")
     messages = {
         "not-zip": _("The file is not a zip file."),
-        "too-large": _("The zip file is too large."),
+        "too-large": _("The file is larger than %(size)s, the most this site accepts.", size=_size(_max_upload())),
+        "too-large-unpacked": _(
+            "The files inside the zip add up to more than %(size)s unpacked, the most this site accepts.",
+            size=_size(int(current_app.config["IMPORT_MAX_UNPACKED_BYTES"])),
+        ),
+        "too-many-files": _("The zip file holds more than %(count)s files, the most this site accepts.", count=detail),
+        "encrypted": _("%(name)s is protected by a password. Make the zip file again without a password.", name=detail),
+        "compression": _(
+            "%(name)s is packed in a way this site cannot unpack. Make the zip file again with your computer's "
+            "usual zip tool.",
+            name=detail,
+        ),
+        "damaged": _(
+            "%(name)s is damaged inside the zip file. Make the zip file again and try once more.", name=detail
+        ),
+        "too-many-questions": _(
+            "The module has more than %(limit)s questions (the first one too many is in %(place)s). Split it into "
+            "several modules before importing it.",
+            limit=current_app.config["MAX_QUESTIONS"],
+            place=detail,
+        ),
         "outside": _("%(name)s is outside the module folder.", name=detail),
         "not-utf8": _("%(name)s is not UTF-8 text. Save it as UTF-8 and try again.", name=detail),
         "no-slug": _("The zip file has no module.yaml with a slug, so it is not a module."),
@@ -37,6 +58,28 @@ def _zip_message(reason: str) -> str:
         ),
     }
     return messages.get(code, reason)
+
+
+def _max_upload() -> int:
+    return int(current_app.config["IMPORT_MAX_BYTES"])
+
+
+def _size(size: int) -> str:
+    """A size in the units people know: KB up to a megabyte, MB beyond."""
+    if size >= 1024 * 1024:
+        return _("%(number)s MB", number=format_decimal(round(size / (1024 * 1024), 1)))
+    return _("%(number)s KB", number=format_decimal(max(1, round(size / 1024))))
+
+
+def _upload_limits() -> dict[str, Any]:
+    """What the upload pages say about the limits before anyone tries."""
+    return {"max_size": _size(_max_upload()), "max_questions": int(current_app.config["MAX_QUESTIONS"])}
+
+
+def _upload_bytes(form: UploadForm) -> bytes | None:
+    """The uploaded file, or None when it is over LITERACY_IMPORT_MAX_BYTES (read no further than that)."""
+    data = form.file.data.read(_max_upload() + 1)
+    return None if len(data) > _max_upload() else data
 
 
 def _trainer_organisations() -> list[Organisation]:
@@ -124,16 +167,17 @@ def import_module(organisation: Organisation):
     form = UploadForm()
     if form.validate_on_submit():
         try:
-            draft = transfer.import_zip(
-                organisation, current_user, form.file.data.read(), shared=bool(request.form.get("shared"))
-            )
+            data = _upload_bytes(form)
+            if data is None:
+                raise AuthoringError("too-large")
+            draft = transfer.import_zip(organisation, current_user, data, shared=bool(request.form.get("shared")))
         except AuthoringError as error:
             form.file.errors = [_zip_message(str(error))]
         else:
             db.session.commit()
             flash(_("Module imported as a draft. Check it and publish it when it is ready."), "success")
             return redirect(url_for("authoring.module", org=organisation.slug, slug=draft.module_slug))
-    return render_template("authoring/import.html", organisation=organisation, form=form)
+    return render_template("authoring/import.html", organisation=organisation, form=form, **_upload_limits())
 
 
 @bp.get("/<org>/modules/<slug>")
@@ -425,14 +469,44 @@ def import_gift(organisation: Organisation, slug: str):
     report = None
     if form.validate_on_submit():
         upload = form.file.data
-        report = transfer.import_gift(draft, upload.read(), upload.filename or "questions.gift", current_user)
-        if report.count == 0 and report.unsupported and report.unsupported[0].message == gift.NOT_UTF8:
+        data = _upload_bytes(form)
+        outcome = None if data is None else transfer.import_gift(
+            draft, data, upload.filename or "questions.gift", current_user
+        )
+        if outcome is None:
+            form.file.errors = [_("The file is larger than %(size)s, the most this site accepts.",
+                                  size=_size(_max_upload()))]
+        elif isinstance(outcome, transfer.TooManyQuestions):
+            form.file.errors = [_gift_limit_message(outcome)]
+        elif outcome.count == 0 and outcome.unsupported and outcome.unsupported[0].message == gift.NOT_UTF8:
             form.file.errors = [_("The file is not UTF-8 text. Save it as UTF-8 and try again.")]
-            report = None
         else:
+            report = outcome
             db.session.commit()
     return render_template(
-        "authoring/import_gift.html", organisation=organisation, draft=draft, form=form, report=report
+        "authoring/import_gift.html",
+        organisation=organisation,
+        draft=draft,
+        form=form,
+        report=report,
+        **_upload_limits(),
+    )
+
+
+def _gift_limit_message(refused: transfer.TooManyQuestions) -> str:
+    if refused.in_draft >= refused.limit:
+        return _(
+            "Nothing was imported: the module already has %(limit)s questions, the most a module may have. "
+            "Put these questions in another module.",
+            limit=refused.limit,
+        )
+    return _(
+        "Nothing was imported: the module has %(count)s questions and may have at most %(limit)s, so it has room "
+        "for %(room)s more, and this file has more than that. Split the file, or put the questions in another "
+        "module.",
+        count=refused.in_draft,
+        limit=refused.limit,
+        room=refused.limit - refused.in_draft,
     )
 
 

@@ -25,14 +25,15 @@ from .model import (
     QuizVariant,
     Reading,
 )
-from .parse import RESERVED_LESSON_SLUGS, ParseResult, content_hash, parse_module
+from .parse import MAX_QUESTIONS, RESERVED_LESSON_SLUGS, ParseResult, content_hash, parse_module, question_limit_problem
 from .problems import Problem
 from .render import Rendered, render_inline, render_markdown
 
 __all__ = [
-    "KINDS", "RESERVED_LESSON_SLUGS", "CoursesResult", "Glossary", "Image", "Kind", "Lesson",
+    "KINDS", "MAX_QUESTIONS", "RESERVED_LESSON_SLUGS", "CoursesResult", "Glossary", "Image", "Kind", "Lesson",
     "LessonVariant", "ModuleSource", "ModuleText", "Option", "ParseResult", "Problem", "Question", "Quiz",
     "QuizVariant", "Reading", "Rendered", "Term", "TermText", "check_paths", "content_hash", "grade",
     "load_courses", "load_glossary", "load_module", "merge_accepts", "module_summary", "normalise_text",
-    "parse_glossary", "parse_module", "parse_number", "render_inline", "render_markdown", "summary_line",
+    "parse_glossary", "parse_module", "parse_number", "question_limit_problem", "render_inline", "render_markdown",
+    "summary_line",
 ]

@@ -68,6 +68,7 @@ class GiftQuestion:
 class GiftFile:
     questions: list[GiftQuestion]
     problems: list[Problem]  # the file as a whole (not UTF-8)
+    truncated: bool = False  # reading stopped at ``max_records``: the file has more
 
 
 @dataclass
@@ -79,6 +80,7 @@ class GiftImport:
     unsupported: list[Problem]  # questions not imported, each with its line
     notes: list[Problem]  # questions imported with a change worth knowing, each with its line
     categories: list[str]
+    truncated: bool = False  # the file has more records than were read (``max_records``)
 
     @property
     def count(self) -> int:
@@ -319,8 +321,12 @@ def _plain_number(value: float) -> str:
     return f"{value:.10g}"
 
 
-def read_gift(data: bytes, *, path: str = "questions.gift") -> GiftFile:
-    """Every record of a GIFT file with Moodle's values (a file that is not UTF-8 is one problem)."""
+def read_gift(data: bytes, *, path: str = "questions.gift", max_records: int | None = None) -> GiftFile:
+    """Every record of a GIFT file with Moodle's values (a file that is not UTF-8 is one problem).
+
+    With ``max_records`` reading stops there (``truncated`` says the file had more), so a huge file costs
+    no more than the questions a module may take.
+    """
     text = decode(data)
     if text is None:
         return GiftFile([], [Problem(path, 1, NOT_UTF8)])
@@ -331,6 +337,8 @@ def read_gift(data: bytes, *, path: str = "questions.gift") -> GiftFile:
         if first.startswith("$CATEGORY:"):
             category = first.removeprefix("$CATEGORY:").strip()
             continue
+        if max_records is not None and len(questions) >= max_records:
+            return GiftFile(questions, [], truncated=True)
         questions.append(_read(line, lines, comments, category))
     return GiftFile(questions, [])
 
@@ -549,11 +557,18 @@ def _typed_feedback(question: GiftQuestion, right: list[GiftAnswer], note: _Note
     return settings
 
 
-def import_gift(data: bytes, *, path: str = "questions.gift", taken: Iterable[str] = ()) -> GiftImport:
-    """Convert a GIFT file into module question blocks; ``taken`` are keys already used in the module."""
-    gift = read_gift(data, path=path)
+def import_gift(
+    data: bytes, *, path: str = "questions.gift", taken: Iterable[str] = (), max_records: int | None = None
+) -> GiftImport:
+    """Convert a GIFT file into module question blocks; ``taken`` are keys already used in the module.
+
+    ``max_records`` stops reading there: the result is then ``truncated`` (and not meant to be saved).
+    """
+    gift = read_gift(data, path=path, max_records=max_records)
     if gift.problems:
         return GiftImport("", [], gift.problems, [], [])
+    if gift.truncated:
+        return GiftImport("", [], [], [], [], truncated=True)
     used = set(taken)
     blocks: list[str] = []
     keys: list[str] = []

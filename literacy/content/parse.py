@@ -95,6 +95,34 @@ def content_hash(files: Mapping[str, bytes]) -> str:
     return digest.hexdigest()
 
 
+#: questions (and knowledge checks) a module may have in one language; LITERACY_MAX_QUESTIONS on the site
+MAX_QUESTIONS = 500
+_QUESTION_LINE_RE = re.compile(rb"^ {0,3}::: *(?:question|check)\b", re.MULTILINE)
+_SLUG_LINE_RE = re.compile(r"^slug:[ \t]*(\S+)", re.MULTILINE)
+
+
+def question_limit_problem(files: Mapping[str, bytes], limit: int, label: str = "") -> Problem | None:
+    """The first question over ``limit`` in one language, found by a quick scan of the markdown files.
+
+    Counting is per language (``quiz.md`` and ``quiz.cy.md`` hold the same questions twice); the
+    problem names the file and line of the first question too many.
+    """
+    counts: dict[str, int] = {}
+    for path in sorted(files):
+        match = _MARKDOWN_RE.match(path)
+        if match is None:
+            continue
+        language = match.group(2) or ""
+        for found in _QUESTION_LINE_RE.finditer(files[path]):
+            counts[language] = counts.get(language, 0) + 1
+            if counts[language] > limit:
+                line = files[path].count(b"\n", 0, found.start()) + 1
+                where = f"{label.rstrip('/')}/{path}" if label else path
+                return Problem(where, line, f"a module may have at most {limit} questions (knowledge checks "
+                                            f"included); this is question {limit + 1}: split the module in two")
+    return None
+
+
 def parse_module(
     files: Mapping[str, bytes],
     *,
@@ -102,6 +130,7 @@ def parse_module(
     glossary: Glossary | None = None,
     image_url: Callable[[str], str] | None = None,
     glossary_url: Callable[[str], str] | None = None,
+    max_questions: int | None = MAX_QUESTIONS,
 ) -> ParseResult:
     """Parse, validate and render a module's files.
 
@@ -117,6 +146,10 @@ def parse_module(
         clean = path.replace("\\", "/").removeprefix("./")
         if not is_ignored(clean):
             kept[clean] = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    too_many = question_limit_problem(kept, max_questions, label) if max_questions is not None else None
+    if too_many is not None:  # refused before the (costly) rendering, so an oversized draft still opens fast
+        slug = _SLUG_LINE_RE.search(kept.get("module.yaml", b"").decode("utf-8", "replace"))
+        return ParseResult(None, [too_many], content_hash(kept), slug.group(1).strip("'\"") if slug else None)
     parser = _ModuleParser(kept, Problems(label), glossary, image_url, glossary_url)
     module = parser.run()
     problems = parser.problems.sorted()
