@@ -65,21 +65,43 @@ def suppress_count(count: int, threshold: int) -> Any:
 
 
 def csv_cell(value: Any, suppressed_text: str) -> str:
+    """The one way any value, a heading included, becomes a CSV cell: formatted, then made safe.
+
+    Text (titles, names, answers, headings, "fewer than N") that a spreadsheet would run as a formula gets
+    a leading apostrophe; numbers (int or float values) are written as they are, negative ones included.
+    """
     if value is None:
         return ""
     if isinstance(value, Suppressed):
-        return suppressed_text
+        return escape_cell(suppressed_text)
+    if isinstance(value, bool):
+        return escape_cell(str(value))
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):  # one decimal place, or the two a discrimination is shown with
         return f"{value:.1f}" if value == round(value, 1) else str(value)
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return escape_cell(str(value))
+
+
+#: What a spreadsheet may read as the start of a formula (OWASP's list, and a leading line feed).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def escape_cell(text: str) -> str:
+    """Stop spreadsheets running a text cell as a formula (titles, names and answers come from people).
+
+    Leading spaces are looked through, since some spreadsheets skip them before reading a formula.
+    """
+    return "'" + text if text.lstrip(" ")[:1] in FORMULA_STARTS else text
 
 
 def csv_lines(columns: list[Column], rows: Iterable[list[Any]], suppressed_text: str) -> Iterator[str]:
-    """The CSV, a line at a time (streamed by the export views)."""
+    """The CSV, a line at a time (streamed by the export views); every cell, headings included, goes
+    through :func:`csv_cell`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -89,22 +111,9 @@ def csv_lines(columns: list[Column], rows: Iterable[list[Any]], suppressed_text:
         writer.writerow(cells)
         return buffer.getvalue()
 
-    yield "\ufeff" + line([column.label for column in columns])
+    yield "\ufeff" + line([csv_cell(column.label, suppressed_text) for column in columns])
     for row in rows:
-        yield line([_safe(csv_cell(value, suppressed_text)) for value in row])
-
-
-def _safe(text: str) -> str:
-    """Stop spreadsheets running a cell as a formula (names come from uploads)."""
-    return "'" + text if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _number(text)) else text
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+        yield line([csv_cell(value, suppressed_text) for value in row])
 
 
 def percent(part: float, whole: float) -> float | None:
