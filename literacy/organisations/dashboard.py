@@ -8,7 +8,7 @@ completions, never a query per person); figures about fewer people than the thre
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 
 from ..extensions import db
 from ..models import (
+    ROLE_VALUES,
     Cohort,
     CohortLearnerSummary,
     CohortMember,
@@ -26,14 +27,26 @@ from ..models import (
     ModuleVersion,
     Organisation,
 )
-from ..tables import Column, Table, percent, suppress, suppress_count
+from ..tables import Column, Suppressed, Table, percent, suppress, suppress_count
 
 
 @dataclass
 class OrganisationDashboard:
+    """Every figure the organisation page shows, each already hidden when it is about a small group.
+
+    ``people`` is the exact headcount, for the tables to work with; pages show ``headcount`` instead.
+    """
+
     tables: dict[str, Table]
     people: int
     threshold: int
+    headcount: Any = None  # the number of people, or Suppressed: what the page may print
+    roles: dict[str, Any] = field(default_factory=dict)  # people holding each role, small counts hidden
+
+    @property
+    def small(self) -> bool:
+        """True when the organisation itself is a small group (its headcount is hidden)."""
+        return isinstance(self.headcount, Suppressed)
 
 
 def organisation_dashboard(
@@ -52,7 +65,20 @@ def organisation_dashboard(
         "elsewhere": lambda: _elsewhere(organisation, people_ids, today, threshold),
     }
     tables = {name: build() for name, build in builders.items() if only is None or name in only}
-    return OrganisationDashboard(tables, people, threshold)
+    roles = {} if only is not None else _role_counts(organisation, threshold)
+    return OrganisationDashboard(tables, people, threshold, suppress_count(people, threshold), roles)
+
+
+def _role_counts(organisation: Organisation, threshold: int) -> dict[str, Any]:
+    """How many people hold each role, a count from 1 to threshold-1 hidden like any other figure."""
+    counts = dict.fromkeys(ROLE_VALUES, 0)
+    for role, count in db.session.execute(
+        select(Membership.role, func.count(func.distinct(Membership.user_id)))
+        .where(Membership.organisation_id == organisation.id)
+        .group_by(Membership.role)
+    ):
+        counts[role] = count
+    return {role: suppress_count(count, threshold) for role, count in counts.items()}
 
 
 NO_FIGURES = dict.fromkeys(("members", "started", "completed", "overdue", "pct_sum", "pct_n"), 0)

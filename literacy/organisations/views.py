@@ -32,7 +32,6 @@ def overview(organisation: Organisation):
     return render_template(
         "organisations/overview.html",
         organisation=organisation,
-        role_counts=service.role_counts(organisation),
         data=dashboard.organisation_dashboard(organisation, today(), threshold()),
         today=today(),
     )
