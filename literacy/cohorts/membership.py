@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from .. import summaries
 from ..extensions import db
@@ -36,29 +36,36 @@ def join(cohort_id: int, user_ids: Iterable[int], now: datetime | None = None) -
     """Make these people current members; returns the ids that were not members already.
 
     Someone who left and comes back gets their old row back with a new ``added_at``: their learning
-    history is theirs anyway. One query for the existing rows, whatever the number of people.
+    history is theirs anyway. Set-based whatever the number of people: one query for the existing rows,
+    one bulk INSERT for the newcomers, one UPDATE for those coming back, one summaries update.
     """
     now = now or utcnow()
     wanted = list(dict.fromkeys(user_ids))
-    rows = {
-        row.user_id: row
-        for row in db.session.scalars(
-            select(CohortMember).where(CohortMember.cohort_id == cohort_id, CohortMember.user_id.in_(wanted))
+    if not wanted:
+        return []
+    db.session.flush()
+    rows = db.session.execute(
+        select(CohortMember.user_id, CohortMember.removed_at).where(
+            CohortMember.cohort_id == cohort_id, CohortMember.user_id.in_(wanted)
         )
-    }
-    joined = []
-    for user_id in wanted:
-        row = rows.get(user_id)
-        if row is None:
-            db.session.add(CohortMember(cohort_id=cohort_id, user_id=user_id, added_at=now))
-        elif row.removed_at is not None:
-            row.removed_at, row.added_at = None, now
-        else:
-            continue
-        joined.append(user_id)
-    if joined:
-        db.session.flush()
-        summaries.members_joined(cohort_id, joined)
+    )
+    existing = {user_id: removed_at for user_id, removed_at in rows}
+    new = [user_id for user_id in wanted if user_id not in existing]
+    back = [user_id for user_id in wanted if user_id in existing and existing[user_id] is not None]
+    if new:
+        db.session.execute(
+            insert(CohortMember), [{"cohort_id": cohort_id, "user_id": user_id, "added_at": now} for user_id in new]
+        )
+    if back:
+        db.session.execute(
+            update(CohortMember)
+            .where(CohortMember.cohort_id == cohort_id, CohortMember.user_id.in_(back))
+            .values(removed_at=None, added_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+    changed = set(new) | set(back)
+    joined = [user_id for user_id in wanted if user_id in changed]
+    summaries.members_joined(cohort_id, joined)
     return joined
 
 

@@ -127,10 +127,11 @@ def add_members(organisation: Organisation, cohort_id: int):
             except invitations.LimitReached as limit:
                 errors = [(_field_of(form), _limit_message(limit))]
             else:
+                outgoing = invitations.letters(result.invited, organisation)  # before the commit expires the rows
                 db.session.commit()
                 failed = 0
-                if result.invited:  # mail goes after the commit (it cannot be undone), then its sent_at times
-                    failed = invitations.send(result.invited, organisation)
+                if outgoing:  # mail goes after the commit (it cannot be undone), then its sent_at times
+                    failed = invitations.deliver(outgoing)
                     db.session.commit()
                 _tell_added(result, failed)
                 return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=cohort.id))

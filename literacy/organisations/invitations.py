@@ -15,14 +15,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import generate_password_hash
 
@@ -118,6 +117,68 @@ def issue(
     db.session.add(invitation)
     audit.record(actor, organisation, "invitation.created", invitation, email=email, role=role, copied=copied)
     return invitation, token
+
+
+def issue_many(
+    actor: User | None,
+    organisation: Organisation,
+    people: list[tuple[str, str]],
+    role: str = Role.LEARNER,
+    *,
+    cohort_id: int | None = None,
+    expires_days: int = 14,
+    now: datetime | None = None,
+) -> list[tuple[Invitation, str]]:
+    """``issue`` for many people at once, ``(email, name)`` each, the emails distinct: the same rows and
+    audit events in a fixed number of statements (one UPDATE cancels every earlier open link, one bulk
+    INSERT each for the invitations and their audit events). Every token is random and stored hashed.
+    The caller checks the limit first."""
+    if not people:
+        return []
+    now = now or utcnow()
+    emails = [email for email, _name in people]
+    db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.organisation_id == organisation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.cancelled_at.is_(None),
+            Invitation.cohort_id == cohort_id if cohort_id else Invitation.cohort_id.is_(None),
+            Invitation.email.in_(emails),
+        )
+        .values(cancelled_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    tokens = {token_hash(token): token for token in (secrets.token_urlsafe(32) for _ in people)}
+    rows = [
+        {
+            "token_hash": hashed,
+            "email": email,
+            "name": name.strip()[:200],
+            "organisation_id": organisation.id,
+            "cohort_id": cohort_id,
+            "role": role,
+            "invited_by_id": actor.id if actor else None,
+            "created_at": now,
+            "expires_at": now + timedelta(days=expires_days),
+        }
+        for (email, name), hashed in zip(people, tokens, strict=True)
+    ]
+    # executemany without RETURNING (the ORM would insert one row at a time on SQLite), then one query
+    # reads the rows back by their unique hashes
+    db.session.execute(insert(Invitation), rows)
+    made = {
+        row.token_hash: row for row in db.session.scalars(select(Invitation).where(Invitation.token_hash.in_(tokens)))
+    }
+    invitations = [made[row["token_hash"]] for row in rows]
+    audit.record_many(
+        actor,
+        organisation,
+        "invitation.created",
+        [(invitation, {"email": invitation.email, "role": role, "copied": False}) for invitation in invitations],
+        at=now,
+    )
+    return [(invitation, tokens[invitation.token_hash]) for invitation in invitations]
 
 
 def invite_person(
@@ -416,23 +477,35 @@ def letter(invitation: Invitation, token: str, organisation: Organisation) -> ma
     return mail.Letter(invitation.email, subject, body)
 
 
-def send(invited: list[tuple[Invitation, str]], organisation: Organisation) -> int:
-    """Email each new link and mark it sent; returns how many could not be sent (their links can be copied).
+def letters(invited: list[tuple[Invitation, str]], organisation: Organisation) -> list[tuple[int, mail.Letter]]:
+    """Each new link's email with its invitation's id, made before the commit (after it every row would
+    be read again, one query each)."""
+    return [(invitation.id, letter(invitation, token, organisation)) for invitation, token in invited]
 
-    Called after the invitations are committed (mail cannot be rolled back); the caller commits again
-    to keep the ``sent_at`` times. Without a mail host the message only goes to the log: that link is
-    marked as copied (whoever reads the log has it), so accepting it does not verify the address.
+
+def deliver(outgoing: list[tuple[int, mail.Letter]], now: datetime | None = None) -> int:
+    """Email the links (one SMTP connection for them all) and mark those sent in two UPDATEs; returns how
+    many could not be sent (their links can be copied).
+
+    Called after the invitations are committed (mail cannot be rolled back); the caller commits again to
+    keep the ``sent_at`` times. Without a mail host the message only goes to the log: that link is marked
+    as copied (whoever reads the log has it), so accepting it does not verify the address.
     """
-    failed = 0
-    for invitation, token in invited:
-        message = letter(invitation, token, organisation)
-        try:
-            emailed = mail.send(current_app.config, message.to, message.subject, message.body)
-        except (OSError, smtplib.SMTPException):
-            log.exception("Could not send an invitation to %s", invitation.email)
-            failed += 1
-            continue
-        invitation.sent_at = utcnow()
-        if not emailed:
-            invitation.link_copied_at = invitation.sent_at
-    return failed
+    outcomes = mail.deliver_each(current_app.config, [message for _id, message in outgoing])
+    now = now or utcnow()
+    for emailed in (True, False):
+        ids = [number for (number, _letter), outcome in zip(outgoing, outcomes, strict=True) if outcome is emailed]
+        if ids:
+            values = {"sent_at": now} if emailed else {"sent_at": now, "link_copied_at": now}
+            db.session.execute(
+                update(Invitation)
+                .where(Invitation.id.in_(ids))
+                .values(**values)
+                .execution_options(synchronize_session="fetch")
+            )
+    return sum(1 for outcome in outcomes if outcome is None)
+
+
+def send(invited: list[tuple[Invitation, str]], organisation: Organisation) -> int:
+    """Email each new link and mark it sent (``letters`` then ``deliver``); returns how many could not be sent."""
+    return deliver(letters(invited, organisation))
