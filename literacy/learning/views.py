@@ -139,6 +139,12 @@ def check(module_slug: str, lesson_slug: str, key: str):
 
 @bp.get("/modules/<module_slug>/images/<path:name>")
 def image(module_slug: str, name: str):
+    """A picture of a module this person may take (``find_module`` refuses anyone else with a 404).
+
+    Shared caches may keep pictures of modules shared with everyone, fetched without a session; those of
+    an organisation's own module are ``private``, so no proxy or CDN hands them to someone outside it.
+    A response to someone with a session is ``private`` too: it carries their refreshed session cookie.
+    """
     module, version = _module_or_404(module_slug)
     picture = db.session.scalar(
         select(ModuleImage).where(ModuleImage.version_id == version.id, ModuleImage.name == name)
@@ -147,7 +153,9 @@ def image(module_slug: str, name: str):
         abort(404)
     response = make_response(picture.data)
     response.headers["Content-Type"] = picture.media_type
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    shared = module.organisation_id is None and not session
+    response.headers["Cache-Control"] = "public, max-age=3600" if shared else "private, max-age=3600"
+    response.vary.add("Cookie")
     # An SVG opened on its own must not run anything.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     return response
