@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -223,28 +222,7 @@ def test_hostile_markdown_is_sanitized_in_preview_and_when_published(client, aut
         assert needle not in html
 
 
-def test_an_expired_session_keeps_the_posted_text(client, auth, draft):
-    auth.sign_in("trainer@example.org")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(f"{BASE}/files/quiz.md").get_data(as_text=True))
-    auth.sign_out()
-    written = QUIZ + "\n<!-- an hour of work -->\n"
-    response = client.post(
-        f"{BASE}/files/quiz.md", data={"source": written, "action": "save", "csrf_token": token.group(1)}
-    )
-    assert response.status_code == 302
-    location = response.headers["Location"]
-    assert location.startswith("/sign-in?next=")
-    target = parse_qs(urlsplit(location).query)["next"][0]
-    assert target.startswith(f"{BASE}/files/quiz.md?restore=")
-    assert db.session.scalar(select(func.count(EditStash.id))) == 1
-    signed_in = auth.sign_in("trainer@example.org", query_string={"next": target})
-    assert signed_in.headers["Location"] == target
-    page = client.get(target).get_data(as_text=True)
-    assert editor_text(page) == written
-    assert "session had expired" in page
-    assert stored(draft).text["quiz.md"] == QUIZ  # not saved behind their back
-    assert db.session.scalar(select(func.count(EditStash.id))) == 0  # taken once
-    assert editor_text(client.get(target).get_data(as_text=True)) == QUIZ
+# Keeping text across an expired session (and every refusal) is tested in tests/test_stash.py.
 
 
 def test_another_site_cannot_plant_text_in_the_editor(client, draft):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -49,3 +49,9 @@ class AddFileForm(FlaskForm):
         filters=[lambda value: value.strip() if value else value],
         render_kw={"spellcheck": "false", "autocomplete": "off"},
     )
+
+
+class KeptTextForm(FlaskForm):
+    """Use or discard text kept from an expired session (the token names the kept text)."""
+
+    token = HiddenField(validators=[DataRequired()])

@@ -5,7 +5,6 @@ The modules change the session but never commit; a view commits once, when the r
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import format_decimal
@@ -14,13 +13,14 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+from ..auth import sessions
 from ..auth.access import any_role_required, organisation_role_required, organisations_for
 from ..content import gift
 from ..extensions import csrf, db, limiter
 from ..models import Module, ModuleDraft, Organisation, Role
 from . import bp, drafts, listing, preview, stash, transfer, versions
 from .files import AuthoringError, DraftFiles, normalise_text, title_from
-from .forms import AddFileForm, NewModuleForm, UploadForm
+from .forms import AddFileForm, KeptTextForm, NewModuleForm, UploadForm
 from .statistics import question_statistics
 
 
@@ -215,29 +215,28 @@ def delete_file(organisation: Organisation, slug: str, name: str):
     return redirect(url_for("authoring.module", org=organisation.slug, slug=slug))
 
 
-def _from_this_site() -> bool:
-    """False when the browser says the form came from another site (it always sends Origin then)."""
-    claimed = request.headers.get("Origin") or request.headers.get("Referer")
-    if not claimed:
-        return True
-    mine = urlsplit(request.host_url)
-    theirs = urlsplit(claimed)
-    return (theirs.scheme, theirs.netloc) == (mine.scheme, mine.netloc)
-
-
 @bp.route("/<org>/modules/<slug>/files/<name>", methods=["GET", "POST"])
 @csrf.exempt  # checked below, so an expired token re-shows the text instead of losing it
 @limiter.limit("30 per hour", methods=["POST"], exempt_when=lambda: current_user.is_authenticated)
 def edit_file(org: str, slug: str, name: str):
-    """The editor. A post without a session keeps the text and asks the trainer to sign in again.
+    """The editor. A post after the trainer's own session expired keeps the text and asks them to sign in.
 
-    Only text posted from this site is kept (another site must not be able to plant text in a trainer's
-    editor), and anonymous posts are rate-limited per address.
+    ``stash.may_keep`` decides whether a post may be kept (the trainer's own expired session, from this site,
+    not too long), so nobody else can plant text in a trainer's editor; anonymous posts are rate-limited.
     """
     if request.method == "POST" and not current_user.is_authenticated:
         target = url_for("authoring.edit_file", org=org, slug=slug, name=name)
-        if _from_this_site():
-            token = stash.keep(slug, name, request.form.get("source", ""))
+        source = request.form.get("source", "")
+        cookie = current_app.session_interface.open_session(current_app, request)  # read afresh: see stash.Post
+        post = stash.Post(
+            org, slug, name, source,
+            claimed_origin=request.headers.get("Origin") or request.headers.get("Referer"),
+            host_url=request.host_url,
+            session_id=cookie.get(sessions.SESSION_ID) if cookie is not None else None,
+        )
+        owner = stash.may_keep(post)
+        if owner is not None:
+            token = stash.keep(owner, slug, name, source)
             db.session.commit()
             target = url_for("authoring.edit_file", org=org, slug=slug, name=name, restore=token)
         return redirect(url_for("auth.sign_in", next=target))
@@ -247,8 +246,8 @@ def edit_file(org: str, slug: str, name: str):
 @organisation_role_required(Role.TRAINER)
 def _edit_file(organisation: Organisation, slug: str, name: str):
     draft, files = _draft_file_or_404(organisation, slug, name)
-    notice = None
     expired = False
+    kept = None
     action = request.form.get("action", "preview")
     if request.method == "POST":
         try:
@@ -262,22 +261,40 @@ def _edit_file(organisation: Organisation, slug: str, name: str):
             flash(_("Draft saved."), "success")
             return redirect(url_for("authoring.edit_file", org=organisation.slug, slug=slug, name=name))
     elif request.args.get("restore"):
-        kept = stash.take(request.args["restore"], slug, name)
-        db.session.commit()
-        if kept is not None:
-            files.text[name] = kept
-            notice = _(
-                "Your session had expired, so the text you sent was not saved. It is shown below: "
-                "check it and select Save draft."
-            )
-    context = _editor_context(organisation, draft, files, name)
-    return render_template(
-        "authoring/editor.html",
-        **context,
-        notice=notice,
-        expired=expired,
-        unsaved=request.method == "POST" or notice is not None,
+        token = request.args["restore"]
+        row = stash.find(token, current_user, slug, name)
+        if row is not None:
+            kept = {"groups": stash.compare(files.text[name], row.text), "form": KeptTextForm(token=token)}
+    return _editor_page(
+        organisation, draft, files, name, expired=expired, kept=kept, unsaved=request.method == "POST"
     )
+
+
+def _editor_page(organisation: Organisation, draft: ModuleDraft, files: DraftFiles, name: str, **extra: Any):
+    context = _editor_context(organisation, draft, files, name)
+    return render_template("authoring/editor.html", **context, **{"notice": None, "expired": False, **extra})
+
+
+@bp.post("/<org>/modules/<slug>/files/<name>/kept")
+@organisation_role_required(Role.TRAINER)
+def kept_text(organisation: Organisation, slug: str, name: str):
+    """Use or discard text kept from an expired session: nothing replaces the draft's text unasked."""
+    draft, files = _draft_file_or_404(organisation, slug, name)
+    form = KeptTextForm()
+    editor = url_for("authoring.edit_file", org=organisation.slug, slug=slug, name=name)
+    if not form.validate_on_submit():
+        abort(400)
+    text = stash.take(form.token.data or "", current_user, slug, name)
+    db.session.commit()
+    if text is None:
+        flash(_("The kept text is no longer there: it is kept for a day, and only once."), "info")
+        return redirect(editor)
+    if request.form.get("action") != "use":
+        flash(_("The kept text was discarded. The draft is as it was saved."), "success")
+        return redirect(editor)
+    files.text[name] = text
+    notice = _("Your kept text is in the editor below. It is not saved yet: check it and select Save draft.")
+    return _editor_page(organisation, draft, files, name, notice=notice, unsaved=True)
 
 
 def _editor_context(organisation: Organisation, draft: ModuleDraft, files: DraftFiles, name: str):

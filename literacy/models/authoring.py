@@ -27,13 +27,15 @@ class ModuleDraft(db.Model):
 
 
 class EditStash(db.Model):
-    """Text posted to the editor after the session expired, kept until its author signs in again.
+    """Text posted to the editor after the trainer's own session expired, kept until they sign in again.
 
-    Only the SHA-256 of the token is stored; the token travels in the sign-in link's ``next`` address.
+    Only the SHA-256 of the token is stored; the token travels in the sign-in link's ``next`` address, and
+    only the trainer whose expired session sent the text can take it back (``user_id``).
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     module_slug: Mapped[str] = mapped_column(String(80))
     file_name: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)

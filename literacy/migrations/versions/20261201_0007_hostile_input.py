@@ -21,13 +21,23 @@ def upgrade():
     pass
     # --- end races ---
     # --- stash: the editor's stash is tied to its trainer ---
-    pass
+    # Text kept before this had no owner, so nobody could be shown it safely: it goes (it lived a day).
+    op.execute("DELETE FROM edit_stash")
+    with op.batch_alter_table("edit_stash", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("user_id", sa.Integer(), nullable=False))
+        batch_op.create_index(batch_op.f("ix_edit_stash_user_id"), ["user_id"], unique=False)
+        batch_op.create_foreign_key(
+            batch_op.f("fk_edit_stash_user_id_user"), "user", ["user_id"], ["id"], ondelete="CASCADE"
+        )
     # --- end stash ---
 
 
 def downgrade():
     # --- stash ---
-    pass
+    with op.batch_alter_table("edit_stash", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_edit_stash_user_id_user"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_edit_stash_user_id"))
+        batch_op.drop_column("user_id")
     # --- end stash ---
     # --- races ---
     pass
