@@ -17,6 +17,7 @@ def csv_response(table: Table, filename: str) -> Response:
     """Stream a table as CSV, with exactly the values of the page.
 
     Translated labels are resolved here, in the request; the lines are then written as they are sent.
+    Every cell, the headings included, is escaped by ``literacy.tables.csv_cell`` (no formula gets out).
     """
     threshold = current_app.config.get("SMALL_GROUP_THRESHOLD") or 5
     text = _("fewer than %(number)s", number=threshold)
