@@ -42,8 +42,9 @@ MAX_ID = 2**31 - 1
 class BoundedInteger(IntegerConverter):
     """``<int:...>`` that matches only ids a database ``INTEGER`` can hold (0 .. ``MAX_ID``)."""
 
-    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
-                 signed: bool = False) -> None:  # noqa: A002 - Werkzeug's own argument names
+    def __init__(
+        self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed: bool = False
+    ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max, signed=signed)
 
 
@@ -64,8 +65,9 @@ def _first_bad(pairs: Iterable[tuple[str, str]], place: str) -> Refusal | None:
     return None
 
 
-def find_refusal(path: str, query: Iterable[tuple[str, str]], form: Iterable[tuple[str, str]],
-                 file_names: Iterable[tuple[str, str]]) -> Refusal | None:
+def find_refusal(
+    path: str, query: Iterable[tuple[str, str]], form: Iterable[tuple[str, str]], file_names: Iterable[tuple[str, str]]
+) -> Refusal | None:
     """The first place a request holds a control character it may not, or ``None`` when it is clean.
 
     Pure (takes the decoded parts), so tests can call it directly. ``file_names`` pairs each file field

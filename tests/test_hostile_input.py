@@ -72,7 +72,7 @@ def test_member_names_and_files_with_nul_bytes_get_a_clear_message(client, auth,
     response = auth.post(path, {"emails": "a\x00@a.example"})
     assert response.status_code == 400 and "form field “emails”" in response.get_data(as_text=True)
     # a NUL inside the CSV (a UTF-16 or spreadsheet file): the form's own error summary says so
-    upload = (io.BytesIO("name,email\nAnn,ann\x00@a.example\n".encode()), "people.csv")
+    upload = (io.BytesIO(b"name,email\nAnn,ann\x00@a.example\n"), "people.csv")
     response = auth.post(path, {"emails": "", "upload": upload}, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "There is a problem" in page
@@ -124,9 +124,20 @@ def test_a_line_break_in_next_on_the_language_switch_is_ignored(client, auth):
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        (None, 1), ("", 1), ("2", 2), (" 3 ", 3), ("0", 1), ("-4", 1), ("abc", 1), ("1e3", 1), ("1_000", 1),
-        ("٣", 1), ("99999999999999999999", pagination.MAX_PAGE), ("9" * 5000, pagination.MAX_PAGE),
-        ("0000000000000000000007", 7), (str(pagination.MAX_PAGE + 1), pagination.MAX_PAGE),
+        (None, 1),
+        ("", 1),
+        ("2", 2),
+        (" 3 ", 3),
+        ("0", 1),
+        ("-4", 1),
+        ("abc", 1),
+        ("1e3", 1),
+        ("1_000", 1),
+        ("٣", 1),
+        ("99999999999999999999", pagination.MAX_PAGE),
+        ("9" * 5000, pagination.MAX_PAGE),
+        ("0000000000000000000007", 7),
+        (str(pagination.MAX_PAGE + 1), pagination.MAX_PAGE),
     ],
 )
 def test_page_number_clamps_and_ignores_junk(app, raw, expected):
