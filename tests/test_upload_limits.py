@@ -229,3 +229,24 @@ def test_question_count_counts_one_language():
     files = drafts.starter_files("m", "M")
     files.text["quiz.cy.md"] = files.text["quiz.md"]
     assert transfer.question_count(files) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Right.", "No: it finds patterns.", "Which statement about model 12 is true?", "Ça va, dŵr (water) 5%",
+     "It is never wrong!", "A well-known model", "Yes"],
+)
+def test_plain_text_takes_the_short_path_with_the_same_html(text):
+    from literacy.content import parse
+
+    assert parse._PLAIN_TEXT_RE.match(text)
+    assert content.render_markdown(text).html == f"<p>{text}</p>"
+    assert content.render_inline(text).html == text
+
+
+@pytest.mark.parametrize("text", ["It's", "a -- b", "Wait...", "1. First", "- item", "*bold*", "a & b", "x  ", "a\nb",
+                                  "<b>", "see [link](x)", '"quoted"'])
+def test_text_with_markup_takes_the_full_path(text):
+    from literacy.content import parse
+
+    assert not parse._PLAIN_TEXT_RE.match(text)

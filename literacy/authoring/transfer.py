@@ -116,8 +116,9 @@ def import_zip(organisation: Organisation, user: User, data: bytes, *, shared: b
     too_many = content.question_limit_problem(files.as_bytes(), _limit("MAX_QUESTIONS"))
     if too_many is not None:  # refused before anything is saved: such a draft could not be worked on
         raise AuthoringError(f"too-many-questions:{too_many.path}:{too_many.line}")
-    result = content.parse_module(files.as_bytes(), glossary=published_glossary(), max_questions=None)
-    slug = result.slug or ""
+    # The slug is all that is needed here: module.yaml alone gives it without rendering every lesson.
+    details = {"module.yaml": files.text.get("module.yaml", "").encode("utf-8")}
+    slug = content.parse_module(details, glossary=published_glossary()).slug or ""
     if not SLUG_RE.match(slug):
         raise AuthoringError("no-slug")
     if slug_taken(slug):
