@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import request
-
 #: far beyond any real list (50 a page: half a million rows), small enough for any OFFSET
 MAX_PAGE = 10_000
 
 
-def page_number(args: Mapping[str, str] | None = None, name: str = "page", maximum: int = MAX_PAGE) -> int:
-    """The page asked for in ``args`` (the request's query string by default): 1 unless digits say otherwise."""
-    text = ((request.args if args is None else args).get(name) or "").strip()
+def page_number(args: Mapping[str, str], name: str = "page", maximum: int = MAX_PAGE) -> int:
+    """The page asked for in ``args`` (a view passes ``request.args``): 1 unless digits say otherwise."""
+    text = (args.get(name) or "").strip()
     if not (text.isascii() and text.isdigit()):
         return 1
     digits = text.lstrip("0") or "0"

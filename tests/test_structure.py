@@ -10,7 +10,10 @@ from tests.structure_support import area, area_graph, cycles, graph, imports, mo
 #: web plumbing that may read the request besides the views: language choice, navigation, headers
 # web plumbing: the interface language, the navigation, the security headers, and the signed-in session
 # (which lives in the cookie)
-REQUEST_READERS = {"literacy.i18n", "literacy.navigation", "literacy.security", "literacy.auth.sessions"}
+REQUEST_READERS = {
+    "literacy.i18n", "literacy.navigation", "literacy.security", "literacy.request_guard", "literacy.auth.sessions",
+    "literacy.extensions",
+}
 
 
 def is_page_module(name: str) -> bool:

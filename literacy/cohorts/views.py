@@ -74,7 +74,7 @@ def _cohort_form(organisation: Organisation, cohort: Cohort | None):
 @organisation_role_required(*MANAGERS)
 def show(organisation: Organisation, cohort_id: int):
     cohort = _cohort_or_404(organisation, cohort_id)
-    return _show(organisation, cohort, _assign_form(organisation), pagination.page_number())
+    return _show(organisation, cohort, _assign_form(organisation), pagination.page_number(request.args))
 
 
 def _show(organisation: Organisation, cohort: Cohort, assign_form: AssignForm, page_number: int):
@@ -286,7 +286,7 @@ def dashboard(organisation: Organisation, cohort_id: int):
     wanted = _learner_filter()
     learners = dashboards.filter_learners(data, wanted)
     pages = max(1, -(-len(learners) // dashboards.PER_PAGE))
-    page = min(pagination.page_number(), pages)
+    page = min(pagination.page_number(request.args), pages)
     shown = learners[(page - 1) * dashboards.PER_PAGE : page * dashboards.PER_PAGE]
     return render_template(
         "cohorts/dashboard.html",

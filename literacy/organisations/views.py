@@ -57,7 +57,7 @@ def _all_roles() -> list[tuple[str, object]]:
 @bp.get("/<org>/people")
 @organisation_role_required(Role.ORG_ADMIN)
 def people(organisation: Organisation):
-    page = db.paginate(service.people_query(organisation), page=pagination.page_number(), per_page=50)
+    page = db.paginate(service.people_query(organisation), page=pagination.page_number(request.args), per_page=50)
     return render_template(
         "organisations/people.html",
         organisation=organisation,
