@@ -1,9 +1,29 @@
-"""Flask extensions, created unbound here and bound to an app in ``create_app``."""
+"""Flask extensions, created unbound here and bound to an app in ``create_app``; SQLite's connection rules.
+
+Concurrency on SQLite (docs/architecture.md, "Concurrency"): the database runs in WAL mode (readers never
+wait for the writer) with a busy timeout. A transaction starts as a writer (``BEGIN IMMEDIATE``: it takes
+the one write lock at once, others queue for it for up to the busy timeout, and everything it reads and
+writes happens under that lock) when
+
+- it runs in a request whose method is not GET, HEAD or OPTIONS (forms post; posts write), or
+- it runs in a GET view marked with :func:`writes` (a page that records something, such as a lesson visit), or
+- it begins inside :func:`writing` (commands, jobs and tests that call services outside a request).
+
+Every other transaction is a reader, concurrent with everything: its reads take no lock, and should it write
+after all, the driver begins a transaction at that first write, which waits for the lock too (but what it
+read before was not under the lock: a check-then-insert there needs :func:`writes` or :func:`writing`).
+PostgreSQL needs none of this: its row locks and unique indexes do the work, and these hooks leave it alone.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any, TypeVar
 
+from flask import current_app, has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,7 +32,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -37,15 +58,100 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+# How long a SQLite writer waits for the write lock before "database is locked": far longer than any request
+# holds it, so under load writers queue instead of failing.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_writer: ContextVar[bool] = ContextVar("literacy_writer", default=False)
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside the block start as writers on SQLite (``BEGIN IMMEDIATE``).
+
+    For code that writes outside a request (commands, jobs, tests calling services in threads): enter it
+    before the first query of the transaction, since a transaction already begun keeps its kind.
+    """
+    token = _writer.set(True)
+    try:
+        yield
+    finally:
+        _writer.reset(token)
+
+
+def writes(view: View) -> View:
+    """Mark a GET view that writes, so its transactions start as writers (place it under the route)."""
+    view.literacy_writes = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_writer() -> bool:
+    """Whether a transaction beginning now starts as a writer (see the module's docstring)."""
+    if _writer.get():
+        return True
+    if not has_request_context():
+        return False
+    if request.method not in READING_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "literacy_writes", False))
+
+
+class Taken(Exception):
+    """A unique constraint refused the rows: another request took the name (or slug) a moment ago."""
+
+
+@contextmanager
+def claiming() -> Iterator[None]:
+    """Add the rows that claim a unique name inside this block: it runs in a savepoint and flushes, so a
+    unique violation (a check-then-insert that lost a race) undoes only the block and raises :class:`Taken`,
+    which the view turns into the form's normal error. The rest of the transaction stays usable."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError as error:
+        raise Taken(str(error.orig)) from error
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
-    """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked on every connection."""
+    """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked on every connection.
+
+    Also WAL mode (kept in the database file, so set only once) and the busy timeout.
+    """
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode not in ("wal", "memory"):  # an in-memory database has no journal file to change
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection: Connection) -> None:
+    """Start a SQLite transaction as a writer or as a reader.
+
+    A writer takes the write lock with ``BEGIN IMMEDIATE`` (waiting its turn), so its reads and writes are
+    one locked transaction: nothing it checked can change before it commits. A reader is left to the
+    driver's own handling: each read sees what is committed, and the driver begins a transaction just before
+    the first INSERT, UPDATE or DELETE, which then waits for the lock like a writer (a transaction that had
+    read first could not wait: SQLite refuses it at once when someone committed since it began).
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is None or connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
+    if is_writer():
+        raw.isolation_level = None  # the driver begins nothing itself: this BEGIN is the transaction
+        raw.execute("BEGIN IMMEDIATE")
+    else:
+        raw.isolation_level = ""  # the driver's default: a deferred BEGIN before the first write
 
 
 @event.listens_for(Engine, "do_connect")

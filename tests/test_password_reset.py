@@ -269,9 +269,11 @@ def test_eight_people_following_one_link_at_once_change_the_password_once(app, m
     barrier = threading.Barrier(8)
     spend = tokens.spend
     at_spend = threading.Barrier(8)
+    serialised = db.engine.dialect.name == "sqlite"  # posts queue for SQLite's write lock (BEGIN IMMEDIATE)
 
     def spend_together(found, now=None):  # every request has found the link open before any spends it
-        at_spend.wait(timeout=10)
+        if not serialised:
+            at_spend.wait(timeout=10)
         return spend(found, now)
 
     monkeypatch.setattr(tokens, "spend", spend_together)
@@ -296,7 +298,8 @@ def test_eight_people_following_one_link_at_once_change_the_password_once(app, m
     for thread in threads:
         thread.join(timeout=30)
     assert not errors, errors
-    assert sorted(results) == [302] + [410] * 7, results
+    # Queued one after another (SQLite), the others find the link already used (404) rather than losing the spend
+    assert sorted(results) == [302] + [404 if serialised else 410] * 7, results
     winner = results.index(302)
     user = db.session.scalar(select(User))
     assert user.check_password(f"racing passphrase {winner}")

@@ -10,7 +10,7 @@ import re
 
 from sqlalchemy import select
 
-from ..extensions import db
+from ..extensions import Taken, claiming, db
 from ..models import Module, ModuleDraft, Organisation, User, utcnow
 from .files import AuthoringError, DraftFiles
 
@@ -76,7 +76,11 @@ def slug_taken(slug: str) -> bool:
 def create_draft(
     organisation: Organisation, user: User, files: DraftFiles, slug: str, *, shared: bool = False
 ) -> ModuleDraft:
-    """A new module's draft; the caller checked the slug is free (``slug_taken``) and commits."""
+    """A new module's draft; the caller checked the slug is free (``slug_taken``) and commits.
+
+    Raises ``AuthoringError("slug-taken")`` when another request created a draft with this slug after that
+    check (the unique constraint decides; only this insert is undone).
+    """
     draft = ModuleDraft(
         organisation_id=organisation.id,
         module_slug=slug,
@@ -85,8 +89,11 @@ def create_draft(
         updated_by_id=user.id,
         updated_at=utcnow(),
     )
-    db.session.add(draft)
-    db.session.flush()
+    try:
+        with claiming():
+            db.session.add(draft)
+    except Taken as error:
+        raise AuthoringError("slug-taken") from error
     return draft
 
 

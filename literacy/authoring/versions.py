@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .. import content
 from ..extensions import db
@@ -29,16 +30,35 @@ def publish_draft(
     result = check(files, draft.module_slug, image_url=image_url)
     if result.module is None:
         return list(result.problems)
-    try:
-        with db.session.begin_nested():
-            return publish(
-                result.module,
-                organisation_id=None if draft.shared else draft.organisation_id,
-                origin="browser",
-                published_by=user,
-            )
-    except PublishError as error:
-        return [content.Problem("module.yaml", 1, str(error))]
+    for tries_left in reversed(range(PUBLISH_TRIES)):
+        try:
+            with db.session.begin_nested():
+                return publish(
+                    result.module,
+                    organisation_id=None if draft.shared else draft.organisation_id,
+                    origin="browser",
+                    published_by=user,
+                )
+        except PublishError as error:
+            return [content.Problem("module.yaml", 1, str(error))]
+        except IntegrityError:
+            # Another request published this module a moment ago (a double click, two trainers) and took the
+            # slug or the version number first; only the savepoint is undone. On PostgreSQL the insert waited
+            # for that request to commit, so looking again finds its version: unchanged (see
+            # ``published_a_moment_ago``) or the next number. SQLite queues publishers and never gets here.
+            if not tries_left:
+                raise
+    raise AssertionError("unreachable")
+
+
+PUBLISH_TRIES = 3
+
+
+def published_a_moment_ago(live: ModuleVersion, expected: int | None) -> bool:
+    """Whether an unchanged publish found its content already live as the version this press meant to make
+    (``expected``: the number on the page's "Publish version N" button) or a later one: a double click, or a
+    colleague pressing at the same moment, rather than a press after the page already showed it published."""
+    return expected is not None and live.number >= expected
 
 
 @dataclass(frozen=True)

@@ -149,12 +149,15 @@ def new_module(organisation: Organisation):
     taken = False
     if form.validate_on_submit():
         slug = form.slug.data or ""
-        if drafts.slug_taken(slug):
+        try:
+            if drafts.slug_taken(slug):
+                raise AuthoringError("slug-taken")
+            files = drafts.starter_files(slug, form.title.data or "")
+            drafts.create_draft(organisation, current_user, files, slug, shared=bool(form.shared.data))
+        except AuthoringError:  # taken, seen here or by the database (another request a moment ago)
             taken = True
             form.slug.errors = [_("A module with this web address name already exists. Choose another.")]
         else:
-            files = drafts.starter_files(slug, form.title.data or "")
-            drafts.create_draft(organisation, current_user, files, slug, shared=bool(form.shared.data))
             db.session.commit()
             flash(_("Module created. It is a draft until you publish it."), "success")
             return redirect(url_for("authoring.module", org=organisation.slug, slug=slug))
@@ -360,6 +363,8 @@ def publish(organisation: Organisation, slug: str):
     db.session.commit()
     if outcome.created:
         flash(_("Version %(number)s published.", number=outcome.version.number), "success")
+    elif versions.published_a_moment_ago(outcome.version, request.form.get("number", type=int)):
+        flash(_("This draft was published a moment ago as version %(number)s.", number=outcome.version.number), "info")
     else:
         flash(
             _("Nothing has changed since version %(number)s, so nothing was published.", number=outcome.version.number),

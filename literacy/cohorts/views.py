@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from .. import pagination
 from ..auth.access import organisation_role_required
 from ..exports import csv_response
-from ..extensions import db
+from ..extensions import Taken, db
 from ..i18n import today
 from ..models import Cohort, Module, Organisation, Role
 from ..organisations import invitations
@@ -54,16 +54,19 @@ def _cohort_form(organisation: Organisation, cohort: Cohort | None):
     form = CohortForm(obj=cohort)
     if form.validate_on_submit():
         name = form.name.data or ""
-        if service.name_taken(organisation, name, except_id=cohort.id if cohort else None):
-            form.name.errors = [_("There is already a cohort with this name")]
-        else:
-            fields = (name, form.starts_on.data, form.ends_on.data, form.description.data or "")
+        fields = (name, form.starts_on.data, form.ends_on.data, form.description.data or "")
+        try:
+            if service.name_taken(organisation, name, except_id=cohort.id if cohort else None):
+                raise Taken(name)
             if cohort is None:
                 cohort = service.create_cohort(current_user, organisation, *fields)
                 message = _("Cohort created")
             else:
                 service.update_cohort(current_user, cohort, *fields)
                 message = _("Cohort saved")
+        except Taken:  # checked here, or created by another request a moment ago: the same message
+            form.name.errors = [_("There is already a cohort with this name")]
+        else:
             db.session.commit()
             flash(message, "success")
             return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=cohort.id))

@@ -20,7 +20,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from .. import summaries
@@ -197,8 +198,11 @@ def start_attempt(
 ) -> QuizAttempt:
     """The learner's unfinished attempt, or a new one with its option order fixed; the caller commits.
 
-    Raises :class:`QuizError` when no attempt may start. The learner's row is locked first (``SELECT ...
-    FOR UPDATE`` on PostgreSQL), so two tabs pressing "Start" at once still make one attempt.
+    Raises :class:`QuizError` when no attempt may start. Several tabs pressing "Start" at once still make one
+    attempt, and never one past ``max_attempts``: the attempts are counted in the same write transaction that
+    adds the new one (a writer: ``BEGIN IMMEDIATE`` on SQLite, where posts queue; the learner's row locked with
+    ``SELECT ... FOR UPDATE`` on PostgreSQL), and the unique index on open attempts has the last word: an
+    insert that loses a race anyway returns the attempt that won it.
     """
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     state = quiz_state(user, module, version, purpose)
@@ -216,10 +220,29 @@ def start_attempt(
         option_order=shuffled_order(questions, version.shuffle, rng),
         started_at=utcnow(),
     )
-    db.session.add(attempt)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            # An unfinished attempt at an older edition cannot be resumed from this edition's pages; it makes
+            # way for the new one (one open attempt per learner, module and purpose).
+            db.session.execute(delete(QuizAttempt).where(*_open(user.id, module.id, purpose)))
+            db.session.add(attempt)
+    except IntegrityError:
+        winner = db.session.scalar(select(QuizAttempt).where(*_open(user.id, module.id, purpose)))
+        if winner is None:
+            raise
+        return winner
     summaries.refresh_learner(user.id, module.id)
     return attempt
+
+
+def _open(user_id: int, module_id: int, purpose: str) -> tuple[Any, ...]:
+    """The conditions for the learner's open attempt at this module's assessment or pre-check."""
+    return (
+        QuizAttempt.user_id == user_id,
+        QuizAttempt.module_id == module_id,
+        QuizAttempt.purpose == purpose,
+        QuizAttempt.submitted_at.is_(None),
+    )
 
 
 def find_attempt(user: Any, module: Module, purpose: str, attempt_id: int) -> QuizAttempt | None:

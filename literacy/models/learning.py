@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +44,18 @@ class QuizAttempt(db.Model):
         CheckConstraint("purpose IN ('assessment', 'precheck')", name="purpose"),
         Index("ix_quiz_attempt_user_module", "user_id", "module_id", "purpose"),
         Index("ix_quiz_attempt_module_submitted", "module_id", "submitted_at"),
+        # One open (unsubmitted) attempt per learner, module and purpose, whatever the edition: the database's
+        # last word when several "Start" presses race (issue 13). Starting a new edition's attempt drops an
+        # unfinished one of an older edition first (quiz.start_attempt).
+        Index(
+            "ux_quiz_attempt_open",
+            "user_id",
+            "module_id",
+            "purpose",
+            unique=True,
+            sqlite_where=text("submitted_at IS NULL"),
+            postgresql_where=text("submitted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

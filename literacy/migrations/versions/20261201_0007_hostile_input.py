@@ -18,7 +18,21 @@ depends_on = None
 
 def upgrade():
     # --- races: one open attempt per learner, module and purpose (a unique partial index) ---
-    pass
+    # Races (or an older edition's unfinished attempt) may have left several open attempts for one learner,
+    # module and purpose. Keep the newest, the one the intro page resumes; the others were never graded and
+    # go with their answers, as starting a new edition now drops them.
+    op.execute(
+        "DELETE FROM quiz_attempt WHERE submitted_at IS NULL AND id NOT IN ("
+        " SELECT MAX(id) FROM quiz_attempt WHERE submitted_at IS NULL GROUP BY user_id, module_id, purpose)"
+    )
+    op.create_index(
+        "ux_quiz_attempt_open",
+        "quiz_attempt",
+        ["user_id", "module_id", "purpose"],
+        unique=True,
+        sqlite_where=sa.text("submitted_at IS NULL"),
+        postgresql_where=sa.text("submitted_at IS NULL"),
+    )
     # --- end races ---
     # --- stash: the editor's stash is tied to its trainer ---
     # Text kept before this had no owner, so nobody could be shown it safely: it goes (it lived a day).
@@ -40,5 +54,5 @@ def downgrade():
         batch_op.drop_column("user_id")
     # --- end stash ---
     # --- races ---
-    pass
+    op.drop_index("ux_quiz_attempt_open", table_name="quiz_attempt")
     # --- end races ---

@@ -1,0 +1,308 @@
+"""Races (issue 13): concurrent requests never make a 500, never break a rule, and leave nothing half-done.
+
+Each test releases at least eight requests at the same moment (a barrier), each from its own test client
+(its own session, its own database connection), on SQLite (the test database is a file, in WAL mode) and on
+PostgreSQL alike. What they prove:
+
+- starting the assessment on a one-attempt module makes one attempt, and none once it is used;
+- two trainers publishing at once never see "database is locked"; a double-clicked publish makes one
+  version and tells the other clicks it was published a moment ago;
+- creating a cohort or a module under a name another request is creating at that moment shows the form's
+  normal error with what was typed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from literacy.authoring import drafts
+from literacy.cohorts import service as cohort_service
+from literacy.extensions import db, writing
+from literacy.learning import quiz, service
+from literacy.models import AuditEvent, Cohort, Module, ModuleDraft, ModuleVersion, QuizAttempt, User, utcnow
+from literacy.publishing import sync_courses
+
+from .authoring_support import make_draft
+from .conftest import PASSWORD, csrf_token
+from .quiz_support import WRONG, write_quiz_module
+
+REQUESTS = 8
+
+
+def signed_in(app: Flask, email: str, count: int = REQUESTS) -> list[tuple[Any, str]]:
+    """``count`` browsers, each signed in as ``email`` with its own session, and each one's form token."""
+    browsers = []
+    for _ in range(count):
+        client = app.test_client()
+        form = {"email": email, "password": PASSWORD, "csrf_token": csrf_token(client)}
+        response = client.post("/sign-in", data=form)
+        assert response.status_code == 302
+        browsers.append((client, csrf_token(client)))
+    return browsers
+
+
+def all_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run ``work(index)`` in ``count`` threads released together by a barrier; their results in order."""
+    start = threading.Barrier(count)
+
+    def run(index: int) -> Any:
+        start.wait(timeout=10)
+        return work(index)
+
+    db.session.remove()  # the test's own session holds no connection (nor a lock) while the requests run
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def post_all(browsers: list[tuple[Any, str]], path: str | Callable[[int], str], data: dict[str, str] | None = None):
+    """Every browser posts the form at the same moment; (status, location, page) for each."""
+
+    def post(index: int) -> tuple[int, str | None, str]:
+        client, token = browsers[index]
+        target = path(index) if callable(path) else path
+        try:
+            response = client.post(target, data={**(data or {}), "csrf_token": token})
+        except Exception as error:  # noqa: BLE001 - TESTING propagates errors: counted as the 500 it would be
+            return 500, None, repr(error)
+        return response.status_code, response.headers.get("Location"), response.get_data(as_text=True)
+
+    return all_at_once(len(browsers), post)
+
+
+def count(model: Any, *where: Any) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# --- the database itself ---------------------------------------------------------------------------------
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting")
+    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 10_000
+
+
+def test_pages_are_read_while_a_writer_holds_the_database(app, make_user):
+    """Reads stay concurrent: a page loads while another transaction has started as a writer and waits."""
+    make_user("reader@example.org")
+    db.session.commit()
+    browsers = signed_in(app, "reader@example.org")
+    db.session.remove()
+    with writing():
+        connection = db.engine.connect()
+        transaction = connection.begin()  # BEGIN IMMEDIATE on SQLite: holds the write lock until rolled back
+        connection.execute(text("UPDATE \"user\" SET name = name WHERE email = 'reader@example.org'"))
+        try:
+            began = time.monotonic()
+            pages = all_at_once(REQUESTS, lambda index: browsers[index][0].get("/my-learning").status_code)
+            elapsed = time.monotonic() - began
+        finally:
+            transaction.rollback()
+            connection.close()
+    assert pages == [200] * REQUESTS
+    assert elapsed < 5, elapsed  # nobody waited for the writer
+
+
+def test_one_open_attempt_per_learner_module_and_purpose_is_a_unique_index(app, tmp_path, make_user):
+    write_quiz_module(tmp_path, "indexed")
+    sync_courses(tmp_path)
+    user = make_user("i@example.org")
+    module = db.session.scalar(select(Module).where(Module.slug == "indexed"))
+    fields = {"user_id": user.id, "module_id": module.id, "version_id": module.current_version_id, "language": "en"}
+    db.session.add(QuizAttempt(**fields, purpose="assessment", submitted_at=utcnow()))  # closed ones: any number
+    db.session.add(QuizAttempt(**fields, purpose="assessment", submitted_at=utcnow()))
+    db.session.add(QuizAttempt(**fields, purpose="assessment"))
+    db.session.add(QuizAttempt(**fields, purpose="precheck"))  # another purpose may be open too
+    db.session.commit()
+    db.session.add(QuizAttempt(**fields, purpose="assessment"))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+# --- attempts ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def one_attempt_module(app, tmp_path, make_user):
+    """A module allowing one attempt, its lessons done by the learner, who is signed in from REQUESTS tabs."""
+    write_quiz_module(tmp_path, "once", max_attempts=1)
+    sync_courses(tmp_path)
+    user = make_user("once@example.org")
+    module, version = service.find_module(user, "once")
+    for lesson in ("lesson-1", "lesson-2"):
+        service.complete_lesson(user, module, version, lesson)
+    db.session.commit()
+    return user.id, module.id, signed_in(app, "once@example.org")
+
+
+def test_starting_a_one_attempt_assessment_from_many_tabs_at_once_makes_one_attempt(one_attempt_module):
+    user_id, module_id, browsers = one_attempt_module
+    outcomes = post_all(browsers, "/modules/once/quiz")
+    assert all(status == 302 for status, _location, _page in outcomes), outcomes
+    attempt_id = db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.module_id == module_id))
+    assert {location for _status, location, _page in outcomes} == {f"/modules/once/quiz/{attempt_id}/questions/1"}
+    assert count(QuizAttempt, QuizAttempt.module_id == module_id) == 1
+
+
+def test_no_attempt_starts_past_the_limit_however_many_tabs_ask(one_attempt_module):
+    user_id, module_id, browsers = one_attempt_module
+    user = db.session.get(User, user_id)
+    module, version = service.find_module(user, "once")
+    attempt = quiz.start_attempt(user, module, version, "assessment", "en")
+    for key, answer in WRONG.items():
+        quiz.save_answer(attempt.id, key, answer, 3)
+    db.session.commit()
+    assert quiz.submit_attempt(user, attempt.id).outcome == quiz.Outcome.GRADED
+    db.session.commit()
+
+    outcomes = post_all(browsers, "/modules/once/quiz")
+
+    assert [(status, location) for status, location, _page in outcomes] == [(302, "/modules/once/quiz")] * REQUESTS
+    assert count(QuizAttempt, QuizAttempt.module_id == module_id) == 1
+
+
+def test_service_calls_outside_requests_start_one_attempt_when_they_write(app, one_attempt_module):
+    """Code outside a request (a command, a job) marks its writing transactions with ``writing()``."""
+    user_id, module_id, _browsers = one_attempt_module
+
+    def begin(_index: int) -> int:
+        with app.app_context(), writing():
+            try:
+                person = db.session.get(User, user_id)
+                module, version = service.find_module(person, "once")
+                attempt = quiz.start_attempt(person, module, version, "assessment", "en")
+                db.session.commit()
+                return attempt.id
+            finally:
+                db.session.remove()
+
+    assert len(set(all_at_once(REQUESTS, begin))) == 1
+    assert count(QuizAttempt, QuizAttempt.module_id == module_id) == 1
+
+
+# --- publishing --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def trainers(app, make_organisation, make_user):
+    organisation = make_organisation("org-a", "Organisation A")
+    first = make_user("tess@example.org", organisation=organisation, roles=("trainer",))
+    second = make_user("tom@example.org", organisation=organisation, roles=("trainer",))
+    make_draft(organisation, first, "first-module", "First module")
+    make_draft(organisation, second, "second-module", "Second module")
+    return organisation
+
+
+def message_after(client: Any, location: str) -> str:
+    return client.get(location).get_data(as_text=True)
+
+
+def test_two_trainers_publishing_at_once_never_see_the_database_locked(app, trainers):
+    """Twelve publish requests from two trainers, six each, on two modules at the same moment."""
+    browsers = signed_in(app, "tess@example.org", 6) + signed_in(app, "tom@example.org", 6)
+    slugs = ["first-module"] * 6 + ["second-module"] * 6
+
+    outcomes = post_all(browsers, lambda index: f"/author/org-a/modules/{slugs[index]}/publish", {"number": "1"})
+
+    assert [status for status, _location, _page in outcomes] == [302] * 12, [page[:300] for *_s, page in outcomes]
+    for slug in ("first-module", "second-module"):
+        module_id = db.session.scalar(select(Module.id).where(Module.slug == slug))
+        assert count(ModuleVersion, ModuleVersion.module_id == module_id) == 1
+
+
+def test_a_double_clicked_first_publish_makes_one_version_and_says_so(app, trainers):
+    """Every press comes from the page offering "Publish version 1" (the form posts that number)."""
+    browsers = signed_in(app, "tess@example.org")
+    page = browsers[0][0].get("/author/org-a/modules/first-module").get_data(as_text=True)
+    assert '<input type="hidden" name="number" value="1">' in page
+
+    outcomes = post_all(browsers, "/author/org-a/modules/first-module/publish", {"number": "1"})
+
+    assert {(status, location) for status, location, _page in outcomes} == {
+        (302, "/author/org-a/modules/first-module")
+    }
+    pages = [message_after(client, "/author/org-a/modules/first-module") for client, _token in browsers]
+    assert sum("Version 1 published." in page for page in pages) == 1
+    assert sum("This draft was published a moment ago as version 1." in page for page in pages) == REQUESTS - 1
+    assert count(Module, Module.slug == "first-module") == 1
+    assert count(ModuleVersion) == 1
+
+
+# --- names another request is taking -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def managers(app, make_organisation, make_user):
+    organisation = make_organisation("org-a", "Organisation A")
+    make_user("manager@example.org", organisation=organisation, roles=("manager",))
+    make_user("trainer@example.org", organisation=organisation, roles=("trainer",))
+    return organisation
+
+
+def test_creating_one_cohort_name_from_many_requests_makes_one_and_shows_the_form_error(app, managers):
+    browsers = signed_in(app, "manager@example.org")
+
+    outcomes = post_all(browsers, "/organisations/org-a/cohorts/new", {"name": "Autumn intake", "description": ""})
+
+    statuses = sorted(status for status, _location, _page in outcomes)
+    assert statuses == [200] * (REQUESTS - 1) + [302], statuses
+    for status, _location, page in outcomes:
+        if status == 200:
+            assert "There is already a cohort with this name" in page and 'value="Autumn intake"' in page
+            assert "<title>Error: " in page
+    assert count(Cohort) == 1
+    assert count(AuditEvent, AuditEvent.action == "cohort.created") == 1
+
+
+def test_creating_one_module_slug_from_many_requests_makes_one_draft_and_shows_the_form_error(app, managers):
+    browsers = signed_in(app, "trainer@example.org")
+
+    outcomes = post_all(browsers, "/author/org-a/new", {"title": "Racing", "slug": "racing"})
+
+    statuses = sorted(status for status, _location, _page in outcomes)
+    assert statuses == [200] * (REQUESTS - 1) + [302], statuses
+    for status, _location, page in outcomes:
+        if status == 200:
+            assert "A module with this web address name already exists" in page and 'value="racing"' in page
+    assert count(ModuleDraft) == 1
+
+
+def test_a_unique_violation_the_check_missed_shows_the_cohort_form_error(app, managers, auth, monkeypatch):
+    """The database's rule is the last word: when the name check says free but the insert collides (another
+    request committed in between, as happens on PostgreSQL), the form says so instead of a 500."""
+    organisation = managers
+    cohort_service.create_cohort(
+        db.session.get(User, 1) or db.session.scalar(select(User)), organisation, "Taken", None, None, ""
+    )
+    db.session.commit()
+    monkeypatch.setattr(cohort_service, "name_taken", lambda *args, **kwargs: False)
+    auth.sign_in("manager@example.org")
+    response = auth.post("/organisations/org-a/cohorts/new", {"name": "Taken", "description": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is already a cohort with this name" in page and 'value="Taken"' in page
+    assert count(Cohort) == 1
+
+
+def test_a_unique_violation_the_check_missed_shows_the_new_module_form_error(app, managers, auth, monkeypatch):
+    trainer = db.session.scalar(select(User).where(User.email == "trainer@example.org"))
+    make_draft(managers, trainer, "taken", "Taken")
+    monkeypatch.setattr(drafts, "slug_taken", lambda slug: False)
+    auth.sign_in("trainer@example.org")
+    response = auth.post("/author/org-a/new", {"title": "Mine", "slug": "taken"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "A module with this web address name already exists" in page and 'value="taken"' in page
+    assert count(ModuleDraft) == 1
