@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from .. import summaries
+from ..bulk import among
 from ..extensions import db
 from ..models import CohortMember, Invitation, User, utcnow
 from ..organisations import invitations
@@ -25,7 +26,7 @@ def current_member_ids(cohort_id: int, user_ids: Iterable[int]) -> set[int]:
         db.session.scalars(
             select(CohortMember.user_id).where(
                 CohortMember.cohort_id == cohort_id,
-                CohortMember.user_id.in_(list(user_ids)),
+                among(CohortMember.user_id, user_ids),
                 CohortMember.removed_at.is_(None),
             )
         )
@@ -46,7 +47,7 @@ def join(cohort_id: int, user_ids: Iterable[int], now: datetime | None = None) -
     db.session.flush()
     rows = db.session.execute(
         select(CohortMember.user_id, CohortMember.removed_at).where(
-            CohortMember.cohort_id == cohort_id, CohortMember.user_id.in_(wanted)
+            CohortMember.cohort_id == cohort_id, among(CohortMember.user_id, wanted)
         )
     )
     existing = {user_id: removed_at for user_id, removed_at in rows}
@@ -59,7 +60,7 @@ def join(cohort_id: int, user_ids: Iterable[int], now: datetime | None = None) -
     if back:
         db.session.execute(
             update(CohortMember)
-            .where(CohortMember.cohort_id == cohort_id, CohortMember.user_id.in_(back))
+            .where(CohortMember.cohort_id == cohort_id, among(CohortMember.user_id, back))
             .values(removed_at=None, added_at=now)
             .execution_options(synchronize_session="fetch")
         )

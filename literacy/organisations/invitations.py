@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import generate_password_hash
 
 from .. import audit, mail
+from ..bulk import among
 from ..extensions import db
 from ..models import Cohort, Invitation, Membership, Organisation, Role, User, utcnow
 from ..models.accounts import password_hash_method
@@ -144,7 +145,7 @@ def issue_many(
             Invitation.accepted_at.is_(None),
             Invitation.cancelled_at.is_(None),
             Invitation.cohort_id == cohort_id if cohort_id else Invitation.cohort_id.is_(None),
-            Invitation.email.in_(emails),
+            among(Invitation.email, emails),
         )
         .values(cancelled_at=now)
         .execution_options(synchronize_session="fetch")
@@ -168,7 +169,8 @@ def issue_many(
     # reads the rows back by their unique hashes
     db.session.execute(insert(Invitation), rows)
     made = {
-        row.token_hash: row for row in db.session.scalars(select(Invitation).where(Invitation.token_hash.in_(tokens)))
+        row.token_hash: row
+        for row in db.session.scalars(select(Invitation).where(among(Invitation.token_hash, tokens)))
     }
     invitations = [made[row["token_hash"]] for row in rows]
     audit.record_many(
@@ -327,7 +329,7 @@ def people_among(organisation_id: int, user_ids: Iterable[int]) -> set[int]:
     return set(
         db.session.scalars(
             select(Membership.user_id).where(
-                Membership.organisation_id == organisation_id, Membership.user_id.in_(wanted)
+                Membership.organisation_id == organisation_id, among(Membership.user_id, wanted)
             )
         )
     )
@@ -499,7 +501,7 @@ def deliver(outgoing: list[tuple[int, mail.Letter]], now: datetime | None = None
             values = {"sent_at": now} if emailed else {"sent_at": now, "link_copied_at": now}
             db.session.execute(
                 update(Invitation)
-                .where(Invitation.id.in_(ids))
+                .where(among(Invitation.id, ids))
                 .values(**values)
                 .execution_options(synchronize_session="fetch")
             )
