@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, delete, func, select
 
 from .. import audit, summaries
+from ..bulk import among
 from ..extensions import db
 from ..models import (
     Cohort,
@@ -120,7 +121,7 @@ def add_members(
     accounts = {
         user.email: user
         for user in db.session.scalars(
-            select(User).where(User.email.in_([c.email for c in candidates]), User.password_hash.is_not(None))
+            select(User).where(among(User.email, [c.email for c in candidates]), User.password_hash.is_not(None))
         )
     }
     ids = [user.id for user in accounts.values()]
