@@ -6,24 +6,23 @@ the one write lock at once, others queue for it for up to the busy timeout, and 
 writes happens under that lock) when
 
 - it runs in a request whose method is not GET, HEAD or OPTIONS (forms post; posts write), or
-- it runs in a GET view marked with :func:`writes` (a page that records something, such as a lesson visit), or
 - it begins inside :func:`writing` (commands, jobs and tests that call services outside a request).
 
 Every other transaction is a reader, concurrent with everything: its reads take no lock, and should it write
-after all, the driver begins a transaction at that first write, which waits for the lock too (but what it
-read before was not under the lock: a check-then-insert there needs :func:`writes` or :func:`writing`).
+after all (a page that records a visit), the driver begins a transaction at that first write, which waits for
+the lock too. What it read before was not under the lock, so such a write must stand on its own: an UPDATE
+with its condition in the WHERE clause, or an INSERT in a savepoint that accepts a unique violation.
 PostgreSQL needs none of this: its row locks and unique indexes do the work, and these hooks leave it alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, TypeVar
 
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -63,7 +62,6 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _writer: ContextVar[bool] = ContextVar("literacy_writer", default=False)
-View = TypeVar("View", bound=Callable[..., Any])
 
 
 @contextmanager
@@ -80,22 +78,11 @@ def writing() -> Iterator[None]:
         _writer.reset(token)
 
 
-def writes(view: View) -> View:
-    """Mark a GET view that writes, so its transactions start as writers (place it under the route)."""
-    view.literacy_writes = True  # type: ignore[attr-defined]
-    return view
-
-
 def is_writer() -> bool:
     """Whether a transaction beginning now starts as a writer (see the module's docstring)."""
     if _writer.get():
         return True
-    if not has_request_context():
-        return False
-    if request.method not in READING_METHODS:
-        return True
-    view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, "literacy_writes", False))
+    return has_request_context() and request.method not in READING_METHODS
 
 
 class Taken(Exception):

@@ -15,7 +15,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select
 
 from . import content
-from .extensions import db
+from .extensions import db, writing
 from .models import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question, User, utcnow
 
 
@@ -289,6 +289,11 @@ def sync_courses(root: Path) -> SyncReport:
     folder is quick. Each module is published in its own savepoint: a module with problems, or one that
     cannot be published, is refused and its live version stays as it was; the others still go out.
     """
+    with writing():  # a command, outside any request: its transaction starts as a writer (extensions.py)
+        return _sync_courses(root)
+
+
+def _sync_courses(root: Path) -> SyncReport:
     from .content.courses import load_glossary_file, module_folders, read_folder
 
     glossary, problems = load_glossary_file(root)

@@ -14,7 +14,7 @@ from sqlalchemy import Select, delete, func, select
 
 from .. import audit, summaries
 from ..bulk import among
-from ..extensions import db
+from ..extensions import Taken, claiming, db
 from ..models import (
     Cohort,
     CohortAssignment,
@@ -67,6 +67,8 @@ def name_taken(organisation: Organisation, name: str, except_id: int | None = No
 def create_cohort(
     actor: User, organisation: Organisation, name: str, starts_on: date | None, ends_on: date | None, description: str
 ) -> Cohort:
+    """A new cohort. Raises ``Taken`` when another cohort of the organisation has the name, even one that
+    another request created after ``name_taken`` looked (the unique constraint decides; nothing is left)."""
     cohort = Cohort(
         organisation_id=organisation.id,
         name=name.strip(),
@@ -74,7 +76,8 @@ def create_cohort(
         ends_on=ends_on,
         description=description.strip(),
     )
-    db.session.add(cohort)
+    with claiming():
+        db.session.add(cohort)
     audit.record(actor, organisation, "cohort.created", cohort, name=cohort.name)
     return cohort
 
@@ -82,8 +85,10 @@ def create_cohort(
 def update_cohort(
     actor: User, cohort: Cohort, name: str, starts_on: date | None, ends_on: date | None, description: str
 ) -> None:
-    cohort.name, cohort.starts_on, cohort.ends_on = name.strip(), starts_on, ends_on
-    cohort.description = description.strip()
+    """Save a cohort's details; raises ``Taken`` (and changes nothing) when the new name is another cohort's."""
+    with claiming():
+        cohort.name, cohort.starts_on, cohort.ends_on = name.strip(), starts_on, ends_on
+        cohort.description = description.strip()
     audit.record(actor, _organisation(cohort), "cohort.updated", cohort, name=cohort.name)
 
 
@@ -245,12 +250,21 @@ def assignments(cohort: Cohort) -> list[tuple[CohortAssignment, Module, ModuleVe
 
 def assign_module(actor: User, cohort: Cohort, module: Module, due_on: date | None) -> CohortAssignment:
     """Assign a module (or change its due date when it is already assigned)."""
-    assignment = db.session.scalar(
-        select(CohortAssignment).where(CohortAssignment.cohort_id == cohort.id, CohortAssignment.module_id == module.id)
+    assigned = select(CohortAssignment).where(
+        CohortAssignment.cohort_id == cohort.id, CohortAssignment.module_id == module.id
     )
+    assignment = db.session.scalar(assigned)
+    created = False
     if assignment is None:
-        assignment = CohortAssignment(cohort_id=cohort.id, module_id=module.id, due_on=due_on)
-        db.session.add(assignment)
+        try:
+            with claiming():
+                assignment = CohortAssignment(cohort_id=cohort.id, module_id=module.id, due_on=due_on)
+                db.session.add(assignment)
+            created = True
+        except Taken:  # assigned by another request a moment ago (a double click): this one sets the date
+            assignment = db.session.scalar(assigned)
+            assert assignment is not None
+    if created:
         summaries.module_assigned(cohort.id, module.id)
     elif assignment.due_on != due_on:
         assignment.due_on = due_on

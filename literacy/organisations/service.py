@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 
 from .. import audit
-from ..extensions import db
+from ..extensions import Taken, claiming, db
 from ..models import ROLE_VALUES, Membership, Organisation, Role, User
 
 
@@ -61,12 +61,19 @@ def grant_role(user: User, organisation_id: int, role: str) -> None:
         )
     )
     if held is None:
-        db.session.add(Membership(user_id=user.id, organisation_id=organisation_id, role=role))
+        try:
+            with claiming():
+                db.session.add(Membership(user_id=user.id, organisation_id=organisation_id, role=role))
+        except Taken:  # granted by another request a moment ago: held now, which is all that was asked
+            pass
 
 
 def set_roles(actor: User, organisation: Organisation, user: User, roles: set[str]) -> bool:
     """Give someone exactly ``roles`` in the organisation. Refuses (False) to remove the last administrator."""
     roles = {role for role in roles if role in ROLE_VALUES}
+    # One change of roles at a time per organisation (the row locked on PostgreSQL; SQLite queues writers), so
+    # two administrators removing each other's role at once cannot leave the organisation without one.
+    db.session.execute(select(Organisation.id).where(Organisation.id == organisation.id).with_for_update())
     current = {
         m.role: m
         for m in db.session.scalars(
