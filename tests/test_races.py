@@ -28,10 +28,22 @@ from literacy.authoring import drafts
 from literacy.cohorts import service as cohort_service
 from literacy.extensions import db, writing
 from literacy.learning import quiz, service
-from literacy.models import AuditEvent, Cohort, Module, ModuleDraft, ModuleVersion, QuizAttempt, User, utcnow
+from literacy.models import (
+    AuditEvent,
+    Cohort,
+    CohortAssignment,
+    Membership,
+    Module,
+    ModuleDraft,
+    ModuleVersion,
+    QuizAttempt,
+    User,
+    utcnow,
+)
 from literacy.publishing import sync_courses
 
 from .authoring_support import make_draft
+from .cohorts_support import make_cohort
 from .conftest import PASSWORD, csrf_token
 from .quiz_support import WRONG, write_quiz_module
 
@@ -306,3 +318,41 @@ def test_a_unique_violation_the_check_missed_shows_the_new_module_form_error(app
     assert response.status_code == 200
     assert "A module with this web address name already exists" in page and 'value="taken"' in page
     assert count(ModuleDraft) == 1
+
+
+def test_assigning_one_module_from_many_requests_at_once_makes_one_assignment(app, managers, tmp_path):
+    write_quiz_module(tmp_path, "assigned")
+    sync_courses(tmp_path)
+    module_id = db.session.scalar(select(Module.id).where(Module.slug == "assigned"))
+    cohort_id = make_cohort(managers, "Spring").id
+    db.session.commit()
+    browsers = signed_in(app, "manager@example.org")
+
+    outcomes = post_all(
+        browsers, f"/organisations/org-a/cohorts/{cohort_id}/assignments", {"module": str(module_id), "due_on": ""}
+    )
+
+    assert {(status, location) for status, location, _page in outcomes} == {
+        (302, f"/organisations/org-a/cohorts/{cohort_id}")
+    }
+    assert count(CohortAssignment) == 1
+
+
+def test_two_administrators_taking_each_others_role_at_once_leave_one(app, managers, make_user):
+    """Four requests each way at the same moment: role changes queue per organisation, so the last
+    administrator is always kept (the loser is refused, or no longer an administrator at all)."""
+    ada = make_user("ada@example.org", organisation=managers, roles=("org_admin",))
+    bob = make_user("bob@example.org", organisation=managers, roles=("org_admin",))
+    targets = {"ada@example.org": bob.id, "bob@example.org": ada.id}
+    organisation_id = managers.id
+    db.session.commit()
+    browsers = signed_in(app, "ada@example.org", REQUESTS // 2) + signed_in(app, "bob@example.org", REQUESTS // 2)
+    people = [targets["ada@example.org"]] * (REQUESTS // 2) + [targets["bob@example.org"]] * (REQUESTS // 2)
+
+    def path(index: int) -> str:
+        return f"/organisations/org-a/people/{people[index]}/roles"
+
+    outcomes = post_all(browsers, path, {"roles": "learner"})
+
+    assert {status for status, _location, _page in outcomes} <= {200, 302, 403}, outcomes
+    assert count(Membership, Membership.organisation_id == organisation_id, Membership.role == "org_admin") == 1
