@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -44,8 +45,9 @@ from literacy.publishing import sync_courses
 
 from .authoring_support import make_draft
 from .cohorts_support import make_cohort
-from .conftest import PASSWORD, csrf_token
+from .conftest import PASSWORD, csrf_token, make_app, make_config
 from .quiz_support import WRONG, write_quiz_module
+from .test_migrations import empty_database_url  # noqa: F401 - a fixture
 
 REQUESTS = 8
 
@@ -356,3 +358,32 @@ def test_two_administrators_taking_each_others_role_at_once_leave_one(app, manag
 
     assert {status for status, _location, _page in outcomes} <= {200, 302, 403}, outcomes
     assert count(Membership, Membership.organisation_id == organisation_id, Membership.role == "org_admin") == 1
+
+
+def test_the_upgrade_keeps_the_newest_of_several_open_attempts(empty_database_url, tmp_path):  # noqa: F811
+    """Migration 0007 on a database where races left open attempts side by side: the newest stays (the one
+    the intro page resumed), the others go with their answers, closed attempts are untouched."""
+    migrating = make_app(make_config(empty_database_url))
+    with migrating.app_context():
+        upgrade()
+        downgrade(revision="0006")
+        write_quiz_module(tmp_path, "before")
+        sync_courses(tmp_path)
+        db.session.add(User(email="old@example.org", name="Old"))
+        db.session.commit()
+        user_id = db.session.scalar(select(User.id))
+        module = db.session.scalar(select(Module))
+        fields = {"user_id": user_id, "module_id": module.id, "version_id": module.current_version_id, "language": "en"}
+        attempts = [QuizAttempt(**fields, purpose="assessment") for _ in range(3)]
+        attempts.append(QuizAttempt(**fields, purpose="assessment", submitted_at=utcnow()))
+        attempts.append(QuizAttempt(**fields, purpose="precheck"))
+        db.session.add_all(attempts)
+        db.session.commit()
+        ids = [attempt.id for attempt in attempts]
+        db.session.remove()
+        upgrade()
+        kept = set(db.session.scalars(select(QuizAttempt.id)))
+        assert kept == {ids[2], ids[3], ids[4]}
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
