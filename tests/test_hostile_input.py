@@ -7,6 +7,7 @@ on both databases); ``test_url_map_property.py`` walks every route with generate
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -197,3 +198,27 @@ def test_malformed_bodies_are_never_a_500(client, kind, body):
     # with a valid token an urlencoded body with broken escapes reaches the view, which still answers
     response = client.post("/language/cy", data=b"csrf_token=" + token + b"&next=/%ff%zz", content_type=kind)
     assert response.status_code < 500
+
+
+def test_an_expired_editor_post_to_a_file_the_draft_lacks_keeps_nothing(client, auth, make_organisation, make_user):
+    """Found by the url_map property test: a 5,000-character file name was too long for edit_stash (PostgreSQL)."""
+    from literacy.auth import sessions
+    from literacy.models import EditStash, utcnow
+
+    from .authoring_support import make_draft
+
+    organisation = make_organisation("org-a", "Organisation A")
+    trainer = make_user("trainer@a.example", organisation=organisation, roles=("trainer",))
+    make_draft(organisation, trainer)
+    for name in ("x" * 5000, "missing.md"):
+        auth.sign_in("trainer@a.example")
+        with client.session_transaction() as session:  # the session runs past its idle time
+            session[sessions.LAST_SEEN] = int((utcnow() - timedelta(hours=3)).timestamp())
+        response = client.post(
+            f"/author/org-a/modules/my-module/files/{name}",
+            data={"source": "text", "action": "save", "csrf_token": "stale"},
+            headers={"Origin": "http://localhost"},
+        )
+        assert response.status_code == 302 and "restore" not in response.headers["Location"]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(EditStash.id))) == 0

@@ -23,7 +23,7 @@ from ..auth import sessions
 from ..auth.access import may
 from ..extensions import db
 from ..models import EditStash, ModuleDraft, Organisation, Role, User, UserSession, utcnow
-from .files import normalise_text
+from .files import DraftFiles, normalise_text
 
 STASH_HOURS = 24
 
@@ -85,11 +85,13 @@ def may_keep(post: Post) -> User | None:
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == post.org))
     if organisation is None or not may(user, organisation.id, Role.TRAINER):
         return None
-    draft = db.session.scalar(
-        select(ModuleDraft.id).where(ModuleDraft.organisation_id == organisation.id,
-                                     ModuleDraft.module_slug == post.slug)
+    files = db.session.scalar(
+        select(ModuleDraft.files).where(ModuleDraft.organisation_id == organisation.id,
+                                        ModuleDraft.module_slug == post.slug)
     )
-    return user if draft is not None else None
+    # only for a text file the draft has: any other name could never be shown again (and one longer than
+    # edit_stash.file_name made PostgreSQL refuse the row, a 500)
+    return user if files is not None and post.name in DraftFiles.loads(files).text else None
 
 
 def keep(user: User, slug: str, name: str, text: str) -> str:
