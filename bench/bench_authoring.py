@@ -21,10 +21,18 @@ QUESTION = (
 )
 
 
-def quiz_text(questions: int, markup: bool = False) -> str:
-    """The quiz; with ``markup`` every text has some (emphasis, an apostrophe), so none takes the plain path."""
-    question = QUESTION.replace("examples", "*examples*").replace("a person", "a person's mind") if markup else QUESTION
-    return "---\ntitle: Assessment\n---\n\n" + "\n".join(question.format(n=n) for n in range(1, questions + 1))
+def quiz_text(questions: int, markup: bool = False, salt: int = 0) -> str:
+    """The quiz; with ``markup`` every text has some (emphasis, an apostrophe), so none takes the plain path,
+    and ``salt`` in every text, so no text has been rendered before (a cold cache)."""
+    question = QUESTION
+    if markup:
+        tag = "{salt}-{n}"
+        for plain, marked in (("examples", f"*examples {tag}*"), ("a person", f"a person's mind {tag}"),
+                              ("patterns.", f"patterns {tag}."), ("mistakes.", f"mistakes {tag}."),
+                              ("is true?", f"is *true* ({tag})?"), ("never wrong", f"never *wrong* {tag}")):
+            question = question.replace(plain, marked)
+    return "---\ntitle: Assessment\n---\n\n" + "\n".join(
+        question.format(n=n, salt=salt) for n in range(1, questions + 1))
 
 
 def module_zip(slug: str, questions: int) -> bytes:
@@ -97,9 +105,16 @@ def main() -> None:
         report("live preview at the limit (POST)", [timed(lambda: client.post(editor + "/preview", data={
             "source": source})) for _ in range(args.requests)])
         report("module page at the limit (GET)", [timed(lambda: client.get(base)) for _ in range(args.requests)])
-        marked = quiz_text(args.questions, markup=True)
-        report("live preview at the limit, markup in every text", [timed(lambda: client.post(
-            editor + "/preview", data={"source": marked})) for _ in range(args.requests)])
+        salts = iter(range(1, 1000))
+        report("preview, markup everywhere, none rendered before", [timed(lambda: client.post(
+            editor + "/preview", data={"source": quiz_text(args.questions, True, next(salts))}))
+            for _ in range(args.requests)])
+        marked = quiz_text(args.questions, markup=True, salt=0)
+        client.post(editor + "/preview", data={"source": marked})
+        edits = iter(range(1, 1000))
+        report("preview, markup everywhere, one question edited", [timed(lambda: client.post(
+            editor + "/preview", data={"source": marked.replace("model 7 ", f"model 7 (edit {next(edits)}) ")}))
+            for _ in range(args.requests)])
 
         gift = gift_file(args.questions - 1)  # the draft keeps its one starter question
         print(f"GIFT file of {args.questions - 1} questions: {len(gift) / 1024:.0f} KiB")

@@ -7,6 +7,7 @@ ready to publish) or every problem found, each with the file and line to fix.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -689,20 +690,32 @@ class _ModuleParser:
     ) -> Rendered:
         if _PLAIN_TEXT_RE.match(text):  # nothing for markdown or the sanitizer to change: the same HTML, faster
             return Rendered(text if inline else f"<p>{text}</p>")
-        render = render_inline if inline else render_markdown
-        rendered = render(
-            text,
-            image_url=self.image_url,
-            glossary_url=self.glossary_url,
-            known_terms=self.known_terms,
-            known_images=self.image_names,
-            language=language,
-        )
+        if "[" not in text and "<" not in text:  # no link, picture or glossary term: the result is the text's own
+            rendered = _render_unlinked(text, inline, language)
+        else:
+            render = render_inline if inline else render_markdown
+            rendered = render(
+                text,
+                image_url=self.image_url,
+                glossary_url=self.glossary_url,
+                known_terms=self.known_terms,
+                known_images=self.image_names,
+                language=language,
+            )
         for line, message in rendered.problems:
             if self.glossary is None and message.startswith("glossary link to unknown term"):
                 message += " (no glossary.yaml was found beside the module folder)"
             self.problems.add(name, first_line + line - 1, message)
         return rendered
+
+
+@functools.lru_cache(maxsize=16384)
+def _render_unlinked(text: str, inline: bool, language: str) -> Rendered:
+    """A text without ``[`` or ``<`` renders the same whatever the module (it can hold no link, picture or
+    glossary term, the only things that depend on it), so it is rendered once per process: a trainer editing
+    one question of a large quiz re-renders that question only."""
+    return (render_inline if inline else render_markdown)(text, known_terms=frozenset(), known_images=frozenset(),
+                                                          language=language)
 
 
 @dataclass
