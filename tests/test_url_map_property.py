@@ -1,17 +1,21 @@
 """Every route, every identity, hostile values: never a 5xx (issue 13).
 
-For each of anonymous, learner, manager, trainer and organisation admin, every rule of ``app.url_map``
-(but ``static``) gets
-``EXAMPLES`` generated requests: each path value either a real one (the organisation's slug, the cohort's
-id, a published module and lesson, the trainer's draft, ...) so the request reaches the view, or a hostile
-one (NUL, CR/LF, 10,000 characters, confusables such as "ｍodules", "%2e%2e", huge and negative numbers);
-a hostile query string; and for rules that take POST a form body of the application's own field names with
-hostile values, sent with a valid CSRF token (so it reaches the view) or without one.
+For each of anonymous, learner, manager, trainer, organisation admin and a trainer whose session has gone
+idle (the /author/ routes only), every rule of ``app.url_map`` but ``static`` gets one request with real,
+plausible values for each of its methods and ``EXAMPLES`` generated ones. In those, each path value is a
+real one half the time (the organisation's slug, the cohort's id, a published module and lesson, the
+learner's quiz attempt, the trainer's draft), so the request reaches the view, and otherwise hostile
+(10,000 characters, confusables such as "ｍodules", "%2e%2e", huge and negative numbers, arbitrary text);
+the query string and, for POST, a form with every field name the application knows carry plausible or
+hostile values, sometimes uploaded files (binary, UTF-16, NUL bytes); most posts have a valid CSRF token,
+some none; and one request in four is "poisoned" with a control character (NUL, ESC, DEL) in the path,
+query, a form field or a file name, which the request guard must answer with its 400 page.
 
 The app runs with ``TESTING``, so an exception in a view reaches the test instead of becoming a 500 page:
-either way the failure names the identity, the method, the URL and the form. Run it on SQLite and on
-PostgreSQL (which refuses NUL bytes in text). ``LITERACY_PROPERTY_EXAMPLES`` raises the number of
-examples per rule for a longer hunt.
+either way the failure names the rule, the identity, the method, the URL and the form, after Hypothesis
+has shrunk them. Run it on SQLite and on PostgreSQL (which refuses NUL bytes and over-long values).
+``LITERACY_PROPERTY_EXAMPLES`` (default 5) makes it hunt longer; ``LITERACY_PROPERTY_STATS=1`` prints
+what each route answered, to check that the requests reach the views.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import traceback
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -33,8 +38,9 @@ from hypothesis import strategies as st
 from werkzeug.routing import Rule
 from wtforms.fields.core import UnboundField
 
+from literacy.auth import sessions
 from literacy.extensions import db
-from literacy.models import Lesson, Module, Question, QuizAttempt, User
+from literacy.models import Lesson, Module, Question, QuizAttempt, User, utcnow
 
 from .authoring_support import files_of, make_draft
 from .cohorts_support import make_cohort
@@ -43,7 +49,12 @@ from .conftest import CSRF_RE, PASSWORD
 EXAMPLES = int(os.environ.get("LITERACY_PROPERTY_EXAMPLES") or 5)
 #: with LITERACY_PROPERTY_STATS=1, each identity's walk prints how often each route answered each status
 STATS = bool(os.environ.get("LITERACY_PROPERTY_STATS"))
-IDENTITIES = ("anonymous", "learner", "manager", "trainer", "org_admin")  # org_admin reaches the people pages
+#: org_admin reaches the people pages; idle_trainer is a trainer whose session ran past its idle time before
+#: each request (the editor then keeps what was posted, authoring.stash), walked over the /author/ routes only
+IDENTITIES = ("anonymous", "learner", "manager", "trainer", "org_admin", "idle_trainer")
+
+#: what a browser sends with a form from this site (authoring.stash keeps text only from this site)
+ORIGIN = {"Origin": "http://localhost"}
 
 #: signing out, or ending every other session, leaves the identity anonymous: it signs in again after them
 ENDS_SESSIONS = {"auth.sign_out", "account.sign_out_other_devices", "account.password", "account.email"}
@@ -171,6 +182,12 @@ class World:
         values = self.by_endpoint.get(rule.endpoint, {}).get(name) or self.values.get(name, [])
         return list(values) + sorted(getattr(rule._converters[name], "items", None) or ())
 
+    def go_idle(self, identity: str) -> None:
+        """Signed in again if need be, then the session's last activity put hours back (the cookie still names it)."""
+        self.sign_in(identity)
+        with self.clients[identity].session_transaction() as session:
+            session[sessions.LAST_SEEN] = int((utcnow() - timedelta(hours=3)).timestamp())
+
     def sign_in(self, identity: str) -> None:
         """Sign the identity's client in (again) and keep a CSRF token of its session."""
         client = self.clients[identity]
@@ -213,7 +230,13 @@ def world(app: Flask, published_curriculum, make_organisation, make_user) -> Ite
     cohort = make_cohort(organisation, "Autumn", [learner], [(module, None)])
     draft = make_draft(organisation, trainer, slug="my-module")
     world = World()
-    world.users = {"learner": learner.id, "manager": manager.id, "trainer": trainer.id, "org_admin": admin.id}
+    world.users = {
+        "learner": learner.id,
+        "manager": manager.id,
+        "trainer": trainer.id,
+        "org_admin": admin.id,
+        "idle_trainer": trainer.id,
+    }
     for identity in IDENTITIES:
         world.clients[identity] = app.test_client()
         world.sign_in(identity)
@@ -344,7 +367,7 @@ def call(
         data["csrf_token"] = world.tokens[identity]
     shown = f"{identity} {method} {_short(url)} form={_short(repr(data))}"
     try:
-        response = client.open(url, method=method, data=_body(data) if method == "POST" else None)
+        response = client.open(url, method=method, data=_body(data) if method == "POST" else None, headers=ORIGIN)
     except Exception:  # noqa: BLE001 - TESTING lets the view's exception through: report it with its input
         where = "".join(traceback.format_exc(limit=-6).splitlines(keepends=True)[-14:])
         return f"{shown} raised:\n{where}"
@@ -390,6 +413,8 @@ def walk_rule(rule: Rule, world: World, identity: str, names: list[str], statuse
     def request_never_fails(values, query, method, form, with_token, poison):
         url = build_path(rule, values) + ("?" + urlencode(query) if query else "")
         url, form = poisoned(url, form, poison)
+        if identity == "idle_trainer":
+            world.go_idle(identity)
         failure = call(world, identity, method, url, form if method == "POST" else None, with_token, statuses)
         if rule.endpoint in ENDS_SESSIONS:
             world.sign_in(identity)
@@ -408,6 +433,8 @@ def walk(app: Flask, world: World, identity: str) -> None:
     names = form_field_names()
     failures: list[str] = []
     for rule in rules(app):
+        if identity == "idle_trainer" and not rule.rule.startswith("/author/"):
+            continue
         statuses: Counter[tuple[str, int]] = Counter()
         try:
             walk_rule(rule, world, identity, names, statuses)
