@@ -172,7 +172,7 @@ def main() -> None:
     from literacy import create_app, summaries
     from literacy.cohorts import roster, service
     from literacy.extensions import db
-    from literacy.models import AuditEvent, Cohort, CohortMember, Invitation, User
+    from literacy.models import AuditEvent, Cohort, CohortMember, Invitation, Organisation, User
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -292,6 +292,27 @@ def main() -> None:
             problems = summaries.differences()
             print(f"after: {members:,} members, {waiting:,} invitations sent, {events:,} audit events")
             print("summaries agree with the raw rows" if not problems else f"SUMMARIES DIFFER: {problems[:3]}")
+
+            fresh = [
+                roster.Candidate(n + 2, f"fresh.person{n}@new.example", f"Fresh Person {n}") for n in range(len(rows))
+            ]
+            cohort = db.session.get(Cohort, 1)
+            manager = db.session.get(User, manager_id)
+            organisation = db.session.get(Organisation, 1)
+
+            def invite_everyone() -> None:
+                with app.test_request_context():
+                    added = service.add_members(manager, cohort, fresh, expires_days=14)
+                    invitations.letters(added.invited, organisation)
+                    db.session.flush()
+
+            queries["n"] = 0
+            seconds = timed(invite_everyone)
+            db.session.rollback()
+            print(
+                f"{f'{len(fresh):,} new addresses, with their letters':<44} {seconds:6.2f} s  "
+                f"{len(fresh) / seconds:8,.0f} rows/s  ({queries['n']} queries)"
+            )
 
             from literacy import mail
 

@@ -178,6 +178,14 @@ def test_two_thousand_rows_add_everyone_once_in_a_fixed_number_of_statements(app
         == "New person 3"
     )
 
+    # the emails: translated once for the list, each exactly what ``letter`` writes for its own link
+    with app.test_request_context():
+        outgoing = invitations.letters(result.invited, crowd["a"])
+        alone = [invitations.letter(i, t, crowd["a"]) for i, t in result.invited]
+    assert [letter for _id, letter in outgoing] == alone
+    assert [number for number, _letter in outgoing] == [i.id for i, _t in result.invited]
+    assert all(f"/invitations/{t}" in letter.body for (_i, t), letter in zip(result.invited, alone, strict=True))
+
     # the audit log: one event per invitation, one listing everyone added
     created = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "invitation.created")).all()
     assert len(created) == 420 and all(e.actor_id == manager.id for e in created)
