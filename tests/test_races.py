@@ -33,6 +33,7 @@ from literacy.models import (
     AuditEvent,
     Cohort,
     CohortAssignment,
+    LessonProgress,
     Membership,
     Module,
     ModuleDraft,
@@ -387,3 +388,18 @@ def test_the_upgrade_keeps_the_newest_of_several_open_attempts(empty_database_ur
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_opening_a_lesson_for_the_first_time_in_many_tabs_at_once_records_it_once(app, tmp_path, make_user):
+    """A GET that writes (the lesson visit) is a reader that writes at the end: its INSERT waits its turn
+    and a lost race is accepted in a savepoint, so every tab gets the page and one row is kept."""
+    write_quiz_module(tmp_path, "visited")
+    sync_courses(tmp_path)
+    make_user("visitor@example.org")
+    db.session.commit()
+    browsers = signed_in(app, "visitor@example.org")
+
+    pages = all_at_once(REQUESTS, lambda index: browsers[index][0].get("/modules/visited/lesson-1").status_code)
+
+    assert pages == [200] * REQUESTS
+    assert count(LessonProgress) == 1
