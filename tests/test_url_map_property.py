@@ -204,7 +204,12 @@ class World:
 
 @pytest.fixture
 def app_config() -> dict[str, Any]:
-    return {"RATELIMIT_ENABLED": False}
+    """Sign-in limits far above what the walk's failed sign-ins reach, so each identity can sign in again.
+
+    Not ``RATELIMIT_ENABLED: False``: the limiter is one object for every app, and ``init_app`` keeps its
+    ``enabled`` from one app to the next, so the rate-limit tests that run later would find it off.
+    """
+    return {"SIGN_IN_LIMIT_ACCOUNT": "100000 per minute", "SIGN_IN_LIMIT_ADDRESS": "100000 per minute"}
 
 
 @pytest.fixture
