@@ -13,6 +13,7 @@ PostgreSQL alike. What they prove:
 
 from __future__ import annotations
 
+import smtplib
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +34,7 @@ from literacy.models import (
     AuditEvent,
     Cohort,
     CohortAssignment,
+    Invitation,
     LessonProgress,
     Membership,
     Module,
@@ -48,6 +50,7 @@ from .authoring_support import make_draft
 from .cohorts_support import make_cohort
 from .conftest import PASSWORD, csrf_token, make_app, make_config
 from .quiz_support import WRONG, write_quiz_module
+from .support.mail import mail_config
 from .test_migrations import empty_database_url  # noqa: F401 - a fixture
 
 REQUESTS = 8
@@ -403,3 +406,40 @@ def test_opening_a_lesson_for_the_first_time_in_many_tabs_at_once_records_it_onc
 
     assert pages == [200] * REQUESTS
     assert count(LessonProgress) == 1
+
+
+# --- mail goes out with no transaction open ----------------------------------------------------------------
+
+
+@pytest.fixture
+def app_config(request):
+    """Mail to the test's SMTP inbox in the tests that ask for one."""
+    return mail_config(request.getfixturevalue("inbox")) if "inbox" in request.fixturenames else {}
+
+
+def test_no_transaction_is_open_while_mail_is_sent(app, inbox, auth, managers, make_user, monkeypatch):
+    """On SQLite a post's transaction holds the one write lock: were it open while a slow mail server
+    answers, every other save would wait. Each page that emails commits, then sends with nothing open."""
+    make_user("admin@example.org", organisation=managers, roles=("org_admin",))
+    cohort_id = make_cohort(managers, "Mailing").id
+    db.session.commit()
+    open_while_sending: list[str] = []
+    connect = smtplib.SMTP.connect
+
+    def watched(self, *args, **kwargs):  # noqa: ANN001, ANN202
+        if db.session().in_transaction():
+            open_while_sending.append(request.path)
+        return connect(self, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", watched)
+    auth.sign_in("admin@example.org")
+    auth.post("/organisations/org-a/people/invite", {"email": "new@example.org", "name": "Nia", "role": "learner"})
+    invitation_id = db.session.scalar(select(Invitation.id))
+    db.session.remove()
+    auth.post(f"/organisations/org-a/invitations/{invitation_id}/resend")
+    auth.post(f"/organisations/org-a/cohorts/{cohort_id}/members/add", {"emails": "guest@example.org"})
+    auth.sign_out()
+    auth.post("/password-reset", {"email": "manager@example.org"})
+
+    assert len(inbox.messages) == 4, [message["To"] for message in inbox.messages]
+    assert open_while_sending == []
