@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -37,6 +37,15 @@ class Organisation(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)  # used in /organisations/<slug>/ URLs
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Archived: gone from navigation and managers' pages; its people keep their learning and certificates.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The header logo (PNG or JPEG only, size capped) kept in the database so every instance serves it;
+    # deferred so pages that only need the name never load the bytes. logo_hash (SHA-256) versions its URL.
+    logo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary()))
+    logo_type: Mapped[str | None] = mapped_column(String(20))  # image/png or image/jpeg
+    logo_hash: Mapped[str | None] = mapped_column(String(64))
+    # "#rrggbb", only a colour with at least 4.5:1 contrast against white (admin/organisations.py checks).
+    accent_colour: Mapped[str | None] = mapped_column(String(7))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", passive_deletes=True
@@ -44,6 +53,21 @@ class Organisation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.slug}>"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def has_theme(self) -> bool:
+        return bool(self.accent_colour or self.logo_hash)
+
+    @property
+    def theme_version(self) -> str:
+        """Changes whenever the logo or colour does, so their URLs can be cached for a year."""
+        import hashlib
+
+        return hashlib.sha256(f"{self.accent_colour}|{self.logo_hash}".encode()).hexdigest()[:12]
 
 
 class User(UserMixin, db.Model):
