@@ -1,11 +1,16 @@
-"""Flask commands: ``start``, ``demo``, ``create-admin``, ``summaries``, ``accounts`` (``courses``: courses_cli)."""
+"""Flask commands: ``start``, ``demo``, ``create-admin``, ``summaries``, ``accounts`` (``courses``: courses_cli,
+``users``: users_cli, ``orgs``: orgs_cli)."""
 
 from __future__ import annotations
+
+import os
+import sys
 
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
+from . import audit
 from .extensions import db
 
 
@@ -15,6 +20,14 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(start_command)
     app.cli.add_command(summaries_group)
     app.cli.add_command(accounts_group)
+    from .orgs_cli import orgs_group
+    from .users_cli import users_group
+
+    # one implementation, under both names: ``users`` as issue 14 names it, ``accounts`` for old scripts
+    users_group.add_command(accounts_deactivate_command)
+    users_group.add_command(accounts_activate_command)
+    app.cli.add_command(users_group)
+    app.cli.add_command(orgs_group)
     from .courses_cli import courses
 
     app.cli.add_command(courses)
@@ -36,28 +49,77 @@ def demo_command() -> None:
         click.echo(f"{role} {email} {password}")
 
 
+#: where ``create-admin`` finds the password when run unattended (never stored by the site)
+ADMIN_PASSWORD_VARIABLE = "LITERACY_ADMIN_PASSWORD"  # noqa: S105 - a variable's name
+
+
+def _interactive() -> bool:
+    """Whether a person is at a terminal to be asked for the password (never when run unattended)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _given_or_asked(value: str | None, option: str, prompt: str) -> str:
+    """An option's value, asked for only at a terminal (unattended, a prompt would read the password line)."""
+    if value is not None:
+        return value
+    if not _interactive():
+        raise click.UsageError(f"give {option} (nobody is at a terminal to be asked)")
+    return click.prompt(prompt)
+
+
+def _admin_password(password_stdin: bool, given: str | None) -> str:
+    """The password from standard input (one line), ``--password``, ``LITERACY_ADMIN_PASSWORD`` or, at a
+    terminal only, a prompt: a deployment script can create the first administrator unattended."""
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if given is not None:
+        return given
+    from_environment = os.environ.get(ADMIN_PASSWORD_VARIABLE)
+    if from_environment:
+        return from_environment
+    if not _interactive():
+        raise click.UsageError(
+            f"give the password with --password-stdin or the {ADMIN_PASSWORD_VARIABLE} environment variable"
+        )
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
 @click.command("create-admin")
-@click.option("--email", prompt=True, help="The administrator's email address.")
-@click.option("--name", prompt=True, help="The administrator's full name.")
-@click.password_option(help="At least 12 characters; asked for when not given.")
-def create_admin_command(email: str, name: str, password: str) -> None:
-    """Create a site administrator, or make an existing account one."""
+@click.option("--email", help="The administrator's email address (asked for at a terminal).")
+@click.option("--name", help="The administrator's full name (asked for at a terminal).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.option("--password", hidden=True, help="The password (visible to other users of the machine: avoid).")
+def create_admin_command(email: str | None, name: str | None, password_stdin: bool, password: str | None) -> None:
+    """Create a site administrator, or make an existing account one.
+
+    The password comes from --password-stdin, else LITERACY_ADMIN_PASSWORD, else a prompt at a terminal.
+    """
     from .auth.service import create_user
+    from .cohorts.roster import EMAIL_RE
+    from .fields import PASSWORD_MIN_LENGTH
     from .models import user_by_email, utcnow
 
-    if len(password) < 12:
-        raise click.BadParameter("use at least 12 characters", param_hint="--password")
-    if "@" not in email:
+    email, name = _given_or_asked(email, "--email", "Email"), _given_or_asked(name, "--name", "Name")
+    email, name = email.strip().lower(), name.strip()
+    if not EMAIL_RE.match(email) or len(email) > 254:
         raise click.BadParameter("enter an email address", param_hint="--email")
+    if not name or len(name) > 200:
+        raise click.BadParameter("enter a name of at most 200 characters", param_hint="--name")
+    secret = _admin_password(password_stdin, password)
+    if len(secret) < PASSWORD_MIN_LENGTH:
+        raise click.BadParameter(f"use at least {PASSWORD_MIN_LENGTH} characters", param_hint="password")
+    if len(secret) > 1000:
+        raise click.BadParameter("use at most 1000 characters", param_hint="password")
     user = db.session.scalar(user_by_email(email))
     if user is None:
-        user = create_user(email, name, password, is_site_admin=True)
+        user = create_user(email, name, secret, is_site_admin=True)
         action = "Created"
     else:
         user.is_site_admin = True
-        user.set_password(password)
+        user.set_password(secret)
         action = "Updated"
     user.email_verified_at = user.email_verified_at or utcnow()  # the operator vouches for the address
+    audit.record(None, None, "account.site_admin_set", user, email=user.email, by="create-admin")
     db.session.commit()
     click.echo(f"{action} site administrator {user.email}")
 

@@ -67,7 +67,8 @@ def test_demo_roles_reach_the_right_pages(app, runner, published_curriculum):
     assert learner.get("/organisations/demo-council/").status_code == 403
 
 
-def test_create_admin(app, runner):
+def test_create_admin(app, runner, monkeypatch):
+    monkeypatch.setattr("literacy.cli._interactive", lambda: True)  # asked at a terminal
     result = runner.invoke(
         args=["create-admin", "--email", "Chief@Example.org", "--name", "Chief Admin"],
         input="a very long password\na very long password\n",

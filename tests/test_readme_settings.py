@@ -19,6 +19,7 @@ DESCRIBED = {
     "LITERACY_MAIL_USERNAME",
     "LITERACY_MAIL_PASSWORD",
     "LITERACY_TRUSTED_HOSTS",
+    "LITERACY_SITE_URL",
 }
 
 #: defined in config.py but read by nothing, so not documented (yet)
