@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from literacy import cli, users_cli
 from literacy.extensions import db
-from literacy.models import AuditEvent, Invitation, Membership, User
+from literacy.models import AuditEvent, Invitation, Membership, Organisation, User
 
 from .conftest import PASSWORD, Auth
 from .support.mail import mail_config
@@ -227,3 +227,32 @@ def test_create_admin_unattended_never_reads_the_password_as_the_email(app, runn
     result = runner.invoke(args=["create-admin", "--name", "Chief", "--password-stdin"], input=LONG + "\n")
     assert result.exit_code == 2 and "give --email" in result.output
     assert count(User) == 0
+
+
+# --- orgs create ---------------------------------------------------------------------------------------
+
+
+def test_orgs_create_makes_an_audited_organisation(app, runner):
+    result = runner.invoke(args=["orgs", "create", "vale-council", "Vale Council"])
+    assert result.exit_code == 0, result.output
+    assert "Created organisation vale-council: Vale Council" in result.output
+    organisation = db.session.scalar(select(Organisation))
+    assert (organisation.slug, organisation.name, organisation.archived_at) == ("vale-council", "Vale Council", None)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.created"))
+    assert event.actor_id is None and event.organisation_id == organisation.id
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["Vale Council", "Vale Council"], "lowercase letters, digits and single hyphens"),
+        (["vale--council", "Vale Council"], "lowercase letters, digits and single hyphens"),
+        (["vale-council", "   "], "give a name"),
+        (["vale-council", "x" * 201], "give a name"),
+        (["org-a", "Another A"], "another organisation already uses the slug org-a"),
+    ],
+)
+def test_orgs_create_refuses_what_the_admin_page_refuses(app, runner, org, args, message):
+    result = runner.invoke(args=["orgs", "create", *args])
+    assert result.exit_code != 0 and message in result.output
+    assert db.session.scalar(select(func.count(Organisation.id))) == 1
