@@ -126,6 +126,8 @@ def users_import_command(csv_file: Path, slug: str, role: str, site_url: str | N
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug.strip().lower()))
     if organisation is None:
         raise click.ClickException(f"no organisation has the slug {slug}")
+    if organisation.archived_at is not None:
+        raise click.ClickException(f"{organisation.slug} is archived: unarchive it before inviting people to it")
     parsed = parse_csv(csv_file.read_bytes())
     for problem in parsed.problems:
         click.echo(f"{csv_file}:{problem.line}: {describe(problem)}", err=True)

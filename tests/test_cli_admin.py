@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from literacy import cli, users_cli
 from literacy.extensions import db
-from literacy.models import AuditEvent, Invitation, Membership, Organisation, User
+from literacy.models import AuditEvent, Invitation, Membership, Organisation, User, utcnow
 
 from .conftest import PASSWORD, Auth
 from .support.mail import mail_config
@@ -182,7 +182,7 @@ def test_users_import_needs_the_site_address_for_the_links(app, runner, org, tmp
     assert inbox.link(to="ana@a.example", path="/invitations/")
 
 
-def test_users_import_refuses_an_unknown_organisation_and_an_empty_file(app, runner, org, tmp_path):
+def test_users_import_refuses_an_unknown_or_archived_organisation_and_an_empty_file(app, runner, org, tmp_path):
     path = write(tmp_path, "name,email\n")
     assert (
         "no organisation has the slug nowhere"
@@ -190,6 +190,11 @@ def test_users_import_refuses_an_unknown_organisation_and_an_empty_file(app, run
     )
     empty = runner.invoke(args=["users", "import", str(path), "--org", "org-a"])
     assert empty.exit_code == 1 and "lists nobody" in empty.output
+    org.archived_at = utcnow()
+    db.session.commit()
+    archived = runner.invoke(args=["users", "import", str(write(tmp_path, "ana@a.example\n")), "--org", "org-a"])
+    assert archived.exit_code == 1 and "org-a is archived" in archived.output
+    assert count(Invitation) == 0
 
 
 def test_import_people_is_all_or_nothing_under_the_invitation_limit(app, org, make_user):
