@@ -4,12 +4,16 @@ upgrade``, ``flask create-admin`` unattended, then the site admin and the people
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import inspect, select
+from sqlalchemy import create_engine, inspect, select, text
 
 from literacy.extensions import db
 from literacy.models import Cohort, Membership, Organisation, User
@@ -121,3 +125,40 @@ def create_the_organisation(admin: FlaskClient) -> None:
     response = Auth(admin).post("/admin/organisations/new", {"name": "Vale Council", "slug": SLUG})
     assert response.status_code == 302, response.get_data(as_text=True)
     assert "Vale Council created" in admin.get(response.location).get_data(as_text=True)
+
+
+@pytest.mark.slow
+def test_the_real_flask_command_runs_the_first_steps_unattended(tmp_path):
+    """``flask db upgrade`` and ``flask create-admin --password-stdin`` as a deployment script runs them:
+    separate processes, no terminal, the password piped in (never on the command line)."""
+    database = tmp_path / "fresh.sqlite3"
+    env = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("LITERACY_")},
+        "LITERACY_SECRET_KEY": "a test secret key that is long enough",
+        "LITERACY_DATABASE_URL": f"sqlite:///{database}",
+    }
+
+    def flask(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "literacy", *args],
+            input=stdin,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    upgraded = flask("db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    args = ("create-admin", "--email", "admin@site.example", "--name", "Sam Site")
+    refused = flask(*args)
+    assert refused.returncode == 2 and "--password-stdin" in refused.stderr
+    created = flask(*args, "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
+    assert created.returncode == 0, created.stderr
+    assert "Created site administrator admin@site.example" in created.stdout
+    listed = flask("orgs", "list", "--json")
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []
+    with create_engine(f"sqlite:///{database}").connect() as connection:
+        assert connection.execute(text('SELECT is_site_admin FROM "user"')).scalar_one()
