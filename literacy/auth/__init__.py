@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import reset_views, verify_views, views  # noqa: E402,F401
+from . import reset_views, sso_views, verify_views, views  # noqa: E402,F401

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db, limiter
-from . import bp, sessions
+from . import bp, sessions, sso
 from .forms import SignInForm
 from .service import authenticate
 from .words import duration
@@ -34,15 +36,34 @@ def sign_in():
     signed_out = _why_signed_out(session.pop(sessions.SIGNED_OUT, None))
     form = SignInForm()
     failed = False
+    work_account_only = False
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        if sso.sso_required_for_domain(email):  # said for the address alone, account or not
+            work_account_only = True
+            return _sign_in_page(form, failed, signed_out, work_account_only)
+        user = authenticate(email, form.password.data or "")
+        if user is not None and sso.sso_required_for(user):  # only once the password was right
+            db.session.rollback()
+            return _sign_in_page(form, failed, signed_out, True)
         if user is not None:
             sessions.start(user)
             db.session.commit()
             flash(_("You are signed in."), "success")
             return redirect(destination)
         failed = True
-    return render_template("auth/sign_in.html", form=form, failed=failed, signed_out=signed_out)
+    return _sign_in_page(form, failed, signed_out, work_account_only)
+
+
+def _sign_in_page(form: SignInForm, failed: bool, signed_out: str | None, work_account_only: bool):
+    return render_template(
+        "auth/sign_in.html",
+        form=form,
+        failed=failed,
+        signed_out=signed_out,
+        work_account_only=work_account_only,
+        offers_work_account=bool(sso.enabled_providers()),
+    )
 
 
 def _why_signed_out(reason: str | None) -> str | None:
@@ -71,7 +92,15 @@ def sign_out():
             return redirect(url_for("site.home"))
         return render_template("auth/sign_out.html")
     # POST is CSRF-checked, so no other site can sign someone out.
+    provider_id = session.get(sso.SESSION_PROVIDER)
     sessions.end()
     db.session.commit()
     flash(_("You are signed out."), "success")
+    provider = sso.enabled_provider(provider_id) if isinstance(provider_id, int) else None
+    endpoint = sso.end_session_endpoint(provider) if provider is not None else None
+    if provider is not None and endpoint:
+        back = url_for("site.home", _external=True)
+        query = urlencode({"client_id": provider.client_id, "post_logout_redirect_uri": back})
+        end_session_url = endpoint + ("&" if "?" in endpoint else "?") + query
+        return render_template("auth/signed_out_sso.html", provider=provider, end_session_url=end_session_url)
     return redirect(url_for("site.home"))

@@ -1,6 +1,17 @@
 """The data model (see docs/architecture.md and ../shared/DESIGN.md)."""
 
-from .accounts import ROLE_VALUES, AccountToken, Membership, Organisation, Role, User, UserSession, user_by_email
+from .accounts import (
+    ROLE_VALUES,
+    AccountToken,
+    IdentityProvider,
+    Membership,
+    Organisation,
+    Role,
+    User,
+    UserIdentity,
+    UserSession,
+    user_by_email,
+)
 from .authoring import EditStash, ModuleDraft
 from .cohorts import AuditEvent, Cohort, CohortAssignment, CohortMember, Invitation
 from .content import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question
@@ -20,11 +31,13 @@ __all__ = [
     "CohortLearnerSummary",
     "CohortMember",
     "GlossaryTerm",
+    "IdentityProvider",
     "Invitation",
     "LearnerModuleSummary",
     "Lesson",
     "LessonProgress",
     "Membership",
+    "UserIdentity",
     "Module",
     "ModuleCompletion",
     "ModuleDraft",

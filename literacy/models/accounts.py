@@ -7,7 +7,17 @@ from enum import StrEnum
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,6 +56,8 @@ class Organisation(db.Model):
     logo_hash: Mapped[str | None] = mapped_column(String(64))
     # "#rrggbb", only a colour with at least 4.5:1 contrast against white (admin/organisations.py checks).
     accent_colour: Mapped[str | None] = mapped_column(String(7))
+    # Members sign in with their work account only (password sign-in refused for them).
+    sso_required: Mapped[bool] = mapped_column(Boolean, default=False)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", passive_deletes=True
@@ -169,6 +181,38 @@ class AccountToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class IdentityProvider(db.Model):
+    """An organisation's OpenID Connect provider. The client secret is never stored: only the name of the
+    environment variable that holds it, so a database copy gives nobody the organisation's sign-in."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))  # shown on the button, e.g. "Example Council (Entra ID)"
+    issuer: Mapped[str] = mapped_column(String(500))  # discovery is {issuer}/.well-known/openid-configuration
+    client_id: Mapped[str] = mapped_column(String(255))
+    client_secret_env: Mapped[str] = mapped_column(String(100))
+    email_domains: Mapped[list[str]] = mapped_column(JSON, default=list)  # lower-case, e.g. ["example.gov.uk"]
+    create_accounts: Mapped[bool] = mapped_column(Boolean, default=False)  # just-in-time learners, or invited first
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class UserIdentity(db.Model):
+    """A provider identity (issuer + subject) linked to an account; the subject never changes, an email may."""
+
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(254), default="")  # the address the provider gave when linked
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 def user_by_email(email: str):

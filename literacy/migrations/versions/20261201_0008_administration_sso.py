@@ -27,13 +27,59 @@ def upgrade():
         batch_op.add_column(sa.Column("accent_colour", sa.String(length=7), nullable=True))
     # --- end organisations ---
     # --- sso: identity providers, linked identities, SSO required ---
-    pass
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table('identity_provider',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('issuer', sa.String(length=500), nullable=False),
+    sa.Column('client_id', sa.String(length=255), nullable=False),
+    sa.Column('client_secret_env', sa.String(length=100), nullable=False),
+    sa.Column('email_domains', sa.JSON(), nullable=False),
+    sa.Column('create_accounts', sa.Boolean(), nullable=False),
+    sa.Column('is_enabled', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'],
+                            name=op.f('fk_identity_provider_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_provider'))
+    )
+    with op.batch_alter_table('identity_provider', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identity_provider_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('user_identity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('issuer', sa.String(length=500), nullable=False),
+    sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_user_identity_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_identity')),
+    sa.UniqueConstraint('issuer', 'subject', name=op.f('uq_user_identity_issuer_subject'))
+    )
+    with op.batch_alter_table('user_identity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_identity_user_id'), ['user_id'], unique=False)
+
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sso_required', sa.Boolean(), server_default=sa.false(), nullable=False))
     # --- end sso ---
 
 
 def downgrade():
     # --- sso ---
-    pass
+    from alembic import op
+
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.drop_column('sso_required')
+    with op.batch_alter_table('user_identity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_identity_user_id'))
+    op.drop_table('user_identity')
+    with op.batch_alter_table('identity_provider', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identity_provider_organisation_id'))
+    op.drop_table('identity_provider')
     # --- end sso ---
     # --- organisations ---
     from alembic import op
