@@ -22,17 +22,18 @@ def two_organisations(make_organisation, make_user):
     return org_a, org_b, people
 
 
-ORG_PAGES = ["/organisations/org-a/", "/organisations/org-a/people"]
+ORG_PAGES = ["/organisations/org-a/", "/organisations/org-a/people", "/organisations/org-a/audit"]
+ADMIN_PAGES = ["/admin/", "/admin/people", "/admin/audit", "/admin/audit.csv"]
 
 
-@pytest.mark.parametrize("path", [*ORG_PAGES, "/admin/"])
+@pytest.mark.parametrize("path", [*ORG_PAGES, *ADMIN_PAGES])
 def test_anonymous_people_are_sent_to_sign_in(client, two_organisations, path):
     response = client.get(path)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in?next=")
 
 
-@pytest.mark.parametrize("path", [*ORG_PAGES, "/admin/"])
+@pytest.mark.parametrize("path", [*ORG_PAGES, *ADMIN_PAGES])
 def test_a_learner_is_refused(client, auth, two_organisations, path):
     auth.sign_in("learner@a.example")
     response = client.get(path)

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import mail, pagination
+from .. import audit_log, mail, pagination
 from ..auth import reset
 from ..auth.access import organisation_role_required
 from ..exports import csv_response
@@ -224,3 +224,41 @@ def cancel_invitation(organisation: Organisation, invitation_id: int):
     db.session.commit()
     flash(_("Invitation removed from the list") if invitation.declined_at else _("Invitation cancelled"), "success")
     return _back(organisation, invitation)
+
+
+# --- the audit log ------------------------------------------------------------------------------------
+
+
+@bp.get("/<org>/audit")
+@organisation_role_required(Role.ORG_ADMIN)
+def audit(organisation: Organisation):
+    """This organisation's events only (the site administrators' /admin/audit has every event)."""
+    filters = audit_log.read_filters(request.args)
+    page = db.paginate(
+        audit_log.events_query(filters, organisation),
+        page=pagination.page_number(request.args),
+        per_page=audit_log.PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "admin/audit.html",
+        organisation=organisation,
+        filters=filters,
+        page=page,
+        lines=audit_log.lines(list(page.items)),
+        actions=audit_log.actions(organisation),
+        organisations=None,
+        endpoint="organisations.audit",
+        csv_endpoint="organisations.audit_csv",
+        endpoint_args={"org": organisation.slug},
+    )
+
+
+@bp.get("/<org>/audit.csv")
+@organisation_role_required(Role.ORG_ADMIN)
+def audit_csv(organisation: Organisation):
+    filters = audit_log.read_filters(request.args)
+    if filters.errors:
+        return redirect(url_for("organisations.audit", org=organisation.slug, **filters.args()))
+    events = list(db.session.scalars(audit_log.events_query(filters, organisation)))
+    return csv_response(audit_log.table(events), f"{organisation.slug}-audit-log-{today().isoformat()}.csv")
