@@ -80,6 +80,7 @@ def _bind_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .account import bp as account_bp
     from .admin import bp as admin_bp
+    from .admin.theme_views import bp as theme_bp
     from .auth import bp as auth_bp
     from .authoring import bp as authoring_bp
     from .cohorts import bp as cohorts_bp
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from .site import bp as site_bp
 
     for blueprint in (
-        site_bp, auth_bp, learning_bp, organisations_bp, cohorts_bp, invitations_bp, admin_bp, authoring_bp, account_bp
+        site_bp, auth_bp, learning_bp, organisations_bp, cohorts_bp, invitations_bp, admin_bp, authoring_bp, account_bp,
+        theme_bp,
     ):
         app.register_blueprint(blueprint)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, render_template
 from flask_login import current_user, login_required
 
 from ..extensions import db, login_manager
@@ -43,20 +43,25 @@ def may(user: Any, organisation_id: int, *roles: str) -> bool:
 
 
 def organisations_for(user: Any, *roles: str) -> list[Organisation]:
-    """Organisations where ``user`` may act in any of ``roles`` (used for navigation)."""
+    """Organisations where ``user`` may act in any of ``roles`` (used for navigation); archived ones never."""
     if not getattr(user, "is_authenticated", False):
         return []
     if user.is_site_admin:
-        return list(db.session.scalars(db.select(Organisation).order_by(Organisation.name)))
+        return list(
+            db.session.scalars(
+                db.select(Organisation).where(Organisation.archived_at.is_(None)).order_by(Organisation.name)
+            )
+        )
     wanted = {role for role, implied in IMPLIED_ROLES.items() if implied & set(roles)}
-    return user.organisations_with(*wanted)
+    return [organisation for organisation in user.organisations_with(*wanted) if organisation.archived_at is None]
 
 
 def organisation_role_required(*roles: str) -> Callable[[F], F]:
     """For views under ``/organisations/<org>/``: signed in, and one of ``roles`` in that organisation.
 
     Anonymous people are sent to sign in; others without the role get 403. The view receives the
-    organisation as ``organisation`` instead of the ``org`` slug.
+    organisation as ``organisation`` instead of the ``org`` slug. An archived organisation's pages answer
+    "This organisation is archived" (403) to everyone but site administrators, who can still open it.
     """
 
     def decorator(view: F) -> F:
@@ -68,6 +73,8 @@ def organisation_role_required(*roles: str) -> Callable[[F], F]:
                 abort(404)
             if not may(current_user, organisation.id, *roles):
                 abort(403)
+            if organisation.archived_at is not None and not current_user.is_site_admin:
+                return render_template("errors/organisation_archived.html", organisation=organisation), 403
             return view(*args, organisation=organisation, **kwargs)
 
         return wrapped  # type: ignore[return-value]
