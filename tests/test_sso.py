@@ -288,3 +288,176 @@ def test_sign_out_offers_the_providers_end_session_url(client, issuer, provider)
     assert page.status_code == 200 and "Sign out of your work account too" in text
     assert f'href="{issuer}/oauth2/end_session?client_id=literacy&amp;post_logout_redirect_uri=http' in text
     assert signed_in_as(client) is None
+
+
+# --- site administration ---
+
+
+def provider_form(**overrides) -> dict[str, str]:
+    form = {
+        "name": "Council staff",
+        "issuer": "https://login.council.example/tenant/",
+        "client_id": "literacy-app",
+        "client_secret_env": "LITERACY_SSO_COUNCIL_SECRET",
+        "email_domains": "Council.example\n@staff.council.example",
+        "create_accounts": "y",
+        "is_enabled": "y",
+    }
+    form.update(overrides)
+    return form
+
+
+def test_a_site_admin_adds_and_changes_a_provider(client, auth, council, make_user):
+    make_user("root@example.org", site_admin=True)
+    auth.sign_in("root@example.org")
+    assert client.get("/admin/organisations/council/identity-providers").status_code == 200
+    response = auth.post("/admin/organisations/council/identity-providers/new", provider_form())
+    assert response.status_code == 302
+    row = db.session.scalar(select(IdentityProvider))
+    assert (
+        row.issuer == "https://login.council.example/tenant" and row.client_secret_env == "LITERACY_SSO_COUNCIL_SECRET"
+    )
+    assert row.email_domains == ["council.example", "staff.council.example"] and row.create_accounts
+    page = client.get(f"/admin/organisations/council/identity-providers/{row.id}").get_data(as_text=True)
+    assert f"http://localhost/sign-in/oidc/{row.id}/callback" in page
+    changed = auth.post(
+        f"/admin/organisations/council/identity-providers/{row.id}", provider_form(create_accounts="", is_enabled="")
+    )
+    assert changed.status_code == 302
+    db.session.refresh(row)
+    assert not row.create_accounts and not row.is_enabled
+    actions = list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+    assert actions[-2:] == ["sso.provider_created", "sso.provider_changed"]
+
+
+def test_the_provider_form_keeps_what_was_typed_and_refuses_a_taken_domain(
+    client, auth, council, make_user, make_organisation
+):
+    other = make_organisation("agency", "Other Agency")
+    make_provider("https://idp.agency.example", other, ["agency.example"])
+    make_user("root@example.org", site_admin=True)
+    auth.sign_in("root@example.org")
+    bad = auth.post(
+        "/admin/organisations/council/identity-providers/new",
+        provider_form(issuer="ftp://nope", client_secret_env="my secret", email_domains="agency.example"),
+    )
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "There is a problem" in text and "ftp://nope" in text
+    assert "Error:" in text.split("</title>")[0]
+    taken = auth.post(
+        "/admin/organisations/council/identity-providers/new", provider_form(email_domains="agency.example")
+    )
+    assert taken.status_code == 400 and "agency.example already has a sign-in option" in taken.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count(IdentityProvider.id))) == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/organisations/council/identity-providers",
+        "/admin/organisations/council/identity-providers/new",
+        "/admin/organisations/council/identity-providers/1",
+    ],
+)
+def test_only_site_admins_configure_providers(client, auth, issuer, provider, council, make_user, path):
+    assert client.get(path).headers["Location"].startswith("/sign-in?next=")
+    make_user("admin@council.example", organisation=council, roles=("org_admin",))
+    auth.sign_in("admin@council.example")
+    assert client.get(path).status_code == 403
+    if not path.endswith("identity-providers"):
+        assert auth.post(path, provider_form()).status_code == 403
+    assert auth.post("/admin/organisations/council/identity-providers/required", {"required": "yes"}).status_code == 403
+    db.session.refresh(council)
+    assert not council.sso_required and db.session.scalar(select(db.func.count(IdentityProvider.id))) == 1
+
+
+def test_another_organisations_provider_is_not_found_under_this_one(
+    client, auth, provider, make_organisation, make_user
+):
+    make_organisation("agency", "Other Agency")
+    make_user("root@example.org", site_admin=True)
+    auth.sign_in("root@example.org")
+    assert client.get(f"/admin/organisations/agency/identity-providers/{provider.id}").status_code == 404
+    assert client.get("/admin/organisations/nowhere/identity-providers").status_code == 404
+
+
+# --- SSO required ---
+
+
+def test_sso_required_refuses_the_password_with_a_pointer_to_the_work_account(
+    client, auth, issuer, provider, council, make_user
+):
+    member = make_user("pat@council.example", organisation=council)
+    outsider = make_user("pat@elsewhere.example", organisation=council)
+    make_user("root@example.org", site_admin=True)
+    auth.sign_in("root@example.org")
+    assert auth.post("/admin/organisations/council/identity-providers/required", {"required": "yes"}).status_code == 302
+    auth.sign_out()
+    db.session.refresh(council)
+    assert council.sso_required
+    refused = auth.sign_in(member.email)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "asks you to sign in with your work account" in text
+    assert 'href="#work-account"' in text and 'id="work-account"' in text
+    # an address in the domain gets the same answer whether or not it has an account, password or not
+    assert "asks you to sign in with your work account" in auth.sign_in("nobody@council.example", "x").get_data(
+        as_text=True
+    )
+    # a member outside the domains: a wrong password gets the usual answer (nothing revealed) ...
+    wrong = auth.sign_in(outsider.email, "wrong password").get_data(as_text=True)
+    assert "Enter a correct email address and password" in wrong and "work account, not a password" not in wrong
+    # ... and only the right password learns that the organisation requires work accounts
+    assert "work account, not a password" in auth.sign_in(outsider.email).get_data(as_text=True)
+    assert signed_in_as(client) is None
+    # the work account still works
+    sign_in_through(client, issuer, member.email, "pat", email=member.email, email_verified=True)
+    assert signed_in_as(client) == member.email
+
+
+# --- linking from the account page ---
+
+
+def test_a_signed_in_person_links_and_unlinks_their_work_account(client, auth, issuer, provider, council, make_user):
+    person = make_user("quinn@council.example", organisation=council)
+    auth.sign_in(person.email)
+    page = client.get("/account/linked-accounts").get_data(as_text=True)
+    assert "You have no linked work accounts" in page and "Link your Example Council sign-in account" in page
+    response = auth.post("/account/linked-accounts/link", {"provider": str(provider.id)}, base_url="http://localhost")
+    assert response.status_code == 302
+    # the work account's email is unverified and different: linking by the owner does not need it
+    put_user(issuer, "quinn-work", email="q.w@council.example")
+    done = client.get(at_provider(response.headers["Location"], "quinn-work"))
+    assert done.status_code == 302 and done.headers["Location"] == "/account/linked-accounts"
+    identity = db.session.scalar(select(UserIdentity).where(UserIdentity.subject == "quinn-work"))
+    assert identity.user_id == person.id
+    auth.sign_out()
+    assert sign_in_through(client, issuer, person.email, "quinn-work").status_code == 302
+    assert signed_in_as(client) == person.email
+    assert auth.post(f"/account/linked-accounts/{identity.id}/unlink").status_code == 302
+    assert db.session.scalar(select(UserIdentity)) is None
+
+
+def test_nobody_unlinks_or_links_for_someone_else(
+    client, auth, issuer, provider, council, make_user, make_organisation
+):
+    owner = make_user("rae@council.example", organisation=council)
+    sign_in_through(client, issuer, owner.email, "rae", email=owner.email, email_verified=True)
+    identity = db.session.scalar(select(UserIdentity))
+    auth.sign_out()
+    assert client.get("/account/linked-accounts").headers["Location"].startswith("/sign-in?next=")
+    other_org = make_organisation("agency", "Other Agency")
+    other_provider = make_provider("https://idp.agency.example", other_org, ["agency.example"])
+    make_user("sol@elsewhere.example", organisation=other_org)
+    auth.sign_in("sol@elsewhere.example")
+    assert auth.post(f"/account/linked-accounts/{identity.id}/unlink").status_code == 404
+    assert auth.post("/account/linked-accounts/link", {"provider": str(provider.id)}).status_code == 404
+    assert db.session.get(UserIdentity, identity.id) is not None
+    # linking a work account that is already someone else's is refused
+    auth.sign_out()
+    make_user("tam@council.example", organisation=council)
+    auth.sign_in("tam@council.example")
+    linking = auth.post("/account/linked-accounts/link", {"provider": str(provider.id)})
+    refused = client.get(at_provider(linking.headers["Location"], "rae"))
+    assert refused.status_code == 403 and "already linked to another account" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count(UserIdentity.id))) == 1
+    assert other_provider.organisation_id == other_org.id

@@ -26,9 +26,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit
-from ..extensions import db
-from ..models import IdentityProvider, Organisation, Role, User, UserIdentity, user_by_email, utcnow
-from ..organisations.service import grant_role
+from ..extensions import Taken, claiming, db
+from ..models import IdentityProvider, Membership, Organisation, Role, User, UserIdentity, user_by_email, utcnow
 from .service import create_user
 
 SCOPES = "openid email profile"
@@ -211,6 +210,22 @@ def end_session_endpoint(provider: IdentityProvider) -> str | None:
 # --- the rules ---
 
 
+def grant_role(user: User, organisation_id: int, role: str) -> None:
+    """``organisations.service.grant_role``'s rule (a role held already is fine), here because the
+    organisations area imports auth and the areas depend on each other one way only."""
+    held = db.session.scalar(
+        select(Membership.id).where(
+            Membership.user_id == user.id, Membership.organisation_id == organisation_id, Membership.role == role
+        )
+    )
+    if held is None:
+        try:
+            with claiming():
+                db.session.add(Membership(user_id=user.id, organisation_id=organisation_id, role=role))
+        except Taken:  # granted by another request a moment ago
+            pass
+
+
 def check_claims(provider: IdentityProvider, claims: dict[str, Any], now: float | None = None) -> None:
     """Refuse (``Refused("invalid")``) an ID token not issued by this provider for this client, or expired.
 
@@ -333,3 +348,44 @@ def linkable_providers(user: User) -> list[IdentityProvider]:
     organisations = {m.organisation_id for m in user.memberships}
     domain = domain_of(user.email)
     return [p for p in enabled_providers() if p.organisation_id in organisations or domain in (p.email_domains or [])]
+
+
+# --- site administration ---
+
+
+def save_provider(actor: User, organisation: Organisation, provider: IdentityProvider | None, **fields: Any):
+    """Create (``provider`` None) or change an organisation's provider, recorded in the audit log.
+
+    ``fields``: name, issuer, client_id, client_secret_env, email_domains (a list), create_accounts,
+    is_enabled. The caller has checked ``domain_taken``.
+    """
+    fields["issuer"] = normalise_issuer(fields["issuer"])
+    created = provider is None
+    if provider is None:
+        provider = IdentityProvider(organisation_id=organisation.id)
+        db.session.add(provider)
+    changed = {key: value for key, value in fields.items() if getattr(provider, key, None) != value}
+    for key, value in fields.items():
+        setattr(provider, key, value)
+    action = "sso.provider_created" if created else "sso.provider_changed"
+    audit.record(actor, organisation, action, provider, changed=sorted(changed))
+    return provider
+
+
+def set_sso_required(actor: User, organisation: Organisation, required: bool) -> bool:
+    """Require (or stop requiring) work-account sign-in for the organisation's members; False if unchanged."""
+    if organisation.sso_required == required:
+        return False
+    organisation.sso_required = required
+    audit.record(actor, organisation, "sso.required_changed", organisation, required=required)
+    return True
+
+
+def providers_of(organisation: Organisation) -> list[IdentityProvider]:
+    return list(
+        db.session.scalars(
+            select(IdentityProvider)
+            .where(IdentityProvider.organisation_id == organisation.id)
+            .order_by(IdentityProvider.name, IdentityProvider.id)
+        )
+    )
