@@ -82,9 +82,34 @@ def hostile(make_organisation, make_user):
 
 
 def test_every_csv_route_is_covered(app):
-    """Every CSV the site produces is one of the two export routes this file downloads."""
+    """Every CSV the site produces is one of the export routes this file downloads."""
     routes = {rule.endpoint for rule in app.url_map.iter_rules() if rule.rule.endswith(".csv")}
-    assert routes == {"cohorts.export", "organisations.export"}
+    assert routes == {"cohorts.export", "organisations.export", "admin.audit_csv", "organisations.audit_csv"}
+
+
+def test_every_cell_of_the_audit_log_exports_is_escaped(app, client, auth, hostile, make_user):
+    """Actors', targets' and organisations' names and the details come from people: all escaped."""
+    from literacy import audit
+    from literacy.models import Organisation, User
+
+    org, cohort = hostile
+    make_user("root@example.org", site_admin=True)
+    boss = make_user("boss@a.example", name="=HYPERLINK(\"http://x\")", organisation=org, roles=("org_admin",))
+    central = db.session.scalar(db.select(Organisation).where(Organisation.slug == "central"))
+    for person in db.session.scalars(db.select(User).where(User.email.like("%@org-a.example"))):
+        audit.record(boss, org, "organisation.roles_changed", person, email=person.email, roles=["+1"])
+    audit.record(boss, central, "cohort.updated", cohort, name="@SUM(1)")
+    db.session.commit()
+    auth.sign_in("root@example.org")
+    site = _csv(client.get("/admin/audit.csv"))
+    _assert_safe(site, "admin audit.csv")
+    assert len(site) == 10 and "'@SUM(1) central" in {row[1] for row in site}
+    assert {row[2] for row in site[1:]} == {"'=HYPERLINK(\"http://x\")"}
+    auth.sign_out()
+    auth.sign_in("boss@a.example")
+    own = _csv(client.get("/organisations/org-a/audit.csv"))
+    _assert_safe(own, "organisation audit.csv")
+    assert len(own) == 9
 
 
 def test_every_cell_of_every_cohort_export_is_escaped(app, client, auth, hostile):
