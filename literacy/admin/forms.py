@@ -71,13 +71,14 @@ class ThemeForm(FlaskForm):
         if colour is None:
             raise ValidationError(_l("Enter the accent colour as a hex code of six digits, like #1d70b8"))
         ratio = organisations.contrast_ratio(colour)
+        shown = "%.2f" % (int(ratio * 100) / 100)  # cut, not rounded: 4.499 never reads as 4.50
         if ratio < organisations.MIN_CONTRAST:
             raise ValidationError(
                 _l(
                     "Choose a darker accent colour: %(colour)s has a contrast ratio of %(ratio)s to 1 against "
                     "white, and white text on it needs at least 4.5 to 1",
                     colour=colour,
-                    ratio=f"{int(ratio * 100) / 100:.2f}",
+                    ratio=shown,
                 )
             )
         self.colour = colour
