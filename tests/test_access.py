@@ -24,6 +24,7 @@ def two_organisations(make_organisation, make_user):
 
 ORG_PAGES = ["/organisations/org-a/", "/organisations/org-a/people", "/organisations/org-a/audit"]
 ADMIN_PAGES = ["/admin/", "/admin/people", "/admin/audit", "/admin/audit.csv"]
+ADMIN_PAGES += ["/admin/organisations/org-a/identity-providers", "/admin/organisations/org-a/identity-providers/new"]
 
 
 @pytest.mark.parametrize("path", [*ORG_PAGES, *ADMIN_PAGES])
