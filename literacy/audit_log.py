@@ -109,13 +109,18 @@ class Filters:
 
 
 def parse_date(text: str) -> date | None:
-    """``2026-12-01`` (what a date field sends) or ``1/12/2026`` (day first, as typed in Britain)."""
+    """``2026-12-01`` (what a date field sends) or ``1/12/2026`` (day first, as typed in Britain).
+
+    Years outside 1900-2999 are refused like any other non-date: the log holds none, and a day at the
+    calendar's edge (31/12/9999) would overflow when the filter takes the next midnight.
+    """
     text = text.strip()
     for form in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"):
         try:
-            return datetime.strptime(text, form).date()
+            day = datetime.strptime(text, form).date()
         except ValueError:
             continue
+        return day if 1900 <= day.year <= 2999 else None
     return None
 
 

@@ -79,6 +79,9 @@ def test_a_date_that_is_not_a_date_is_an_error_that_keeps_what_was_typed(client,
     assert rows_of(text) == 2, "the other filters still apply"
     text = client.get("/admin/audit?from=2026-11-20&to=2026-11-01").get_data(as_text=True)
     assert "must be the same as or after" in text
+    for edge in ("from=0001-01-01", "to=31/12/9999", "to=99999-01-01", "from=" + "9" * 40):
+        text = client.get(f"/admin/audit?{edge}").get_data(as_text=True)
+        assert "There is a problem" in text and rows_of(text) == 3, edge
     response = client.get("/admin/audit.csv?from=nonsense")
     assert response.status_code == 302 and "from=nonsense" in response.headers["Location"]
 
