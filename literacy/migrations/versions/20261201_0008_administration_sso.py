@@ -84,7 +84,8 @@ def downgrade():
     # --- organisations ---
     from alembic import op
 
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        for column in ("accent_colour", "logo_hash", "logo_type", "logo", "archived_at"):
-            batch_op.drop_column(column)
+    # A plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch: a batch copies the table on SQLite,
+    # and dropping the old copy would cascade to every cohort, membership and invitation that points at it.
+    for column in ("accent_colour", "logo_hash", "logo_type", "logo", "archived_at"):
+        op.drop_column("organisation", column)
     # --- end organisations ---
