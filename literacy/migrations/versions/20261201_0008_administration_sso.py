@@ -63,8 +63,9 @@ def upgrade():
     with op.batch_alter_table('user_identity', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_identity_user_id'), ['user_id'], unique=False)
 
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('sso_required', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Not in batch mode: on SQLite a batch with a SQL default would copy the table, and dropping the old
+    # organisation table would cascade to its memberships and cohorts.
+    op.add_column('organisation', sa.Column('sso_required', sa.Boolean(), server_default=sa.false(), nullable=False))
     # --- end sso ---
 
 
