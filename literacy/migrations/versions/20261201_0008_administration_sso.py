@@ -73,8 +73,7 @@ def downgrade():
     # --- sso ---
     from alembic import op
 
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.drop_column('sso_required')
+    op.drop_column('organisation', 'sso_required')  # plain DROP COLUMN: a batch copy would cascade on SQLite
     with op.batch_alter_table('user_identity', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_identity_user_id'))
     op.drop_table('user_identity')
