@@ -26,8 +26,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit
-from ..extensions import Taken, claiming, db
-from ..models import IdentityProvider, Membership, Organisation, Role, User, UserIdentity, user_by_email, utcnow
+from ..extensions import db
+from ..memberships import grant_role
+from ..models import IdentityProvider, Organisation, Role, User, UserIdentity, user_by_email, utcnow
 from .service import create_user
 
 SCOPES = "openid email profile"
@@ -208,22 +209,6 @@ def end_session_endpoint(provider: IdentityProvider) -> str | None:
 
 
 # --- the rules ---
-
-
-def grant_role(user: User, organisation_id: int, role: str) -> None:
-    """``organisations.service.grant_role``'s rule (a role held already is fine), here because the
-    organisations area imports auth and the areas depend on each other one way only."""
-    held = db.session.scalar(
-        select(Membership.id).where(
-            Membership.user_id == user.id, Membership.organisation_id == organisation_id, Membership.role == role
-        )
-    )
-    if held is None:
-        try:
-            with claiming():
-                db.session.add(Membership(user_id=user.id, organisation_id=organisation_id, role=role))
-        except Taken:  # granted by another request a moment ago
-            pass
 
 
 def check_claims(provider: IdentityProvider, claims: dict[str, Any], now: float | None = None) -> None:

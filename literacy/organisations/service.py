@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 
 from .. import audit
-from ..extensions import Taken, claiming, db
+from ..extensions import db
+from ..memberships import grant_role as grant_role  # re-exported: callers ask the organisations area
 from ..models import ROLE_VALUES, Membership, Organisation, Role, User
 
 
@@ -51,21 +52,6 @@ def person_in(organisation: Organisation, user_id: int) -> User | None:
             User.id.in_(select(Membership.user_id).where(Membership.organisation_id == organisation.id)),
         )
     )
-
-
-def grant_role(user: User, organisation_id: int, role: str) -> None:
-    """Give someone a role in an organisation unless they hold it already (accepting an invitation)."""
-    held = db.session.scalar(
-        select(Membership.id).where(
-            Membership.user_id == user.id, Membership.organisation_id == organisation_id, Membership.role == role
-        )
-    )
-    if held is None:
-        try:
-            with claiming():
-                db.session.add(Membership(user_id=user.id, organisation_id=organisation_id, role=role))
-        except Taken:  # granted by another request a moment ago: held now, which is all that was asked
-            pass
 
 
 def set_roles(actor: User, organisation: Organisation, user: User, roles: set[str]) -> bool:
