@@ -26,6 +26,19 @@ from .tables import Column, Table
 
 #: a label per action, in plain words; an action missing here is shown as it is stored
 ACTION_LABELS: dict[str, Any] = {
+    "account.site_admin_set": _l("Made a site administrator"),
+    "organisation.archived": _l("Organisation archived"),
+    "organisation.created": _l("Organisation created"),
+    "organisation.renamed": _l("Organisation renamed"),
+    "organisation.role_granted": _l("Role given"),
+    "organisation.theme_changed": _l("Organisation theme changed"),
+    "organisation.unarchived": _l("Organisation taken out of the archive"),
+    "sso.account_created": _l("Account created at first work-account sign-in"),
+    "sso.identity_linked": _l("Work account linked"),
+    "sso.identity_unlinked": _l("Work account unlinked"),
+    "sso.provider_created": _l("Identity provider added"),
+    "sso.provider_changed": _l("Identity provider changed"),
+    "sso.required_changed": _l("Work-account sign-in requirement changed"),
     "account.activated": _l("Account reactivated"),
     "account.deactivated": _l("Account deactivated"),
     "account.email_change_requested": _l("Asked to change email address"),

@@ -267,6 +267,9 @@ def for_token(token: str, now: datetime | None = None) -> Invitation | None:
     now = now or utcnow()
     if invitation is None or not _is_open(invitation, now):
         return None
+    organisation = db.session.get(Organisation, invitation.organisation_id)
+    if organisation is None or organisation.archived_at is not None:  # an archived organisation takes no one new
+        return None
     return invitation
 
 
