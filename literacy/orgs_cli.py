@@ -6,10 +6,9 @@ import json
 from typing import Any
 
 import click
-from sqlalchemy import func, select
 
+from .admin import organisations
 from .extensions import db
-from .models import Membership, Organisation
 
 
 @click.group("orgs")
@@ -18,17 +17,8 @@ def orgs_group() -> None:
 
 
 def organisations_with_people() -> list[dict[str, Any]]:
-    """Every organisation with its number of people (anyone holding a role in it), in one query."""
-    people = (
-        select(Membership.organisation_id, func.count(func.distinct(Membership.user_id)).label("people"))
-        .group_by(Membership.organisation_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Organisation, func.coalesce(people.c.people, 0))
-        .outerjoin(people, people.c.organisation_id == Organisation.id)
-        .order_by(Organisation.slug)
-    )
+    """Every organisation by slug with its number of people (``admin.organisations.listing``, one query)."""
+    rows = sorted(organisations.listing(), key=lambda row: row[0].slug)
     return [
         {
             "slug": organisation.slug,
@@ -62,7 +52,6 @@ def orgs_create_command(slug: str, name: str) -> None:
     The same rules as the site admin's page: a slug of lowercase letters, digits and single hyphens,
     unique; a name of at most 200 characters. Recorded in the audit log (by nobody: the command line).
     """
-    from .admin import organisations
     from .extensions import Taken
 
     slug, name = slug.strip().lower(), name.strip()
