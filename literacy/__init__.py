@@ -57,7 +57,7 @@ def _configure(app: Flask, config: dict[str, Any] | None) -> None:
 def _bind_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
-    from . import extensions, i18n, security
+    from . import extensions, i18n, notifications, security
     from .auth import sessions
 
     extensions.db.init_app(app)
@@ -66,6 +66,7 @@ def _bind_extensions(app: Flask) -> None:
     extensions.limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    notifications.init_app(app)
 
     login = extensions.login_manager
     login.init_app(app)

@@ -50,6 +50,10 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "LITERACY_IMPORT_MAX_FILES": ("IMPORT_MAX_FILES", "500"),
     "LITERACY_MAX_QUESTIONS": ("MAX_QUESTIONS", "500"),
     "LITERACY_STASH_MAX_BYTES": ("STASH_MAX_BYTES", "262144"),
+    "LITERACY_QUEUE_URL": ("QUEUE_URL", None),
+    "LITERACY_QUEUE_WORKERS": ("QUEUE_WORKERS", "2"),
+    "LITERACY_MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", "6"),
+    "LITERACY_MAIL_RETRY_SECONDS": ("MAIL_RETRY_SECONDS", "60"),
 }
 
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}
@@ -85,6 +89,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     if not settings.get("SQLALCHEMY_DATABASE_URI"):
         settings["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "literacy.sqlite3")
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
+    if not settings.get("QUEUE_URL"):  # the embedded task queue: a SQLite file beside the database's default
+        settings["QUEUE_URL"] = "sqlite:///" + str(Path(instance_path) / "queue.sqlite3")
     if settings.get("TRUSTED_HOST_NAMES") and not settings.get("TRUSTED_HOSTS"):
         # Flask answers 400 to any other Host header, so a forged one never reaches an emailed link
         # (password resets, invitations, verification).

@@ -16,10 +16,13 @@ from .authoring import EditStash, ModuleDraft
 from .cohorts import AuditEvent, Cohort, CohortAssignment, CohortMember, Invitation
 from .content import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question
 from .learning import Certificate, LessonProgress, ModuleCompletion, QuizAttempt, Response
+from .notifications import MESSAGE_STATUSES, OutboxMessage
 from .summaries import CohortAnswerTally, CohortLearnerSummary, LearnerModuleSummary
 from .types import UTCDateTime, utc_date, utcnow
 
 __all__ = [
+    "MESSAGE_STATUSES",
+    "OutboxMessage",
     "ROLE_VALUES",
     "AccountToken",
     "AuditEvent",

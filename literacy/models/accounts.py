@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     String,
     UniqueConstraint,
@@ -58,6 +59,11 @@ class Organisation(db.Model):
     accent_colour: Mapped[str | None] = mapped_column(String(7))
     # Members sign in with their work account only (password sign-in refused for them).
     sso_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reminders (issue 15): days before a due date that learners are reminded (e.g. [7, 1]); whether
+    # overdue work is reminded weekly until done; days before a certificate expires that its holder is told.
+    reminder_days_before: Mapped[list[int]] = mapped_column(JSON, default=lambda: [7, 1])
+    overdue_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    expiry_notice_days: Mapped[int] = mapped_column(Integer, default=30)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", passive_deletes=True
@@ -95,6 +101,12 @@ class User(UserMixin, db.Model):
     # Set when the owner followed a link emailed to this address (an invitation that was emailed, a
     # password reset or a verification link); never by a link a manager copied.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Optional messages the person can turn off on /account or by the link in each one (issue 15):
+    # reminders of due and overdue work, notices of certificates about to expire, and (opt-in) the
+    # weekly digest of the cohorts they manage.
+    notify_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_renewals: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_digest: Mapped[bool] = mapped_column(Boolean, default=False)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

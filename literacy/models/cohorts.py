@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -21,6 +21,8 @@ class Cohort(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # Days a member has to renew once their certificate expires or a new edition asks for a refresh.
+    renewal_days: Mapped[int] = mapped_column(Integer, default=30)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     members: Mapped[list[CohortMember]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
@@ -75,6 +77,8 @@ class Invitation(db.Model):
     # Set when a manager copied the link: accepting it then proves nothing about the mailbox, so the
     # account's email stays unverified.
     link_copied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The latest email of this link in the outbox: its status is what the manager's list shows.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id", ondelete="SET NULL"))
 
     cohort: Mapped[Cohort | None] = relationship()
 

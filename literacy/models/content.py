@@ -71,6 +71,9 @@ class ModuleVersion(db.Model):
     minutes: Mapped[int] = mapped_column(Integer)
     pass_mark: Mapped[int] = mapped_column(Integer)  # per cent
     max_attempts: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
+    # How long a certificate of this version stays valid, as an ISO 8601 period ("P12M", "P2Y", "P90D");
+    # None: it never expires. From module.yaml's valid_for ("12 months").
+    valid_for: Mapped[str | None] = mapped_column(String(20))
     shuffle: Mapped[bool] = mapped_column(Boolean, default=True)
     # The assessment's and pre-check's own title and introduction per language, from quiz.md and
     # precheck.md: {"assessment": {"en": {"title": ..., "intro_html": ...}}, "precheck": {...}}.

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -99,7 +100,9 @@ class ModuleCompletion(db.Model):
     """A completed module: kept for ever; an older edition than the live one means "refresh due"."""
 
     __table_args__ = (
-        UniqueConstraint("user_id", "module_id", "edition"),
+        # renewal: 0 for the first completion of an edition, 1, 2 ... for each renewal of that edition
+        # after its certificate expired; every completion keeps its own certificate (history keeps both).
+        UniqueConstraint("user_id", "module_id", "edition", "renewal"),
         Index("ix_module_completion_module_completed", "module_id", "completed_at"),
     )
 
@@ -112,6 +115,7 @@ class ModuleCompletion(db.Model):
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     percent: Mapped[int | None] = mapped_column(Integer)  # assessment score, None without an assessment
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="SET NULL"))
+    renewal: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Certificate(db.Model):
@@ -119,6 +123,10 @@ class Certificate(db.Model):
     code: Mapped[str] = mapped_column(String(64), unique=True)  # unguessable; in /certificates/<code>
     completion_id: Mapped[int] = mapped_column(ForeignKey("module_completion.id", ondelete="CASCADE"), unique=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # None: valid for ever (the module has no valid_for). Expiry is compared at read time, never written.
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    revoked_reason: Mapped[str | None] = mapped_column(Text)  # shown on the verification page
 
     completion: Mapped[ModuleCompletion] = relationship()

@@ -31,6 +31,9 @@ class LearnerModuleSummary(db.Model):
     lessons_completed: Mapped[int] = mapped_column(Integer, default=0)
     completed_edition: Mapped[int | None] = mapped_column(Integer)  # the latest edition completed
     first_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the latest completion stops counting (its certificate's valid_until, or when it was revoked);
+    # None: it never expires. Compared with "now" at read time, so expiry needs no write.
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completion_percent: Mapped[int | None] = mapped_column(Integer)  # best score recorded at a completion
     assessment_best: Mapped[int | None] = mapped_column(Integer)  # best submitted assessment score
     assessment_passed: Mapped[bool] = mapped_column(Boolean, default=False)

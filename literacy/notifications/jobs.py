@@ -1,0 +1,81 @@
+"""The task queue's jobs. Run Huey's consumer on this module: ``huey_consumer literacy.notifications.jobs.huey``.
+
+Jobs only say when to work; the outbox and the reminder rules hold what to do, so every job can run
+twice, late, or on several machines at once without sending anything twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+
+from flask import Flask, current_app, has_app_context
+from huey import crontab
+
+from .queue import huey
+
+log = logging.getLogger("literacy.notifications")
+
+_app: Flask | None = None
+
+
+@contextlib.contextmanager
+def app_context() -> Iterator[Flask]:
+    """The current app (immediate mode, the CLI) or, in a consumer process, one built from the environment."""
+    global _app
+    if has_app_context():
+        yield current_app._get_current_object()  # type: ignore[attr-defined]
+        return
+    if _app is None:
+        from .. import create_app
+
+        _app = create_app()
+    with _app.app_context():
+        try:
+            yield _app
+        finally:
+            from ..extensions import db
+
+            db.session.remove()
+
+
+@huey.task()
+def send_messages(ids: list[int]) -> None:
+    """Send these outbox rows now (queued by a request after its commit)."""
+    from . import outbox
+
+    with app_context():
+        outbox.send_due(ids=ids)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep() -> None:
+    """Every minute: rows due for a retry, rows a request queued while the queue was down, rows a dead
+    consumer left "sending"."""
+    from . import outbox
+
+    with app_context():
+        outbox.recover()
+        outbox.send_due()
+
+
+@huey.periodic_task(crontab(minute="7"))
+def hourly_reminders() -> None:
+    """Every hour: queue the reminders, expiry notices and digests that are due (each once per event)."""
+    with app_context():
+        run(send=False)
+
+
+def run(now: datetime | None = None, *, send: bool = True) -> dict[str, int]:
+    """Queue everything due at ``now`` and, with ``send``, send the whole queue in the foreground until it
+    is empty (``flask notifications run``). Returns counts of what was queued and what happened."""
+    from . import outbox, reminders
+
+    counts = dict(reminders.queue_due(now))
+    if send:
+        outbox.recover(now)
+        for key, value in outbox.send_due(now=now).items():
+            counts[key] = counts.get(key, 0) + value
+    return counts
