@@ -31,7 +31,19 @@ class Inbox:
 
     @staticmethod
     def body(message: email.message.Message) -> str:
-        return message.get_payload(decode=True).decode()
+        """The plain-text part (every message also has an HTML part: ``html``)."""
+        return Inbox.part(message, "text/plain")
+
+    @staticmethod
+    def html(message: email.message.Message) -> str:
+        return Inbox.part(message, "text/html")
+
+    @staticmethod
+    def part(message: email.message.Message, content_type: str) -> str:
+        for part in message.walk():
+            if part.get_content_type() == content_type:
+                return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+        raise AssertionError(f"no {content_type} part in {message['Subject']!r}")
 
     def link(self, index: int = -1, *, to: str | None = None, path: str = "/") -> str:
         """The path of the first link under ``path`` in a message (the newest, or the newest to ``to``)."""
