@@ -29,8 +29,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(orgs_group)
     from .courses_cli import courses
+    from .notifications_cli import notifications_group
 
     app.cli.add_command(courses)
+    app.cli.add_command(notifications_group)
 
 
 @click.command("demo")
@@ -127,15 +129,34 @@ def create_admin_command(email: str | None, name: str | None, password_stdin: bo
 @click.command("start")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def start_command(host: str, port: int) -> None:
-    """Migrate the database, load the demo data and serve the site (for trying it out)."""
+@click.option("--no-consumer", is_flag=True, help="Do not run the task queue's consumer in this process.")
+def start_command(host: str, port: int, no_consumer: bool) -> None:
+    """Migrate the database, load the demo data and serve the site with its task queue (for trying it out)."""
     upgrade()
     demo_command.callback()  # type: ignore[misc]
+    import threading
+
     from werkzeug.serving import run_simple
 
-    click.echo(f"Serving on http://{host}:{port}/ - press Ctrl+C to stop.")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     # Flask refuses app.run() inside its own CLI, so serve with Werkzeug directly (a development server).
-    run_simple(host, port, current_app._get_current_object(), threaded=True, use_debugger=current_app.debug)
+    def serve() -> None:
+        run_simple(host, port, app, threaded=True, use_debugger=app.debug, use_reloader=False)
+
+    click.echo(f"Serving on http://{host}:{port}/ - press Ctrl+C to stop.")
+    if no_consumer:
+        serve()
+        return
+    # The embedded case: Huey's own consumer runs here (it needs the main thread for its signal handlers),
+    # the web server in a thread beside it; production runs huey_consumer as a service instead.
+    threading.Thread(target=serve, name="web", daemon=True).start()
+    from .notifications import jobs
+    from .notifications.queue import huey
+
+    jobs.use_app(app)
+    workers = int(app.config.get("QUEUE_WORKERS") or 2)
+    click.echo(f"Sending mail and reminders with {workers} worker thread(s) (Huey, {app.config['QUEUE_URL']}).")
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 
 @click.group("summaries")

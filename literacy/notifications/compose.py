@@ -52,7 +52,6 @@ def build(message: OutboxMessage, user: User | None) -> EmailMessage:
     email["From"] = f'"{sender_name}" <{current_app.config.get("MAIL_SENDER") or "no-reply@localhost"}>'
     email["To"] = message.recipient
     email["Subject"] = written.subject
-    email["Content-Language"] = language
     domain = (current_app.config.get("MAIL_SENDER") or "localhost").rpartition("@")[2]
     email["Message-ID"] = f"<outbox-{message.id}-{message.attempts}@{domain}>"
     if stop:
@@ -60,4 +59,5 @@ def build(message: OutboxMessage, user: User | None) -> EmailMessage:
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(text)
     email.add_alternative(html, subtype="html")
+    email["Content-Language"] = language  # after the parts: set_content drops Content-* headers
     return email

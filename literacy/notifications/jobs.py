@@ -21,6 +21,12 @@ log = logging.getLogger("literacy.notifications")
 _app: Flask | None = None
 
 
+def use_app(app: Flask) -> None:
+    """Run jobs in this app (``flask start`` runs the consumer beside the app it serves)."""
+    global _app
+    _app = app
+
+
 @contextlib.contextmanager
 def app_context() -> Iterator[Flask]:
     """The current app (immediate mode, the CLI) or, in a consumer process, one built from the environment."""
