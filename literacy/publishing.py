@@ -197,6 +197,7 @@ def _add_version(module: Module, source: content.ModuleSource, published_by: Use
         minutes=source.minutes,
         pass_mark=source.pass_mark,
         max_attempts=source.max_attempts,
+        valid_for=source.valid_for,
         shuffle=source.shuffle,
         quiz_texts=_quiz_texts(source),
         lesson_count=source.lesson_count,

@@ -181,6 +181,7 @@ class ModuleSource:
     images: dict[str, Image]
     content_hash: str  # sha256 of the source files; unchanged source means nothing to publish
     files: dict[str, bytes] = field(repr=False)  # the source, by path inside the module folder
+    valid_for: str | None = None  # how long a certificate stays valid, ISO 8601 ("P12M"); None: for ever
 
     def text(self, language: str) -> ModuleText:
         return self.texts.get(language) or self.texts[self.language]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from html import unescape
 
+from . import validity
 from .frontmatter import Document, decode, split
 from .glossary import LANGUAGE_RE, Glossary
 from .grading import parse_number
@@ -40,7 +41,7 @@ RESERVED_LESSON_SLUGS = frozenset({"quiz", "precheck", "images", "glossary", "ce
 LEVELS = ("introductory", "intermediate", "advanced")
 MODULE_KEYS = frozenset({
     "slug", "title", "summary", "audience", "level", "minutes", "edition", "language", "pass_mark",
-    "max_attempts", "shuffle", "outcomes", "lessons", "further_reading",
+    "max_attempts", "shuffle", "outcomes", "lessons", "further_reading", "valid_for",
 })
 TRANSLATED_MODULE_KEYS = frozenset({"title", "summary", "audience", "outcomes", "further_reading"})
 READING_KEYS = frozenset({"title", "publisher", "year", "url"})
@@ -173,6 +174,7 @@ class _Meta:
     pass_mark: int = 0
     max_attempts: int | None = None
     shuffle: bool = True
+    valid_for: str | None = None  # ISO 8601 period ("P12M"); None: certificates never expire
     text: ModuleText | None = None
     lessons: list[tuple[str, int]] = field(default_factory=list)  # (slug, line in module.yaml)
     valid_lessons: bool = False  # the lessons list could be read (so unlisted files can be reported)
@@ -280,6 +282,7 @@ class _ModuleParser:
             pass_mark=meta.pass_mark,
             max_attempts=meta.max_attempts,
             shuffle=meta.shuffle,
+            valid_for=meta.valid_for,
             texts=texts,
             lessons=tuple(lessons),
             quiz=quiz,
@@ -347,6 +350,17 @@ class _ModuleParser:
         meta.pass_mark = pass_mark if pass_mark is not None else 0
         meta.max_attempts = fields.integer("max_attempts", required=False, minimum=1)
         meta.shuffle = fields.boolean("shuffle", True)
+        meta.valid_for = self._valid_for(fields)
+
+    def _valid_for(self, fields: Fields) -> str | None:
+        """``valid_for`` ("12 months", "2 years", "90 days") as an ISO 8601 period; absent, empty or "none":
+        certificates of the module never expire."""
+        value = fields.text("valid_for", required=False)
+        try:
+            return validity.parse(value)
+        except ValueError as error:
+            self.problems.add("module.yaml", fields.line("valid_for"), f'valid_for "{value}" {error}')
+            return None
 
     def _valid_text(self, fields: Fields, key: str, valid: Callable[[str], object], rule: str) -> str | None:
         """The text of a module.yaml ``key`` when ``valid`` accepts it; otherwise None, and a problem at the
