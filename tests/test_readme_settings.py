@@ -20,6 +20,7 @@ DESCRIBED = {
     "LITERACY_MAIL_PASSWORD",
     "LITERACY_TRUSTED_HOSTS",
     "LITERACY_SITE_URL",
+    "LITERACY_QUEUE_URL",
 }
 
 #: defined in config.py but read by nothing, so not documented (yet)

@@ -35,7 +35,7 @@ def build(message: OutboxMessage, user: User | None) -> EmailMessage:
         parts = {
             "written": written,
             "organisation": organisation.name if organisation else None,
-            "site_name": current_app.config.get("SITE_NAME") or "AI literacy",
+            "site_name": gettext("AI literacy"),
             "unsubscribe": stop,
             "settings": settings,
             "language": language,

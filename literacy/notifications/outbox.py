@@ -128,7 +128,12 @@ def dispatch() -> list[int]:
     if ids:
         from . import jobs
 
-        jobs.send_messages(ids)
+        try:
+            jobs.send_messages(ids)
+        except Exception:  # the queue is down (Redis restarting): the rows are saved, the sweep sends them
+            if current_app.testing and jobs.huey.immediate:
+                raise
+            log.exception("Could not reach the task queue: %s message(s) wait for the next sweep", len(ids))
     return ids
 
 
