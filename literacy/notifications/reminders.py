@@ -82,9 +82,7 @@ class days_between(FunctionElement[int]):  # noqa: N801 - an SQL function
 @compiles(days_between)
 def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
     start, end = list(element.clauses)
-    return (
-        f"CAST(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}) AS INTEGER)"
-    )
+    return f"CAST(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}) AS INTEGER)"
 
 
 @compiles(days_between, "postgresql")
