@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from literacy.extensions import db
 from literacy.models import OutboxMessage, utcnow
-from literacy.notifications import outbox
+from literacy.notifications import delivery, outbox
 
 from .support import consumer_kinds  # noqa: F401 - registers the test kinds
 from .support.mail import free_port, mail_config
@@ -42,7 +42,7 @@ def test_a_committed_message_is_sent_once_and_says_so(app, inbox):
     assert "<p" in inbox.html(received) and 'lang="en"' in inbox.html(received)
     assert received["List-Unsubscribe"] is None  # a message nobody can opt out of has no such header
     assert outbox.dispatch() == []  # handed over once
-    assert outbox.send_due() == {"sent": 0, "not_sent": 0, "skipped": 0, "retry": 0, "failed": 0}
+    assert delivery.send_due() == {"sent": 0, "not_sent": 0, "skipped": 0, "retry": 0, "failed": 0}
     assert len(inbox.messages) == 1
 
 
@@ -82,17 +82,17 @@ def test_an_unreachable_server_is_retried_with_back_off_then_failed(app, inbox):
     message = note(4)
     db.session.commit()
     start = utcnow()
-    outbox.send_due(now=start)
+    delivery.send_due(now=start)
     row = db.session.get(OutboxMessage, message.id)
     assert (row.status, row.attempts) == ("queued", 1)
     assert "could not be reached" in row.last_error
     assert row.next_attempt_at == start + timedelta(seconds=60)
-    assert outbox.send_due(now=start + timedelta(seconds=30))["retry"] == 0  # not due yet
-    outbox.send_due(now=start + timedelta(seconds=61))
+    assert delivery.send_due(now=start + timedelta(seconds=30))["retry"] == 0  # not due yet
+    delivery.send_due(now=start + timedelta(seconds=61))
     db.session.refresh(row)
     assert (row.status, row.attempts) == ("queued", 2)
     assert row.next_attempt_at == start + timedelta(seconds=61 + 120)  # doubled
-    outbox.send_due(now=start + timedelta(seconds=200))
+    delivery.send_due(now=start + timedelta(seconds=200))
     db.session.refresh(row)
     assert (row.status, row.attempts) == ("failed", 3)
     assert row.finished_at is not None and "could not be reached" in row.last_error
@@ -104,9 +104,9 @@ def test_a_server_that_comes_back_sends_the_retried_message(app, inbox):
     message = note(5)
     db.session.commit()
     start = utcnow()
-    outbox.send_due(now=start)
+    delivery.send_due(now=start)
     current_app.config["MAIL_PORT"] = real_port
-    outbox.send_due(now=start + timedelta(minutes=2))
+    delivery.send_due(now=start + timedelta(minutes=2))
     row = db.session.get(OutboxMessage, message.id)
     db.session.refresh(row)
     assert (row.status, row.attempts) == ("sent", 2)
@@ -158,8 +158,8 @@ def test_two_claims_for_the_same_rows_never_both_win(app):
     messages = [note(number) for number in range(10)]
     db.session.commit()
     ids = [message.id for message in messages]
-    first = outbox.claim(ids)
-    second = outbox.claim(ids)
+    first = delivery.claim(ids)
+    second = delivery.claim(ids)
     assert sorted(first) == sorted(ids) and second == []
 
 
@@ -176,7 +176,7 @@ def test_concurrent_consumers_claim_disjoint_rows(app):
         with flask_app.app_context():
             barrier.wait()
             mine: list[int] = []
-            while batch := outbox.claim(limit=25):
+            while batch := delivery.claim(limit=25):
                 mine.extend(batch)
             claimed.append(mine)
             db.session.remove()
@@ -194,10 +194,10 @@ def test_rows_a_dead_consumer_left_sending_are_queued_again(app):
     stale, fresh = note(1), note(2)
     db.session.commit()
     now = utcnow()
-    assert outbox.claim([stale.id, fresh.id], now=now) == [stale.id, fresh.id]
+    assert delivery.claim([stale.id, fresh.id], now=now) == [stale.id, fresh.id]
     stale.claimed_at, fresh.claimed_at = now - timedelta(minutes=20), now - timedelta(minutes=5)
     db.session.commit()
-    assert outbox.recover(now) == 1
+    assert delivery.recover(now) == 1
     db.session.expire_all()
     assert db.session.get(OutboxMessage, stale.id).status == "queued"
     assert db.session.get(OutboxMessage, fresh.id).status == "sending"

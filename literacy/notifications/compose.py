@@ -11,7 +11,7 @@ from flask_babel import force_locale, gettext
 from ..extensions import db
 from ..mail import POLICY
 from ..models import Organisation, OutboxMessage, User
-from . import kinds, outbox, unsubscribe
+from . import kinds, sealing, unsubscribe
 
 
 def site_url(message: OutboxMessage) -> str:
@@ -28,7 +28,7 @@ def build(message: OutboxMessage, user: User | None) -> EmailMessage:
         raise kinds.Skip("the account is deactivated")
     language = message.language if message.language in current_app.config["LANGUAGES"] else "en"
     with current_app.test_request_context("/", base_url=site_url(message)), force_locale(language):
-        written = kind.write(message, outbox.unseal(message.secret))
+        written = kind.write(message, sealing.unseal(message.secret))
         organisation = db.session.get(Organisation, message.organisation_id) if message.organisation_id else None
         stop = unsubscribe.link(user.id, kind.preference) if kind.preference and user is not None else None
         settings = url_for("account.notifications", _external=True) if kind.preference else None

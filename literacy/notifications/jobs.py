@@ -50,21 +50,21 @@ def app_context() -> Iterator[Flask]:
 @huey.task()
 def send_messages(ids: list[int]) -> None:
     """Send these outbox rows now (queued by a request after its commit)."""
-    from . import outbox
+    from . import delivery
 
     with app_context():
-        outbox.send_due(ids=ids)
+        delivery.send_due(ids=ids)
 
 
 @huey.periodic_task(crontab(minute="*"))
 def sweep() -> None:
     """Every minute: rows due for a retry, rows a request queued while the queue was down, rows a dead
     consumer left "sending"."""
-    from . import outbox
+    from . import delivery
 
     with app_context():
-        outbox.recover()
-        outbox.send_due()
+        delivery.recover()
+        delivery.send_due()
 
 
 @huey.periodic_task(crontab(minute="7"))
@@ -77,11 +77,11 @@ def hourly_reminders() -> None:
 def run(now: datetime | None = None, *, send: bool = True) -> dict[str, int]:
     """Queue everything due at ``now`` and, with ``send``, send the whole queue in the foreground until it
     is empty (``flask notifications run``). Returns counts of what was queued and what happened."""
-    from . import outbox, reminders
+    from . import delivery, reminders
 
     counts = dict(reminders.queue_due(now))
     if send:
-        outbox.recover(now)
-        for key, value in outbox.send_due(now=now).items():
+        delivery.recover(now)
+        for key, value in delivery.send_due(now=now).items():
             counts[key] = counts.get(key, 0) + value
     return counts

@@ -1,67 +1,34 @@
-"""The outbox: every message is a row before it is sent, and its status is what pages show.
+"""The outbox: every message is a row before it is sent, and its status is what pages show. This module
+is its front (queueing, handing committed rows to the task queue); ``delivery`` is its back.
 
 ``queue`` adds a row in the caller's transaction (nothing goes out for a change that is rolled back);
 after the commit, ``dispatch`` asks the task queue to send it (views get that from an ``after_request``
-hook). A consumer ``claim``s rows with one conditional UPDATE, so two consumers never take the same
+hook). A consumer (``delivery.claim``) takes rows with one conditional UPDATE, so two consumers never take the same
 row; it writes each message in its recipient's language, sends it, and records the outcome: sent (an
 SMTP server accepted it), not_sent (no mail server configured), skipped (no longer needed), or, on a
 failure, queued again with back-off until ``MAIL_MAX_ATTEMPTS``, then failed. A consumer that died
-while sending leaves rows "sending": ``recover`` puts them back after ``STALE_AFTER`` (the one case in
+while sending leaves rows "sending": ``delivery.recover`` puts them back after ``STALE_AFTER`` (the one case in
 which a message may go twice: it may have been accepted just before the consumer died).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
-import smtplib
-import socket
-import uuid
-from collections.abc import Iterable
-from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app, has_request_context, request
-from sqlalchemy import and_, or_, select, update
+from flask import current_app, has_request_context, url_for
 
 from ..extensions import db
 from ..models import OutboxMessage, User, utcnow
 from . import kinds
+from .sealing import seal, unseal
+
+__all__ = ["dispatch", "queue", "seal", "unseal"]
 
 log = logging.getLogger("literacy.notifications")
 
-#: a row still "sending" after this long belongs to a consumer that died; it is queued again
-STALE_AFTER = timedelta(minutes=15)
-#: how many rows one consumer takes at a time
-BATCH = 200
-#: statuses after which nothing more happens to a row
-FINISHED = ("sent", "failed", "not_sent", "skipped")
 PENDING_KEY = "literacy.outbox_pending"
 COMMITTED_KEY = "literacy.outbox_committed"
-
-
-# --- secrets ---------------------------------------------------------------------------------------
-
-
-def _fernet() -> Fernet:
-    digest = hashlib.sha256(b"literacy-outbox:" + str(current_app.config["SECRET_KEY"]).encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
-
-
-def seal(secret: str) -> str:
-    """Encrypt a link's token for the row (a copy of the database alone does not hold live links)."""
-    return _fernet().encrypt(secret.encode()).decode()
-
-
-def unseal(sealed: str | None) -> str | None:
-    if sealed is None:
-        return None
-    try:
-        return _fernet().decrypt(sealed.encode()).decode()
-    except InvalidToken:  # the secret key changed since it was queued
-        return None
 
 
 # --- queueing ----------------------------------------------------------------------------------------
@@ -88,8 +55,8 @@ def queue(
         user_id = user.id
         language = language or user.locale
     context = dict(context or {})
-    if has_request_context():
-        context.setdefault("base_url", request.host_url)
+    if has_request_context():  # links point where the person who caused the message was
+        context.setdefault("base_url", url_for("site.home", _external=True))
     message = OutboxMessage(
         kind=kind,
         recipient=recipient,
@@ -150,203 +117,3 @@ def _committed(session, *_args) -> None:  # type: ignore[no-untyped-def]
 def forget_pending(session, *_args) -> None:  # type: ignore[no-untyped-def]
     """On rollback: the rows queued in it never existed."""
     session.info.pop(PENDING_KEY, None)
-
-
-# --- sending -----------------------------------------------------------------------------------------
-
-
-def claim(ids: Iterable[int] | None = None, *, now: datetime | None = None, limit: int = BATCH) -> list[int]:
-    """Take queued rows that are due (``ids``, or any) for this consumer: one conditional UPDATE, so
-    of two consumers asking for the same row exactly one gets it. Commits."""
-    now = now or utcnow()
-    token = f"{socket.gethostname()}:{uuid.uuid4().hex}"[:80]
-    due = and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
-    if ids is not None:
-        candidates = list(ids)[:limit]
-    else:
-        candidates = list(
-            db.session.scalars(
-                select(OutboxMessage.id)
-                .where(due)
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .limit(limit)
-            )
-        )
-    if not candidates:
-        db.session.commit()
-        return []
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates), due)
-        .values(status="sending", claimed_by=token, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return list(
-        db.session.scalars(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.claimed_by == token, OutboxMessage.status == "sending")
-            .order_by(OutboxMessage.id)
-        )
-    )
-
-
-def send_claimed(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
-    """Write and send claimed rows over one SMTP connection, recording each outcome; returns counts."""
-    from . import compose
-
-    counts = {"sent": 0, "not_sent": 0, "skipped": 0, "retry": 0, "failed": 0}
-    if not ids:
-        return counts
-    config = current_app.config
-    messages = list(
-        db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
-    )
-    recipients = _recipients(messages)
-    smtp: smtplib.SMTP | None = None
-    unreachable: str | None = None
-    try:
-        for message in messages:
-            now_ = now or utcnow()
-            try:
-                built = compose.build(message, recipients.get(message.user_id))
-            except kinds.Skip as skip:
-                _finish(message, "skipped", now_, error=str(skip))
-                counts["skipped"] += 1
-                continue
-            except Exception as error:  # a writer's bug must not stop the others; retried, then failed
-                log.exception("Could not write message %s (%s)", message.id, message.kind)
-                counts[_retry_or_fail(message, now_, f"could not be written: {error}")] += 1
-                continue
-            if not config.get("MAIL_HOST"):
-                log.warning("No LITERACY_MAIL_HOST set: message %s was not sent.\n%s", message.id, built)
-                _finish(message, "not_sent", now_, error="no mail server is configured")
-                counts["not_sent"] += 1
-                continue
-            if unreachable is not None:
-                counts[_retry_or_fail(message, now_, unreachable)] += 1
-                continue
-            try:
-                if smtp is None:
-                    smtp = _connect(config)
-                smtp.send_message(built)
-            except (OSError, smtplib.SMTPException) as error:
-                text = _describe(error)
-                log.warning("Could not send message %s to %s: %s", message.id, message.recipient, text)
-                counts[_retry_or_fail(message, now_, text)] += 1
-                if smtp is None:
-                    unreachable = text  # the server cannot be reached: the rest wait for the retry
-                elif not isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
-                    smtp.close()
-                    smtp = None
-            else:
-                _finish(message, "sent", now_)
-                counts["sent"] += 1
-            db.session.commit()  # each outcome as it happens: a crash later cannot send it again
-    finally:
-        db.session.commit()
-        if smtp is not None:
-            try:
-                smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                smtp.close()
-    return counts
-
-
-def _recipients(messages: list[OutboxMessage]) -> dict[int | None, User]:
-    ids = {message.user_id for message in messages if message.user_id is not None}
-    if not ids:
-        return {}
-    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
-
-
-def _finish(message: OutboxMessage, status: str, now: datetime, *, error: str | None = None) -> None:
-    message.status = status
-    message.finished_at = now
-    message.claimed_by = None
-    message.secret = None  # a live link is not kept once it is sent or given up
-    if error is not None:
-        message.last_error = error[:2000]
-
-
-def _retry_or_fail(message: OutboxMessage, now: datetime, error: str) -> str:
-    config = current_app.config
-    attempts_allowed = int(config.get("MAIL_MAX_ATTEMPTS") or 6)
-    message.last_error = error[:2000]
-    message.claimed_by = None
-    if message.attempts >= attempts_allowed:
-        _finish(message, "failed", now)
-        return "failed"
-    base = int(config.get("MAIL_RETRY_SECONDS") or 60)
-    message.status = "queued"
-    message.next_attempt_at = now + timedelta(seconds=base * 2 ** (message.attempts - 1))
-    return "retry"
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, smtplib.SMTPResponseException):
-        detail = (
-            error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
-        )
-        return f"the mail server answered {error.smtp_code}: {detail}"
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "the mail server refused the address"
-    return f"the mail server could not be reached ({type(error).__name__}: {error})"
-
-
-def _connect(config: dict[str, Any]) -> smtplib.SMTP:
-    from ..mail import _connect as connect
-
-    return connect(config)
-
-
-def recover(now: datetime | None = None) -> int:
-    """Queue again rows left "sending" by a consumer that died; returns how many. Commits."""
-    now = now or utcnow()
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_AFTER)
-        .values(status="queued", claimed_by=None, next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount or 0
-
-
-def send_due(*, now: datetime | None = None, ids: Iterable[int] | None = None) -> dict[str, int]:
-    """Claim and send what is due (``ids`` only, when given) until nothing is left; returns the counts."""
-    totals = {"sent": 0, "not_sent": 0, "skipped": 0, "retry": 0, "failed": 0}
-    remaining = list(ids) if ids is not None else None
-    while True:
-        batch = remaining[:BATCH] if remaining is not None else None
-        claimed = claim(batch, now=now)
-        if remaining is not None:
-            remaining = remaining[BATCH:]
-        if claimed:
-            for key, value in send_claimed(claimed, now=now).items():
-                totals[key] += value
-        if remaining is not None:
-            if not remaining:
-                return totals
-        elif not claimed:
-            return totals
-
-
-def queued_count() -> int:
-    """Messages waiting (for the operator's view and /readyz later)."""
-    from sqlalchemy import func
-
-    return (
-        db.session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(("queued", "sending")))
-        )
-        or 0
-    )
-
-
-def waiting_or_due(now: datetime) -> Any:
-    """Rows a sweep would take: queued and due, or stale "sending" ones."""
-    return or_(
-        and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_AFTER),
-    )
