@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from ..cohorts import service as cohorts
 from ..i18n import current_language, today
+from ..models import utcnow
 from . import bp, certificates
 from .my_learning import my_learning as build_my_learning
 
@@ -31,6 +32,13 @@ def certificate(code: str):
 
 @bp.get("/certificates/<code>")
 def verify_certificate(code: str):
-    """Anyone may check a certificate without signing in; unknown codes get 404 and say so."""
+    """Anyone may check a certificate without signing in: valid (until when), expired or revoked (and why);
+    unknown codes get 404 and say so. Those who may revoke it get the link to do so."""
     found = certificates.by_code(code)
-    return render_template("learning/certificate_verify.html", certificate=found), (200 if found else 404)
+    now = utcnow()
+    return render_template(
+        "learning/certificate_verify.html",
+        certificate=found,
+        state=found.state(now) if found else None,
+        may_revoke=found is not None and certificates.may_revoke(current_user, found),
+    ), (200 if found else 404)
