@@ -634,3 +634,33 @@ __all__ = [
     "still_due",
     "valid_completion",
 ]
+
+
+# --- an organisation's settings ------------------------------------------------------------------------
+
+
+def change_settings(
+    actor: User, organisation: Organisation, *, days: list[int], overdue: bool, expiry_days: int
+) -> bool:
+    """Save an organisation's reminder settings and audit the change (the caller commits); False when
+    nothing changed (no audit event)."""
+    from .. import audit
+
+    before = {
+        "days_before": sorted(days_before(organisation.reminder_days_before), reverse=True),
+        "overdue_reminders": bool(organisation.overdue_reminders),
+        "expiry_notice_days": organisation.expiry_notice_days,
+    }
+    after = {
+        "days_before": sorted(days, reverse=True),
+        "overdue_reminders": overdue,
+        "expiry_notice_days": expiry_days,
+    }
+    if before == after:
+        return False
+    organisation.reminder_days_before = sorted(days, reverse=True)
+    organisation.overdue_reminders = overdue
+    organisation.expiry_notice_days = expiry_days
+    # the new values only (the audit page shows each as a plain line; the one before holds the previous)
+    audit.record(actor, organisation, "organisation.reminders_changed", organisation, **after)
+    return True
