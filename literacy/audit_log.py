@@ -30,6 +30,7 @@ ACTION_LABELS: dict[str, Any] = {
     "organisation.archived": _l("Organisation archived"),
     "organisation.created": _l("Organisation created"),
     "organisation.renamed": _l("Organisation renamed"),
+    "organisation.reminders_changed": _l("Reminder settings changed"),
     "organisation.role_granted": _l("Role given"),
     "organisation.theme_changed": _l("Organisation theme changed"),
     "organisation.unarchived": _l("Organisation taken out of the archive"),
@@ -83,6 +84,9 @@ DETAIL_LABELS: dict[str, Any] = {
     "module": _l("Module"),
     "due_on": _l("Due"),
     "copied": _l("Link copied instead of emailed"),
+    "days_before": _l("Days before a due date"),
+    "overdue_reminders": _l("Weekly overdue reminders"),
+    "expiry_notice_days": _l("Days before a certificate expires"),
 }
 
 PER_PAGE = 50
