@@ -17,16 +17,37 @@ from urllib.parse import parse_qs, urlsplit
 
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import Huey
+from huey.storage import SqliteStorage
 
 NAME = "literacy"
+
+
+class FileQueue(SqliteStorage):
+    """Huey's SQLite storage, created on first use rather than when the module is imported: importing
+    the package (the tests, ``flask --help``, ``courses check``) must not write files."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, create_tables=False, **kwargs)
+        self._schema_ready = False
+
+    def _create_connection(self):  # type: ignore[no-untyped-def]
+        os.makedirs(os.path.dirname(self.filename) or ".", exist_ok=True)
+        connection = super()._create_connection()
+        if not self._schema_ready:
+            for statement in self.ddl:
+                connection.execute(statement)
+            self._schema_ready = True
+        return connection
+
+
+class FileHuey(SqliteHuey):
+    storage_class = FileQueue
 
 
 def build(url: str) -> Huey:
     """A Huey instance for a queue URL: ``sqlite:///path``, ``redis://host:port/db`` or ``memory://``."""
     if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///") :]
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        return SqliteHuey(NAME, filename=path, results=False, utc=True, timeout=30)
+        return FileHuey(NAME, filename=url[len("sqlite:///") :], results=False, utc=True, timeout=30)
     if url.startswith(("redis://", "rediss://", "unix://")):
         query = parse_qs(urlsplit(url).query)
         name = query.get("name", [NAME])[0]  # several sites can share one Redis
