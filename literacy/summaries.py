@@ -9,6 +9,11 @@ as starting an attempt does, so two requests touching one person queue up instea
 other's rows. The one exception is a lesson opened again: only the time of activity moves, so
 ``learner_active`` moves it forward in place, with no lock and nothing recomputed.
 
+A learner's row also says when their latest completion stops counting (``valid_until``: the certificate's
+expiry, or its revocation if that came first; NULL for ever). Expiry needs no write: pages compare it with
+"now" when they read (``literacy.renewal`` holds that rule). Anything that changes a certificate's
+``valid_until`` or ``revoked_at`` calls ``refresh_learner`` (or ``completions_changed`` for many at once).
+
 ``rebuild`` recomputes everything from the raw rows (after a bulk import, say) and ``differences``
 compares without writing; both are ``flask summaries``. Everything here works in ``db.session``; the
 caller commits. (Migration 0005 fills the tables with its own frozen copy of these queries.)
@@ -34,6 +39,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
+    or_,
     select,
     true,
     type_coerce,
@@ -41,10 +47,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from .content.kinds import kinds_with_options
 from .extensions import db
 from .models import (
+    Certificate,
     CohortAnswerTally,
     CohortAssignment,
     CohortLearnerSummary,
@@ -113,6 +121,7 @@ FACT_TYPES: dict[str, Any] = {
     "assessment_percent": Integer(),
     "passed": Integer(),
     "precheck_percent": Integer(),
+    "valid_until": UTCDateTime(),
 }
 
 
@@ -160,7 +169,8 @@ def _learner_rows(users: Ids | None = None, modules: Ids | None = None):
             edition=completion.edition,
             completed_at=completion.completed_at,
             completion_percent=completion.percent,
-        ),
+            valid_until=_validity_if_latest(completion),
+        ).outerjoin(Certificate, Certificate.completion_id == completion.id),
     ).subquery()
     return (
         select(
@@ -174,10 +184,34 @@ def _learner_rows(users: Ids | None = None, modules: Ids | None = None):
             func.max(facts.c.assessment_percent).label("assessment_best"),
             cast(func.coalesce(func.max(facts.c.passed), 0), Boolean).label("assessment_passed"),
             func.min(facts.c.precheck_percent).label("precheck_lowest"),
+            func.max(facts.c.valid_until).label("valid_until"),
         )
         .where(true())  # SQLite needs a WHERE before ON CONFLICT to parse INSERT ... SELECT
         .group_by(facts.c.user_id, facts.c.module_id)
     )
+
+
+def _validity_if_latest(completion) -> Any:
+    """When a completion stops counting (its certificate's revocation if that came first, else its expiry),
+    set only on the person's latest completion of the module (highest edition, then renewal), so the
+    group's MAX is that one's (NULL when it never expires). Expiry itself is compared at read time."""
+    later = aliased(ModuleCompletion)
+    is_latest = ~exists(
+        select(later.id).where(
+            later.user_id == completion.user_id,
+            later.module_id == completion.module_id,
+            or_(
+                later.edition > completion.edition,
+                and_(later.edition == completion.edition, later.renewal > completion.renewal),
+            ),
+        )
+    )
+    revoked_first = and_(
+        Certificate.revoked_at.is_not(None),
+        or_(Certificate.valid_until.is_(None), Certificate.revoked_at < Certificate.valid_until),
+    )
+    stops = case((revoked_first, Certificate.revoked_at), else_=Certificate.valid_until)
+    return case((is_latest, stops))
 
 
 def refresh_learner(user_id: int, module_id: int) -> None:
@@ -187,6 +221,24 @@ def refresh_learner(user_id: int, module_id: int) -> None:
     lock_people([user_id])
     _upsert(LearnerModuleSummary.__table__, SUMMARY_KEYS, _learner_rows([user_id], [module_id]), add=False)
     _upsert(CohortLearnerSummary.__table__, MEMBER_KEYS, _member_rows(users=[user_id], modules=[module_id]), add=False)
+
+
+def completions_changed(completion_ids: Ids) -> None:
+    """Recompute the summaries of the people and modules of these completions, after their certificates
+    changed (revoked, or a validity set): set-based, for one certificate or thousands; the caller commits."""
+    db.session.flush()
+    pairs = db.session.execute(
+        select(ModuleCompletion.user_id, ModuleCompletion.module_id)
+        .where(_in(ModuleCompletion.id, completion_ids))
+        .distinct()
+    ).all()
+    if not pairs:
+        return
+    users = sorted({user_id for user_id, _ in pairs})
+    modules = sorted({module_id for _, module_id in pairs})
+    lock_people(users)
+    _upsert(LearnerModuleSummary.__table__, SUMMARY_KEYS, _learner_rows(users, modules), add=False)
+    _upsert(CohortLearnerSummary.__table__, MEMBER_KEYS, _member_rows(users=users, modules=modules), add=False)
 
 
 def learner_active(user_id: int, module_id: int, moment: datetime) -> None:

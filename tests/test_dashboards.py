@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -48,18 +48,33 @@ def programme(make_organisation, make_user):
 def test_cohort_headline_and_module_figures(app, programme):
     org, cohort, people, basics, law = programme
     data = dashboards.cohort_dashboard(cohort, TODAY)
-    assert data.headline == {"members": 6, "started": 4, "completed": 1, "overdue": 4, "average_score": 63.4}
+    assert data.headline == {
+        "members": 6,
+        "started": 4,
+        "completed": 1,
+        "expiring": 0,
+        "renewal_due": 1,
+        "overdue": 4,
+        "average_score": 63.4,
+    }
     modules = {row[0]: row for row in data.table("modules").rows}
-    # not started, in progress, completed, overdue, pass rate
-    assert modules["Title of basics"][2:] == [0, 0, 2, 4, 66.7]
-    assert modules["Title of law"][2:] == [4, 1, 1, 0, 100.0]
+    # not started, in progress, completed, overdue, expiring, renewal due, renewal overdue, pass rate
+    assert modules["Title of basics"][2:] == [0, 0, 1, 4, 0, 1, 0, 66.7]  # p1's edition 1 is due for renewal
+    assert modules["Title of law"][2:] == [4, 1, 1, 0, 0, 0, 0, 100.0]
 
 
 def test_learning_gain_refresh_and_calibration(app, programme):
     org, cohort, people, basics, law = programme
     data = dashboards.cohort_dashboard(cohort, TODAY)
     assert data.table("gain").rows == [["Title of law", 2, 0.0, 75.0, 75.0]]
-    assert data.table("refresh").rows == [["Learner 001", "learner1@org-a.example", "Title of basics", 1, 2]]
+    with app.test_request_context():
+        renewals = [[str(value) for value in row] for row in data.table("renewals").rows]
+    # the new edition was published (and the module assigned) today; 30 days to renew
+    renew_by = str(date.today() + timedelta(days=30))
+    assert renewals == [
+        ["Learner 001", "learner1@org-a.example", "Title of basics"]
+        + ["New edition", "1", "2", "None", renew_by, "Renewal due"]
+    ]
     with app.test_request_context():
         calibration = {(row[0], str(row[1])): row[2:] for row in data.table("calibration").rows}
     assert calibration[("Title of law", "Certain")] == [3, 1, 33.3]
@@ -144,7 +159,7 @@ def test_csv_exports_hold_the_numbers_on_screen(app, client, auth, programme):
     page = client.get(f"/organisations/org-a/cohorts/{cohort.id}/dashboard").get_data(as_text=True)
     rows = _csv(client.get(f"/organisations/org-a/cohorts/{cohort.id}/dashboard/modules.csv"))
     assert rows[0][:3] == ["Module", "Due", "Not started"]
-    assert rows[1] == ["Title of basics", "2026-11-20", "0", "0", "2", "4", "66.7"]
+    assert rows[1] == ["Title of basics", "2026-11-20", "0", "0", "1", "4", "0", "1", "0", "66.7"]
     assert "66.7" in page
     learners = _csv(
         client.get(f"/organisations/org-a/cohorts/{cohort.id}/dashboard/learners.csv?sort=best_score&order=desc")
@@ -157,7 +172,7 @@ def test_csv_exports_hold_the_numbers_on_screen(app, client, auth, programme):
     # discrimination with the two decimal places the page shows (3 / sqrt(12)), facility with one
     assert ["Title of basics", "q1", "3", "66.7", "0.87"] in questions
     assert "facility 66.7%, discrimination 0.87" in page
-    for name in ("scores", "weeks", "gain", "refresh", "questions", "options", "calibration"):
+    for name in ("scores", "weeks", "gain", "renewals", "refresh", "questions", "options", "calibration"):
         response = client.get(f"/organisations/org-a/cohorts/{cohort.id}/dashboard/{name}.csv")
         assert response.status_code == 200 and response.mimetype == "text/csv", name
         assert len(_csv(response)) >= 2, name
@@ -172,7 +187,7 @@ def test_dashboard_page_shows_charts_tables_and_sorting(app, client, auth, progr
     assert 'aria-sort="descending"' in page
     assert page.index("Learner 005") < page.index("Learner 000")
     assert "Show the data behind this chart" in page
-    assert "Learner 001" in page and "Refresh due" in page
+    assert "Learner 001" in page and "Renewals due" in page and "New edition" in page
 
 
 def test_organisation_view_hides_small_groups(app, client, auth, programme, make_organisation):

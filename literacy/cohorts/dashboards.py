@@ -4,6 +4,10 @@ Both read the derived tables that ``literacy.summaries`` keeps (per learner and 
 and each cohort's answer tally), never raw progress or answers. The cohort dashboard runs the same nine
 queries however many members the cohort has, then derives every figure from their rows; the organisation
 view adds up member rows in SQL and hides any figure computed over fewer people than ``threshold``.
+
+Completions count only while they are valid: each member's status in each module comes from
+``literacy.renewal.classify`` (the rule My learning uses), judged at ``now``, so a certificate that expired
+overnight shows as "Renewal due" the next morning without anything having been written.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
+from .. import renewal
 from ..extensions import db
 from ..models import (
     Cohort,
@@ -31,17 +36,30 @@ from ..models import (
     Question,
     User,
     utc_date,
+    utcnow,
 )
 from ..statistics import QuestionStatistics, Tally, count_choices
 from ..tables import Column, Table, percent
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
-STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE)
+EXPIRING, RENEWAL_DUE, RENEWAL_OVERDUE = "expiring", "renewal_due", "renewal_overdue"
+# Each member has exactly one of these per module, so a module's row adds up to the cohort's members.
+STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE, EXPIRING, RENEWAL_DUE, RENEWAL_OVERDUE)
+VALID_STATUSES = frozenset({COMPLETED, EXPIRING})  # a completion that counts today
+LATE_STATUSES = frozenset({OVERDUE, RENEWAL_OVERDUE})
+RENEWAL_STATUSES = frozenset({RENEWAL_DUE, RENEWAL_OVERDUE})
 STATUS_LABELS = {
     NOT_STARTED: _l("Not started"),
     IN_PROGRESS: _l("In progress"),
     COMPLETED: _l("Completed"),
     OVERDUE: _l("Overdue"),
+    EXPIRING: _l("Expiring within %(days)s days", days=renewal.EXPIRY_WARNING_DAYS),
+    RENEWAL_DUE: _l("Renewal due"),
+    RENEWAL_OVERDUE: _l("Renewal overdue"),
+}
+REASON_LABELS = {
+    renewal.Reason.EXPIRED: _l("Certificate expired"),
+    renewal.Reason.EDITION: _l("New edition"),
 }
 CONFIDENCE_LABELS = {1: _l("Not sure"), 2: _l("Fairly sure"), 3: _l("Certain")}
 SORTS = ("name", "email", "last_activity", "best_score", "completed")
@@ -57,6 +75,8 @@ class AssignedModule:
     edition: int
     version_id: int | None
     language: str
+    assigned_on: date | None = None
+    edition_on: date | None = None  # the day the live edition was first published
 
 
 @dataclass
@@ -67,7 +87,7 @@ class Learner:
     statuses: dict[int, str] = field(default_factory=dict)
     last_activity: datetime | None = None
     best_score: int | None = None
-    completed: int = 0
+    completed: int = 0  # modules validly completed (completed or expiring)
 
 
 @dataclass
@@ -78,6 +98,7 @@ class CohortDashboard:
     headline: dict[str, Any]
     tables: dict[str, Table]
     questions: dict[int, list[QuestionStatistics]]  # module id -> question statistics, hardest first
+    expiry_days: int = renewal.EXPIRY_WARNING_DAYS  # "expiring" means valid, but not for this many days more
 
     def table(self, key: str) -> Table:
         return self.tables[key]
@@ -92,15 +113,19 @@ def _assigned(cohort: Cohort):
 
 
 def assigned_modules(cohort: Cohort) -> list[AssignedModule]:
+    """The cohort's modules with their live version and the day its edition was first published (one query)."""
+    first = renewal.edition_published()
     rows = db.session.execute(
-        select(CohortAssignment.due_on, Module.id, Module.slug, ModuleVersion)
+        select(CohortAssignment.due_on, CohortAssignment.assigned_at, Module.id, Module.slug, ModuleVersion)
+        .add_columns(first.c.published_at)
         .join(Module, Module.id == CohortAssignment.module_id)
         .outerjoin(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+        .outerjoin(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
         .where(CohortAssignment.cohort_id == cohort.id)
         .order_by(CohortAssignment.due_on, Module.slug)
     )
     found = []
-    for due_on, module_id, slug, version in rows:
+    for due_on, assigned_at, module_id, slug, version, edition_at in rows:
         title = version.text("title", version.language) if version else slug
         found.append(
             AssignedModule(
@@ -111,9 +136,15 @@ def assigned_modules(cohort: Cohort) -> list[AssignedModule]:
                 version.edition if version else 1,
                 version.id if version else None,
                 version.language if version else "en",
+                _day(assigned_at),
+                _day(edition_at),
             )
         )
     return found
+
+
+def _day(moment: datetime | None) -> date | None:
+    return moment.astimezone(UTC).date() if moment is not None else None
 
 
 def _week(day: date) -> date:
@@ -121,14 +152,22 @@ def _week(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def cohort_dashboard(cohort: Cohort, today: date, *, grid: bool = True, answers: bool = True) -> CohortDashboard:
-    """Every figure of a cohort's dashboard, from a fixed number of queries.
+def cohort_dashboard(
+    cohort: Cohort,
+    today: date,
+    *,
+    now: datetime | None = None,
+    grid: bool = True,
+    answers: bool = True,
+) -> CohortDashboard:
+    """Every figure of a cohort's dashboard, from a fixed number of queries; validity judged at ``now``
+    (default: the current time), due dates against ``today`` (the site's day).
 
-    ``grid`` (learners, statuses, scores, gain, refresh) and ``answers`` (question statistics and
+    ``grid`` (learners, statuses, scores, gain, renewals) and ``answers`` (question statistics and
     calibration) can be left out when only one table is wanted, as for a CSV export.
     """
     modules = assigned_modules(cohort)
-    people, headline, tables = _grid(cohort, modules, today) if grid else ([], {}, {})
+    people, headline, tables = _grid(cohort, modules, today, now or utcnow()) if grid else ([], {}, {})
     questions: dict[int, list[QuestionStatistics]] = {}
     if answers:
         groups = _response_groups(cohort)
@@ -138,12 +177,12 @@ def cohort_dashboard(cohort: Cohort, today: date, *, grid: bool = True, answers:
 
 
 def _grid(
-    cohort: Cohort, modules: list[AssignedModule], today: date
+    cohort: Cohort, modules: list[AssignedModule], today: date, now: datetime
 ) -> tuple[list[Learner], dict[str, Any], dict[str, Table]]:
     """Each member's status in each assigned module, and every figure derived from them (two queries)."""
     learners = _learners(cohort)
     rows, days = _summary_rows(cohort, learners)
-    per_module, refresh = _statuses(learners.values(), modules, rows, today)
+    per_module, renewals = _statuses(learners.values(), modules, rows, cohort.renewal_days, today, now)
     scores = _scores(learners, rows)
     people = list(learners.values())
     tables = {
@@ -151,13 +190,13 @@ def _grid(
         "scores": _scores_table(scores.best),
         "weeks": _weeks_table(days),
         "gain": _gain_table(modules, scores.gains),
-        "refresh": _refresh_table(refresh),
+        "renewals": _renewals_table(renewals),
     }
     return people, _headline(people, modules, scores.best), tables
 
 
-# per person and module: (latest edition completed, best assessment, passed, lowest pre-check)
-SummaryRow = tuple[int | None, int | None, bool, int | None]
+# per person and module: (latest edition completed, best assessment, passed, lowest pre-check, valid until)
+SummaryRow = tuple[int | None, int | None, bool, int | None, datetime | None]
 
 
 def _learners(cohort: Cohort) -> dict[int, Learner]:
@@ -175,7 +214,7 @@ def _summary_rows(cohort: Cohort, learners: dict[int, Learner]) -> tuple[dict[tu
     summary = LearnerModuleSummary
     rows: dict[tuple[int, int], SummaryRow] = {}
     days: Counter = Counter()
-    for user_id, module_id, edition, best, passed_it, precheck, last, first_day in db.session.execute(
+    for user_id, module_id, edition, best, passed_it, precheck, last, first_day, valid_until in db.session.execute(
         select(
             summary.user_id,
             summary.module_id,
@@ -185,9 +224,10 @@ def _summary_rows(cohort: Cohort, learners: dict[int, Learner]) -> tuple[dict[tu
             summary.precheck_lowest,
             summary.last_activity_at,
             utc_date(summary.first_completed_at),
+            summary.valid_until,
         ).where(summary.user_id.in_(_members(cohort)), summary.module_id.in_(_assigned(cohort)))
     ):
-        rows[(user_id, module_id)] = (edition, best, passed_it, precheck)
+        rows[(user_id, module_id)] = (edition, best, passed_it, precheck, valid_until)
         learner = learners[user_id]
         if learner.last_activity is None or last > learner.last_activity:
             learner.last_activity = last
@@ -197,34 +237,59 @@ def _summary_rows(cohort: Cohort, learners: dict[int, Learner]) -> tuple[dict[tu
 
 
 def _statuses(
-    learners: Iterable[Learner], modules: list[AssignedModule], rows: dict[tuple[int, int], SummaryRow], today: date
+    learners: Iterable[Learner],
+    modules: list[AssignedModule],
+    rows: dict[tuple[int, int], SummaryRow],
+    renewal_days: int | None,
+    today: date,
+    now: datetime,
 ) -> tuple[dict[int, Counter], list[list[Any]]]:
-    """Set each learner's status in each module and count of completions; return the statuses counted per
-    module, and the people whose completed edition is older than the current one."""
-    # this runs members x modules times: plain locals, one dictionary look-up per cell
+    """Set each learner's status in each module (``renewal.classify``, the one rule) and their count of valid
+    completions; return the statuses counted per module, and the renewals due (expired certificates and
+    completions of an older edition) with their renewal due dates."""
+    # this runs members x modules times: plain locals, one dictionary look-up and one call per cell
+    classify = renewal.classify
+    completed, in_progress, renewal_due = renewal.State.COMPLETED, renewal.State.IN_PROGRESS, renewal.State.RENEWAL_DUE
+    expiring = renewal.State.EXPIRING
     plan = [
-        (module.module_id, module.edition, module.title, module.due_on is not None and module.due_on < today)
+        (module.module_id, module.edition, module.title, module.edition_on, module.assigned_on, module.due_on)
         for module in modules
     ]
     per_module: dict[int, Counter] = {module.module_id: Counter() for module in modules}
-    refresh: list[list[Any]] = []
+    renewals: list[list[Any]] = []
     for learner in learners:
         user_id, statuses = learner.user_id, learner.statuses
-        for module_id, edition, title, late in plan:
+        for module_id, edition, title, edition_on, assigned_on, due_on in plan:
             row = rows.get((user_id, module_id))
-            done = None if row is None else row[0]
-            if done is not None:
-                status = COMPLETED
+            done, valid_until = (None, None) if row is None else (row[0], row[4])
+            state, due, late, reason = classify(
+                done, valid_until, row is not None, edition, edition_on, assigned_on, due_on, renewal_days, now, today
+            )
+            if state in (completed, expiring):
+                status = COMPLETED if state == completed else EXPIRING
                 learner.completed += 1
-                if done < edition:
-                    refresh.append([learner.name, learner.email, title, done, edition])
+            elif state == renewal_due:
+                status = RENEWAL_OVERDUE if late else RENEWAL_DUE
+                renewals.append(
+                    [
+                        learner.name,
+                        learner.email,
+                        title,
+                        REASON_LABELS[reason],
+                        done,
+                        edition,
+                        valid_until,
+                        due,
+                        STATUS_LABELS[status],
+                    ]
+                )
             elif late:
                 status = OVERDUE
             else:
-                status = NOT_STARTED if row is None else IN_PROGRESS
+                status = IN_PROGRESS if state == in_progress else NOT_STARTED
             statuses[module_id] = status
             per_module[module_id][status] += 1
-    return per_module, refresh
+    return per_module, renewals
 
 
 @dataclass
@@ -240,7 +305,7 @@ class _Scores:
 def _scores(learners: dict[int, Learner], rows: dict[tuple[int, int], SummaryRow]) -> _Scores:
     """The scores of the summary rows with an assessment; each learner's best score is set on the way."""
     scores = _Scores()
-    for (user_id, module_id), (_done, best, passed_it, precheck) in rows.items():
+    for (user_id, module_id), (_done, best, passed_it, precheck, _valid_until) in rows.items():
         if best is None:
             continue
         scores.attempted[module_id] += 1
@@ -259,7 +324,9 @@ def _headline(people: list[Learner], modules: list[AssignedModule], best_scores:
         "members": len(people),
         "started": sum(1 for learner in people if learner.last_activity is not None or learner.completed),
         "completed": sum(1 for learner in people if modules and learner.completed == len(modules)),
-        "overdue": sum(1 for learner in people if OVERDUE in learner.statuses.values()),
+        "expiring": sum(1 for learner in people if EXPIRING in learner.statuses.values()),
+        "renewal_due": sum(1 for learner in people if not RENEWAL_STATUSES.isdisjoint(learner.statuses.values())),
+        "overdue": sum(1 for learner in people if not LATE_STATUSES.isdisjoint(learner.statuses.values())),
         "average_score": round(sum(best_scores) / len(best_scores), 1) if best_scores else None,
     }
 
@@ -344,18 +411,24 @@ def _gain_table(modules: list[AssignedModule], gains: dict[int, list[tuple[int, 
     )
 
 
-def _refresh_table(refresh: list[list[Any]]) -> Table:
+def _renewals_table(renewals: list[list[Any]]) -> Table:
+    """Renewals due: certificates that stopped counting and completions of an older edition, with the date
+    each must be renewed by (the cohort's days to renew after it became needed); soonest first."""
     return Table(
-        "refresh",
-        _l("Refresh due"),
+        "renewals",
+        _l("Renewals due"),
         [
             Column("name", _l("Name")),
             Column("email", _l("Email address")),
             Column("module", _l("Module")),
+            Column("reason", _l("Reason")),
             Column("completed_edition", _l("Edition completed"), True),
             Column("current_edition", _l("Current edition"), True),
+            Column("valid_until", _l("Valid until")),
+            Column("renew_by", _l("Renew by")),
+            Column("status", _l("Status")),
         ],
-        sorted(refresh, key=lambda row: (row[2], row[0])),
+        sorted(renewals, key=lambda row: (row[7], row[2], row[0])),
     )
 
 
@@ -561,6 +634,9 @@ def learners_table(dashboard: CohortDashboard, learners: list[Learner]) -> Table
 
 __all__ = [
     "COMPLETED",
+    "EXPIRING",
+    "RENEWAL_DUE",
+    "RENEWAL_OVERDUE",
     "IN_PROGRESS",
     "NOT_STARTED",
     "OVERDUE",

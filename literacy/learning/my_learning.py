@@ -1,5 +1,6 @@
 """ "My learning": modules in progress (with where to continue), completed modules (with scores and
-certificates) and cohort assignments with due dates.
+certificates, older certificates kept as history) and cohort assignments with due dates, each in its state
+by ``literacy.renewal`` (completed, expiring, renewal due with the date to renew by, overdue).
 
 Built from a fixed number of set-based queries whatever the number of modules, so the page costs the
 same for a learner with one module or fifty (tests assert the count).
@@ -8,11 +9,12 @@ same for a learner with one module or fifty (tests assert the count).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
+from .. import renewal
 from ..extensions import db
 from ..models import (
     Certificate,
@@ -26,6 +28,7 @@ from ..models import (
     Question,
     QuizAttempt,
     Response,
+    utcnow,
 )
 from . import service
 
@@ -63,18 +66,49 @@ class InProgress(_ModuleEntry):
 
 
 @dataclass(frozen=True)
-class Completed(_ModuleEntry):  # version: the live version
+class CertificateRecord:
+    """One completion and its certificate as "My learning" lists it, with how it stands at the time shown.
+
+    ``validity``: "valid" (no end), "valid-until", "expiring" (ends within ``renewal.EXPIRY_WARNING_DAYS``),
+    "expired" or "revoked"; ``until`` the day it ends or ended (None when it never does).
+    """
+
     completion: ModuleCompletion
+    code: str | None  # None: no certificate, or revoked (no link to it)
+    validity: str
+    until: datetime | None
+
+
+@dataclass(frozen=True)
+class Completed(_ModuleEntry):  # version: the live version
+    completion: ModuleCompletion  # the latest (highest edition, then renewal)
     certificate_code: str | None
-    refresh_due: bool
+    refresh_due: bool  # a newer edition is live
+    certificate: CertificateRecord | None = None  # the latest completion's
+    history: tuple[CertificateRecord, ...] = ()  # the older completions and certificates, newest first
 
 
 @dataclass(frozen=True)
 class Assignment(_ModuleEntry):
     cohort_name: str
-    due_on: date | None
-    completed: bool
+    due_on: date | None  # when the work is due: the assignment's date, or the date to renew by
+    completed: bool  # validly completed (completed or expiring)
     overdue: bool
+    state: renewal.AssignmentState | None = None
+
+    @property
+    def tag(self) -> str:
+        """The state's tag: completed, expiring, renewal-due, renewal-overdue, overdue, due, assigned."""
+        state = self.state.state if self.state else None
+        if state == renewal.State.COMPLETED:
+            return "completed"
+        if state == renewal.State.EXPIRING:
+            return "expiring"
+        if state == renewal.State.RENEWAL_DUE:
+            return "renewal-overdue" if self.overdue else "renewal-due"
+        if self.overdue:
+            return "overdue"
+        return "due" if self.due_on else "assigned"
 
 
 @dataclass(frozen=True)
@@ -92,44 +126,63 @@ class MyLearning:
         return sum(1 for item in self.assignments if not item.completed)
 
 
-def assignments_of(user: Any) -> list[tuple[CohortAssignment, str, Module, ModuleVersion]]:
-    """Modules assigned to ``user`` through cohorts they are still in (``removed_at`` empty): one query.
+@dataclass(frozen=True)
+class Assigned:
+    """A cohort's assignment of a module to the learner, with what the renewal rule needs about it."""
 
-    When two cohorts assign the same module, the earliest due date wins.
-    """
+    assignment: CohortAssignment
+    cohort_name: str
+    renewal_days: int
+    module: Module
+    version: ModuleVersion
+    edition_on: date | None  # the day the live edition was first published
+
+
+def assignments_of(user: Any) -> list[Assigned]:
+    """Modules assigned to ``user`` through cohorts they are still in (``removed_at`` empty), each with its
+    cohort's days to renew and the day the live edition was first published: one query. When two cohorts
+    assign the same module, every assignment is returned; ``my_learning`` shows the one due first."""
+    first = renewal.edition_published()
     rows = db.session.execute(
-        select(CohortAssignment, Cohort.name, Module, ModuleVersion)
+        select(CohortAssignment, Cohort.name, Cohort.renewal_days, Module, ModuleVersion, first.c.published_at)
         .join(Cohort, Cohort.id == CohortAssignment.cohort_id)
         .join(CohortMember, CohortMember.cohort_id == Cohort.id)
         .join(Module, Module.id == CohortAssignment.module_id)
         .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+        .outerjoin(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
         .where(CohortMember.user_id == user.id, CohortMember.removed_at.is_(None), Module.status == "published")
+        .order_by(Cohort.id)
     ).all()
-    chosen: dict[int, Any] = {}
-    for row in rows:
-        current = chosen.get(row[2].id)
-        due = row[0].due_on or date.max
-        if current is None or due < (current[0].due_on or date.max):
-            chosen[row[2].id] = tuple(row)
-    return list(chosen.values())
+    return [
+        Assigned(assignment, name, days, module, version, _day(published_at))
+        for assignment, name, days, module, version, published_at in rows
+    ]
 
 
-def my_learning(user: Any, language: str, today: date) -> MyLearning:
-    """Everything on "My learning" for ``user``; dates compared with ``today`` (the learner's time zone).
+def _day(moment: datetime | None) -> date | None:
+    return moment.astimezone(UTC).date() if moment is not None else None
+
+
+def my_learning(user: Any, language: str, today: date, now: datetime | None = None) -> MyLearning:
+    """Everything on "My learning" for ``user``; due dates compared with ``today`` (the site's day),
+    certificates' validity with ``now`` (default: the current time).
 
     The modules are the ones they may take and the ones assigned to them; each list below is built from
     the same few queries for all of them.
     """
+    now = now or utcnow()
     visible = db.session.execute(service.visible_modules(user)).all()
     assigned = assignments_of(user)
     modules: dict[int, tuple[Module, ModuleVersion]] = {m.id: (m, v) for m, v in visible}
-    for _assignment, _name, module, version in assigned:
-        modules.setdefault(module.id, (module, version))
+    for item in assigned:
+        modules.setdefault(item.module.id, (item.module, item.version))
     progress = service.progress_by_module(user, list(modules))
+    records = _certificate_records(user, list(modules), now)
+    in_progress, open_attempts = _in_progress(user, modules, progress, language)
     return MyLearning(
-        _in_progress(user, modules, progress, language),
-        _completed(modules, progress, language),
-        _assignments(assigned, modules, progress, language, today),
+        in_progress,
+        _completed(modules, records, language),
+        _assignments(assigned, progress, records, open_attempts, language, today, now),
     )
 
 
@@ -138,7 +191,7 @@ def _in_progress(
     modules: dict[int, tuple[Module, ModuleVersion]],
     progress: dict[int, service.Progress],
     language: str,
-) -> list[InProgress]:
+) -> tuple[list[InProgress], dict[int, _OpenAttempt]]:
     """Modules started but not completed, or with an unfinished attempt, each with where "Continue" goes;
     most recent activity first. A refresh due shows with the completed modules until they start again."""
     lessons = _lessons_by_version([version for _, version in modules.values()], language)
@@ -162,47 +215,109 @@ def _in_progress(
         rows = progress.get(item.module.id, service.NO_PROGRESS).rows
         return max((row.started_at for row in rows), default=None) or item.version.published_at
 
-    return sorted(found, key=last_active, reverse=True)
+    return sorted(found, key=last_active, reverse=True), open_attempts
 
 
 def _completed(
-    modules: dict[int, tuple[Module, ModuleVersion]], progress: dict[int, service.Progress], language: str
+    modules: dict[int, tuple[Module, ModuleVersion]],
+    records: dict[int, list[CertificateRecord]],
+    language: str,
 ) -> list[Completed]:
-    """Modules completed in some edition, newest completion first, with the certificate of that completion
-    and whether the live edition asks for a refresh."""
-    codes = _certificate_codes([state.completion.id for state in progress.values() if state.completion is not None])
+    """Modules completed in some edition, newest completion first, each with its latest certificate, the
+    older ones (history), and whether the live edition asks for a refresh."""
     found: list[Completed] = []
     for module_id, (module, version) in modules.items():
-        state = progress.get(module_id, service.NO_PROGRESS)
-        if state.completion is None:
+        mine = records.get(module_id)
+        if not mine:
             continue
-        refresh_due = state.status(version) == service.Status.REFRESH_DUE
+        latest, *older = mine
+        refresh_due = latest.completion.edition < version.edition
         shown = service.shown_language(version, language)
-        found.append(Completed(module, version, shown, state.completion, codes.get(state.completion.id), refresh_due))
+        found.append(
+            Completed(module, version, shown, latest.completion, latest.code, refresh_due, latest, tuple(older))
+        )
     return sorted(found, key=lambda item: item.completion.completed_at, reverse=True)
 
 
 def _assignments(
-    assigned: list[tuple[CohortAssignment, str, Module, ModuleVersion]],
-    modules: dict[int, tuple[Module, ModuleVersion]],
+    assigned: list[Assigned],
     progress: dict[int, service.Progress],
+    records: dict[int, list[CertificateRecord]],
+    open_attempts: dict[int, _OpenAttempt],
     language: str,
     today: date,
+    now: datetime,
 ) -> list[Assignment]:
-    """The cohorts' assignments, open ones first by due date then title. Only completing the live edition
-    counts; one past its due date and not completed is overdue."""
-    completed_live = {
-        module_id
-        for module_id, state in progress.items()
-        if state.status(modules[module_id][1]) == service.Status.COMPLETED
-    }
-    found: list[Assignment] = []
-    for assignment, cohort_name, module, version in assigned:
-        done = module.id in completed_live
-        overdue = bool(not done and assignment.due_on and assignment.due_on < today)
+    """The cohorts' assignments, each in its state by ``renewal.assignment_state``; open ones first by the
+    date they are due (or must be renewed by), then title. When two cohorts assign the same module, the one
+    due first is shown."""
+    chosen: dict[int, Assignment] = {}
+    for item in assigned:
+        module, version = item.module, item.version
+        mine = records.get(module.id)
+        latest = mine[0] if mine else None
+        state = progress.get(module.id, service.NO_PROGRESS)
+        found = renewal.assignment_state(
+            completed_edition=latest.completion.edition if latest else None,
+            valid_until=latest.until if latest else None,
+            started=bool(state.started_lessons) or module.id in open_attempts,
+            live_edition=version.edition,
+            edition_on=item.edition_on,
+            assigned_on=_day(item.assignment.assigned_at),
+            due_on=item.assignment.due_on,
+            renewal_days=item.renewal_days,
+            now=now,
+            today=today,
+        )
         shown = service.shown_language(version, language)
-        found.append(Assignment(module, version, shown, cohort_name, assignment.due_on, done, overdue))
-    return sorted(found, key=lambda item: (item.completed, item.due_on or date.max, item.title.casefold()))
+        entry = Assignment(
+            module, version, shown, item.cohort_name, found.due_on, found.is_valid, found.overdue, found
+        )
+        current = chosen.get(module.id)
+        if current is None or _sooner(entry, current):
+            chosen[module.id] = entry
+    return sorted(chosen.values(), key=lambda item: (item.completed, item.due_on or date.max, item.title.casefold()))
+
+
+def _sooner(entry: Assignment, than: Assignment) -> bool:
+    """Whether ``entry`` asks for more, sooner: work to do before work done, then the earlier due date."""
+    return (entry.completed, entry.due_on or date.max) < (than.completed, than.due_on or date.max)
+
+
+def _certificate_records(user: Any, module_ids: list[int], now: datetime) -> dict[int, list[CertificateRecord]]:
+    """Every completion of ``user`` in these modules with its certificate, newest (highest edition, then
+    renewal) first per module: one query."""
+    if not module_ids:
+        return {}
+    rows = db.session.execute(
+        select(ModuleCompletion, Certificate.code, Certificate.valid_until, Certificate.revoked_at)
+        .outerjoin(Certificate, Certificate.completion_id == ModuleCompletion.id)
+        .where(ModuleCompletion.user_id == user.id, ModuleCompletion.module_id.in_(module_ids))
+        .order_by(ModuleCompletion.edition.desc(), ModuleCompletion.renewal.desc(), ModuleCompletion.id.desc())
+    ).all()
+    found: dict[int, list[CertificateRecord]] = {}
+    for completion, code, valid_until, revoked_at in rows:
+        found.setdefault(completion.module_id, []).append(_record(completion, code, valid_until, revoked_at, now))
+    return found
+
+
+def _record(
+    completion: ModuleCompletion,
+    code: str | None,
+    valid_until: datetime | None,
+    revoked_at: datetime | None,
+    now: datetime,
+) -> CertificateRecord:
+    """How one certificate stands at ``now`` (the same end as ``renewal.stops_counting``)."""
+    if revoked_at is not None and (valid_until is None or revoked_at < valid_until):
+        return CertificateRecord(completion, None, "revoked", revoked_at)
+    if valid_until is None:
+        return CertificateRecord(completion, code, "valid", None)
+    if valid_until <= now:
+        return CertificateRecord(completion, code, "expired", valid_until)
+    if valid_until <= now + timedelta(days=renewal.EXPIRY_WARNING_DAYS):
+        return CertificateRecord(completion, code, "expiring", valid_until)
+    return CertificateRecord(completion, code, "valid-until", valid_until)
 
 
 def _lessons_by_version(versions: list[ModuleVersion], language: str) -> dict[int, list[service.LessonSummary]]:
@@ -225,18 +340,6 @@ def _lessons_by_version(versions: list[ModuleVersion], language: str) -> dict[in
         chosen = service.prefer_language(found, lambda row: row.slug, language).values()
         lessons[version_id] = sorted(map(service.LessonSummary.from_row, chosen), key=lambda lesson: lesson.position)
     return lessons
-
-
-def _certificate_codes(completion_ids: list[int]) -> dict[int, str]:
-    """The code of each completion's certificate, unless it was revoked: one query."""
-    if not completion_ids:
-        return {}
-    rows = db.session.execute(
-        select(Certificate.completion_id, Certificate.code).where(
-            Certificate.completion_id.in_(completion_ids), Certificate.revoked_at.is_(None)
-        )
-    ).all()
-    return dict(rows)
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,22 @@ def upgrade():
     from alembic import op
 
     op.add_column("learner_module_summary", sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True))
+    # When each person's latest completion stops counting, as literacy.summaries computes it (a frozen copy):
+    # the latest completion's certificate's revocation if that came first, else its expiry. Before this
+    # migration no certificate expired, so only revoked ones give a value; every other row stays NULL.
+    op.execute(
+        """
+        UPDATE learner_module_summary SET valid_until = (
+            SELECT CASE WHEN c.revoked_at IS NOT NULL AND (c.valid_until IS NULL OR c.revoked_at < c.valid_until)
+                        THEN c.revoked_at ELSE c.valid_until END
+            FROM module_completion mc LEFT JOIN certificate c ON c.completion_id = mc.id
+            WHERE mc.user_id = learner_module_summary.user_id AND mc.module_id = learner_module_summary.module_id
+            ORDER BY mc.edition DESC, mc.renewal DESC
+            LIMIT 1
+        )
+        WHERE completed_edition IS NOT NULL
+        """
+    )
     # --- end summaries ---
 
 
