@@ -130,13 +130,8 @@ def add_members(organisation: Organisation, cohort_id: int):
             except invitations.LimitReached as limit:
                 errors = [(_field_of(form), _limit_message(limit))]
             else:
-                outgoing = invitations.letters(result.invited, organisation)  # before the commit expires the rows
-                db.session.commit()
-                failed = 0
-                if outgoing:  # mail goes after the commit (it cannot be undone), then its sent_at times
-                    failed = invitations.deliver(outgoing)
-                    db.session.commit()
-                _tell_added(result, failed)
+                _tell_added(result)
+                db.session.commit()  # the invitations' emails are queued with them and sent after the commit
                 return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=cohort.id))
     elif form.errors:
         errors = [(name, message) for name, messages in form.errors.items() for message in messages]
@@ -177,7 +172,9 @@ def _read_people(form: AddMembersForm) -> tuple[roster.Parsed, list[tuple[str, s
     return parsed, errors + [(field_id, PROBLEMS[problem.code](problem)) for problem in parsed.problems]
 
 
-def _tell_added(result: service.AddResult, failed: int) -> None:
+def _tell_added(result: service.AddResult) -> None:
+    """What was done; the invitations are only queued, so the page says they are being emailed (the list
+    of invitations on the cohort page shows each one's email: sent, retrying, failed or not sent)."""
     flash(
         _(
             "%(added)s added, %(invited)s invited, %(already)s already in the cohort",
@@ -187,14 +184,14 @@ def _tell_added(result: service.AddResult, failed: int) -> None:
         ),
         "success",
     )
-    if failed:
+    if result.invited:
         flash(
             ngettext(
-                "%(num)s invitation could not be sent: copy its link below",
-                "%(num)s invitations could not be sent: copy their links below",
-                failed,
+                "%(num)s invitation is being emailed: the list of invitations shows when it has gone.",
+                "%(num)s invitations are being emailed: the list of invitations shows when each has gone.",
+                len(result.invited),
             ),
-            "error",
+            "success",
         )
 
 
@@ -305,13 +302,15 @@ def dashboard(organisation: Organisation, cohort_id: int):
     )
 
 
-EXPORTS = ("modules", "scores", "weeks", "gain", "refresh", "questions", "options", "calibration", "learners")
+EXPORTS = ("modules", "scores", "weeks", "gain", "renewals", "questions", "options", "calibration", "learners")
+RENAMED_EXPORTS = {"refresh": "renewals"}  # the renewals table was "refresh due" (new editions only) before
 
 
 @bp.get("/organisations/<org>/cohorts/<int:cohort_id>/dashboard/<name>.csv")
 @organisation_role_required(*MANAGERS)
 def export(organisation: Organisation, cohort_id: int, name: str):
     cohort = _cohort_or_404(organisation, cohort_id)
+    name = RENAMED_EXPORTS.get(name, name)
     if name not in EXPORTS:
         abort(404)
     from_answers = name in ("questions", "options", "calibration")
