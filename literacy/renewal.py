@@ -207,12 +207,14 @@ class latest_of(_extreme):
     """The later of two dates (neither NULL)."""
 
     name = "latest_of"
+    inherit_cache = True
 
 
 class earliest_of(_extreme):
     """The earlier of two dates (neither NULL)."""
 
     name = "earliest_of"
+    inherit_cache = True
 
 
 @compiles(latest_of)

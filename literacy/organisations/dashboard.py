@@ -3,18 +3,25 @@ people in other organisations' cohorts (cross-government programmes).
 
 All in SQL over the summary tables that ``literacy.summaries`` keeps (GROUP BY over cohort members and
 completions, never a query per person); figures about fewer people than the threshold are hidden.
+
+Completions count while they are valid at ``now``: a certificate that has expired or been revoked no longer
+counts, and nothing needs writing when it expires (the summaries keep when each completion stops counting;
+``literacy.renewal`` holds the rule, and its SQL form gives each member's state per assigned module).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import and_, case, func, literal, or_, select
 
+from .. import renewal
 from ..extensions import db
 from ..models import (
     ROLE_VALUES,
@@ -26,6 +33,8 @@ from ..models import (
     Module,
     ModuleVersion,
     Organisation,
+    UTCDateTime,
+    utcnow,
 )
 from ..tables import Column, Suppressed, Table, percent, suppress, suppress_count
 
@@ -42,6 +51,7 @@ class OrganisationDashboard:
     threshold: int
     headcount: Any = None  # the number of people, or Suppressed: what the page may print
     roles: dict[str, Any] = field(default_factory=dict)  # people holding each role, small counts hidden
+    expiry_days: int = renewal.EXPIRY_WARNING_DAYS  # "expiring": valid, but not for this many days more
 
     @property
     def small(self) -> bool:
@@ -50,19 +60,26 @@ class OrganisationDashboard:
 
 
 def organisation_dashboard(
-    organisation: Organisation, today: date, threshold: int, only: tuple[str, ...] | None = None
+    organisation: Organisation,
+    today: date,
+    threshold: int,
+    only: tuple[str, ...] | None = None,
+    *,
+    now: datetime | None = None,
 ) -> OrganisationDashboard:
     """Cohorts side by side, AI-literacy coverage, and this organisation's people in other cohorts.
 
     All in SQL (GROUP BY over cohort members and completions); small groups are hidden. ``only`` limits
-    the work to some of the tables (a CSV export needs one).
+    the work to some of the tables (a CSV export needs one). Completions count while valid at ``now``
+    (default: the current time); due dates are compared with ``today`` (the site's day).
     """
+    now = now or utcnow()
     people_ids = select(Membership.user_id).where(Membership.organisation_id == organisation.id).distinct()
     people = db.session.scalar(select(func.count()).select_from(people_ids.subquery())) or 0
     builders = {
-        "cohorts": lambda: _cohorts_side_by_side(organisation, today, threshold),
-        "coverage": lambda: _coverage(organisation, people_ids, people, threshold),
-        "elsewhere": lambda: _elsewhere(organisation, people_ids, today, threshold),
+        "cohorts": lambda: _cohorts_side_by_side(organisation, today, now, threshold),
+        "coverage": lambda: _coverage(organisation, people_ids, people, today, now, threshold),
+        "elsewhere": lambda: _elsewhere(organisation, people_ids, today, now, threshold),
     }
     tables = {name: build() for name, build in builders.items() if only is None or name in only}
     roles = {} if only is not None else _role_counts(organisation, threshold)
@@ -81,11 +98,15 @@ def _role_counts(organisation: Organisation, threshold: int) -> dict[str, Any]:
     return {role: suppress_count(count, threshold) for role, count in counts.items()}
 
 
-NO_FIGURES = dict.fromkeys(("members", "started", "completed", "overdue", "pct_sum", "pct_n"), 0)
+NO_FIGURES = dict.fromkeys(
+    ("members", "started", "completed", "expiring", "renewal_due", "overdue", "pct_sum", "pct_n"), 0
+)
 
 
-def _cohort_figures(cohort_filter, today: date, people_ids=None) -> dict[int, dict[str, Any]]:
-    """Per cohort: members, started, completed everything, overdue, average completion score (SQL only)."""
+def _cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) -> dict[int, dict[str, Any]]:
+    """Per cohort: members, started, validly completed everything, with a certificate expiring soon, due to
+    renew, overdue (an assignment past its due date, or a renewal past its date to renew by), and the
+    average completion score (SQL only)."""
     member = select(CohortMember.cohort_id, CohortMember.user_id).where(
         CohortMember.removed_at.is_(None), CohortMember.cohort_id.in_(cohort_filter)
     )
@@ -100,26 +121,58 @@ def _cohort_figures(cohort_filter, today: date, people_ids=None) -> dict[int, di
     scope = [each.cohort_id.in_(cohort_filter)]
     if people_ids is not None:
         scope.append(each.user_id.in_(people_ids))
-    for cohort_id, started, completed, overdue, pct_sum, pct_n in db.session.execute(
+    for cohort_id, started, pct_sum, pct_n in db.session.execute(
         select(
             each.cohort_id,
             func.sum(case((each.started.is_(True), 1), else_=0)),
-            func.sum(case((and_(each.assigned > 0, each.completed == each.assigned), 1), else_=0)),
-            func.sum(case((each.next_due_on < literal(today), 1), else_=0)),
             func.sum(each.percent_sum),
             func.sum(each.percent_count),
         )
         .where(*scope)
         .group_by(each.cohort_id)
     ):
+        figures[cohort_id].update(started=int(started or 0), pct_sum=float(pct_sum or 0), pct_n=int(pct_n or 0))
+    # validity changes with the clock, so it is judged here: each member's state in each assigned module
+    # (renewal.states, the one rule), added up per member, then per cohort
+    for cohort_id, completed, expiring, renewal_due, overdue in db.session.execute(_validity_figures(
+        cohort_filter, people_ids, today, now
+    )):
         figures[cohort_id].update(
-            started=int(started or 0),
             completed=int(completed or 0),
+            expiring=int(expiring or 0),
+            renewal_due=int(renewal_due or 0),
             overdue=int(overdue or 0),
-            pct_sum=float(pct_sum or 0),
-            pct_n=int(pct_n or 0),
         )
     return figures
+
+
+def _validity_figures(cohort_filter, people_ids, today: date, now: datetime):
+    """Per cohort: members whose every assigned module is validly completed, who have one expiring, who
+    must renew one, and who are overdue with one."""
+    states = renewal.states(now, cohorts=cohort_filter, users=people_ids).subquery()
+    valid = states.c.state.in_([state.value for state in renewal.VALID])
+
+    def flag(condition):
+        return func.max(case((condition, 1), else_=0))
+
+    per_member = (
+        select(
+            states.c.cohort_id.label("cohort_id"),
+            (func.count() == func.sum(case((valid, 1), else_=0))).label("completed"),
+            flag(states.c.state == renewal.State.EXPIRING.value).label("expiring"),
+            flag(states.c.state == renewal.State.RENEWAL_DUE.value).label("renewal_due"),
+            flag(states.c.due_on < literal(today)).label("overdue"),
+        )
+        .group_by(states.c.cohort_id, states.c.user_id)
+        .subquery()
+    )
+    return select(
+        per_member.c.cohort_id,
+        func.sum(case((per_member.c.completed, 1), else_=0)),
+        func.sum(per_member.c.expiring),
+        func.sum(per_member.c.renewal_due),
+        func.sum(per_member.c.overdue),
+    ).group_by(per_member.c.cohort_id)
 
 
 def _figure_row(figures: dict[str, Any], threshold: int) -> list[Any]:
@@ -127,9 +180,10 @@ def _figure_row(figures: dict[str, Any], threshold: int) -> list[Any]:
     average = round(figures["pct_sum"] / figures["pct_n"], 1) if figures["pct_n"] else None
     return [
         suppress_count(members, threshold),
-        suppress(suppress_count(figures["started"], threshold), members, threshold),
-        suppress(suppress_count(figures["completed"], threshold), members, threshold),
-        suppress(suppress_count(figures["overdue"], threshold), members, threshold),
+        *[
+            suppress(suppress_count(figures[name], threshold), members, threshold)
+            for name in ("started", "completed", "expiring", "renewal_due", "overdue")
+        ],
         suppress(average, figures["pct_n"], threshold),
     ]
 
@@ -137,17 +191,19 @@ def _figure_row(figures: dict[str, Any], threshold: int) -> list[Any]:
 FIGURE_COLUMNS = [
     Column("members", _l("Members"), True),
     Column("started", _l("Started"), True),
-    Column("completed", _l("Completed all modules"), True),
+    Column("completed", _l("Completed all modules (valid)"), True),
+    Column("expiring", _l("Expiring within %(days)s days", days=renewal.EXPIRY_WARNING_DAYS), True),
+    Column("renewal_due", _l("Renewal due"), True),
     Column("overdue", _l("Overdue"), True),
     Column("average", _l("Average score at completion (%)"), True),
 ]
 
 
-def _cohorts_side_by_side(organisation: Organisation, today: date, threshold: int) -> Table:
+def _cohorts_side_by_side(organisation: Organisation, today: date, now: datetime, threshold: int) -> Table:
     cohorts = list(
         db.session.scalars(select(Cohort).where(Cohort.organisation_id == organisation.id).order_by(Cohort.name))
     )
-    figures = _cohort_figures(select(Cohort.id).where(Cohort.organisation_id == organisation.id), today)
+    figures = _cohort_figures(select(Cohort.id).where(Cohort.organisation_id == organisation.id), today, now)
     return Table(
         "cohorts",
         _l("Cohorts side by side"),
@@ -157,12 +213,18 @@ def _cohorts_side_by_side(organisation: Organisation, today: date, threshold: in
             for cohort in cohorts
         ],
         chart="completed",
-        description=_l("Members of each cohort who have completed all its modules."),
+        description=_l("Members of each cohort whose completions of all its modules are valid."),
     )
 
 
-def _coverage(organisation: Organisation, people_ids, people: int, threshold: int) -> Table:
-    """The share of the organisation's people who completed each module (any edition, and the current one)."""
+def valid_on(today: date) -> LazyString:
+    """ "Valid on 1 December 2026", in the language of the page or CSV file that shows it."""
+    return LazyString(lambda: gettext("Valid on %(date)s", date=format_date(today, "long")))
+
+
+def _coverage(organisation: Organisation, people_ids, people: int, today: date, now: datetime, threshold: int) -> Table:
+    """The share of the organisation's people whose completion of each module is valid at ``now`` (any
+    edition, and the current one), with those expiring soon and those that expired or were revoked."""
     modules = db.session.execute(
         select(Module.id, ModuleVersion)
         .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
@@ -172,42 +234,50 @@ def _coverage(organisation: Organisation, people_ids, people: int, threshold: in
         )
         .order_by(Module.slug)
     ).all()
-    counts = _completions(people_ids, [module_id for module_id, _ in modules])
+    counts = _completions(people_ids, [module_id for module_id, _ in modules], now)
     rows = [
         [
             version.text("title", version.language),
             version.edition,
-            *_coverage_figures(*counts.get(module_id, (0, 0)), people, threshold),
+            *_coverage_figures(*counts.get(module_id, (0, 0, 0, 0)), people, threshold),
         ]
         for module_id, version in modules
     ]
     return Table(
         "coverage",
-        _l("AI-literacy coverage"),
+        LazyString(lambda: gettext("AI-literacy coverage, valid on %(date)s", date=format_date(today, "long"))),
         [
             Column("module", _l("Module")),
             Column("edition", _l("Current edition"), True),
             Column("people", _l("People"), True),
-            Column("completed", _l("Completed"), True),
-            Column("share", _l("Completed (%)"), True),
-            Column("current", _l("Completed the current edition"), True),
+            Column("completed", valid_on(today), True),
+            Column("share", _l("Valid (%)"), True),
+            Column("current", _l("Valid, current edition"), True),
+            Column("expiring", _l("Expiring within %(days)s days", days=renewal.EXPIRY_WARNING_DAYS), True),
+            Column("expired", _l("Expired or revoked"), True),
         ],
         rows,
         chart="share",
-        description=_l("The share of the organisation's people who have completed each module."),
+        description=_l("The share of the organisation's people whose completion of each module is valid."),
     )
 
 
-def _completions(people_ids, module_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per module, how many of these people completed it: any edition, and the current edition."""
+def _completions(people_ids, module_ids: list[int], now: datetime) -> dict[int, tuple[int, int, int, int]]:
+    """Per module, how many of these people have a completion valid at ``now`` (any edition), valid and of
+    the current edition, valid but expiring within ``renewal.EXPIRY_WARNING_DAYS``, and no longer valid."""
     summary = LearnerModuleSummary
+    at = literal(now, UTCDateTime())
+    soon = literal(now + timedelta(days=renewal.EXPIRY_WARNING_DAYS), UTCDateTime())
+    valid = or_(summary.valid_until.is_(None), summary.valid_until > at)
     return {
-        module_id: (int(any_edition), int(latest or 0))
-        for module_id, any_edition, latest in db.session.execute(
+        module_id: (int(valid_any or 0), int(latest or 0), int(expiring or 0), int(expired or 0))
+        for module_id, valid_any, latest, expiring, expired in db.session.execute(
             select(
                 summary.module_id,
-                func.count(),
-                func.count(case((summary.completed_edition >= ModuleVersion.edition, 1))),
+                func.count(case((valid, 1))),
+                func.count(case((and_(valid, summary.completed_edition >= ModuleVersion.edition), 1))),
+                func.count(case((and_(summary.valid_until > at, summary.valid_until <= soon), 1))),
+                func.count(case((summary.valid_until <= at, 1))),
             )
             .join(Module, Module.id == summary.module_id)
             .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
@@ -221,19 +291,19 @@ def _completions(people_ids, module_ids: list[int]) -> dict[int, tuple[int, int]
     }
 
 
-def _coverage_figures(done: int, latest: int, people: int, threshold: int) -> list[Any]:
-    """People, completed, completed (%) and completed the current edition, small groups hidden."""
+def _coverage_figures(done: int, latest: int, expiring: int, expired: int, people: int, threshold: int) -> list[Any]:
+    """People, valid, valid (%), valid in the current edition, expiring and expired, small groups hidden."""
     return [
         suppress_count(people, threshold),
         suppress(suppress_count(done, threshold), people, threshold),
         suppress(percent(done, people), people, threshold)
         if not (0 < done < threshold)
         else suppress_count(done, threshold),
-        suppress(suppress_count(latest, threshold), people, threshold),
+        *[suppress(suppress_count(count, threshold), people, threshold) for count in (latest, expiring, expired)],
     ]
 
 
-def _elsewhere(organisation: Organisation, people_ids, today: date, threshold: int) -> Table:
+def _elsewhere(organisation: Organisation, people_ids, today: date, now: datetime, threshold: int) -> Table:
     """This organisation's own people in other organisations' cohorts (cross-government programmes)."""
     others = select(CohortMember.cohort_id).where(
         CohortMember.removed_at.is_(None),
@@ -246,7 +316,7 @@ def _elsewhere(organisation: Organisation, people_ids, today: date, threshold: i
         .where(Cohort.id.in_(others))
         .order_by(Organisation.name, Cohort.name)
     ).all()
-    figures = _cohort_figures(others, today, people_ids) if cohorts else {}
+    figures = _cohort_figures(others, today, now, people_ids) if cohorts else {}
     return Table(
         "elsewhere",
         _l("Our people in other organisations' cohorts"),
