@@ -65,10 +65,18 @@ def name_taken(organisation: Organisation, name: str, except_id: int | None = No
 
 
 def create_cohort(
-    actor: User, organisation: Organisation, name: str, starts_on: date | None, ends_on: date | None, description: str
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    starts_on: date | None,
+    ends_on: date | None,
+    description: str,
+    *,
+    renewal_days: int | None = None,
 ) -> Cohort:
     """A new cohort. Raises ``Taken`` when another cohort of the organisation has the name, even one that
-    another request created after ``name_taken`` looked (the unique constraint decides; nothing is left)."""
+    another request created after ``name_taken`` looked (the unique constraint decides; nothing is left).
+    ``renewal_days``: the days members have to renew (``literacy.renewal``; 30 when not given)."""
     cohort = Cohort(
         organisation_id=organisation.id,
         name=name.strip(),
@@ -76,6 +84,8 @@ def create_cohort(
         ends_on=ends_on,
         description=description.strip(),
     )
+    if renewal_days is not None:
+        cohort.renewal_days = renewal_days
     with claiming():
         db.session.add(cohort)
     audit.record(actor, organisation, "cohort.created", cohort, name=cohort.name)
@@ -83,13 +93,25 @@ def create_cohort(
 
 
 def update_cohort(
-    actor: User, cohort: Cohort, name: str, starts_on: date | None, ends_on: date | None, description: str
+    actor: User,
+    cohort: Cohort,
+    name: str,
+    starts_on: date | None,
+    ends_on: date | None,
+    description: str,
+    *,
+    renewal_days: int | None = None,
 ) -> None:
-    """Save a cohort's details; raises ``Taken`` (and changes nothing) when the new name is another cohort's."""
+    """Save a cohort's details; raises ``Taken`` (and changes nothing) when the new name is another cohort's.
+    Days to renew are read when a page is shown (``literacy.renewal``), so changing them rewrites nothing."""
     with claiming():
         cohort.name, cohort.starts_on, cohort.ends_on = name.strip(), starts_on, ends_on
         cohort.description = description.strip()
-    audit.record(actor, _organisation(cohort), "cohort.updated", cohort, name=cohort.name)
+        if renewal_days is not None:
+            cohort.renewal_days = renewal_days
+    audit.record(
+        actor, _organisation(cohort), "cohort.updated", cohort, name=cohort.name, renewal_days=cohort.renewal_days
+    )
 
 
 def _organisation(cohort: Cohort) -> Organisation | None:
