@@ -135,30 +135,48 @@ class QuizState:
     open_attempt: QuizAttempt | None  # unfinished: resume it
     closed: Closed | None  # why a new attempt cannot start (None: it can)
     best: QuizAttempt | None = None
+    # While a renewal is open: when it opened. Only attempts submitted after it count (towards max_attempts,
+    # and as a pass), so someone who used every attempt on the earlier cycle can renew.
+    renewal_opened_at: datetime | None = None
+
+    @property
+    def renewing(self) -> bool:
+        return self.renewal_opened_at is not None
+
+    @property
+    def counted(self) -> list[QuizAttempt]:
+        """The submitted attempts of the current cycle: all of them, or those since the renewal opened."""
+        since = self.renewal_opened_at
+        return [a for a in self.submitted if since is None or (a.submitted_at is not None and a.submitted_at > since)]
 
     @property
     def attempts_left(self) -> int | None:
         if self.max_attempts is None:
             return None
-        return max(0, self.max_attempts - len(self.submitted))
+        return max(0, self.max_attempts - len(self.counted))
 
     @property
     def passed(self) -> bool:
-        return any(attempt.passed for attempt in self.submitted)
+        return any(attempt.passed for attempt in self.counted)
 
 
-def quiz_state(user: Any, module: Module, version: ModuleVersion, purpose: str) -> QuizState:
+def quiz_state(
+    user: Any, module: Module, version: ModuleVersion, purpose: str, *, now: datetime | None = None
+) -> QuizState:
     count = question_count(version, purpose)
     attempts = _attempts(user, module, version, purpose)
     submitted = [attempt for attempt in attempts if attempt.submitted_at is not None]
     open_attempt = next((attempt for attempt in attempts if attempt.submitted_at is None), None)
     max_attempts = version.max_attempts if purpose == ASSESSMENT else 1
+    renewal = service.renewal_of(user, module, version) if purpose == ASSESSMENT and count else None
+    opened = renewal.opens_at if renewal is not None and renewal.is_open(now) else None
+    counted = [a for a in submitted if opened is None or (a.submitted_at is not None and a.submitted_at > opened)]
     closed: Closed | None = None
     if not count:
         closed = Closed.NO_QUESTIONS
     elif purpose == PRECHECK and submitted:
         closed = Closed.PRECHECK_TAKEN
-    elif max_attempts is not None and len(submitted) >= max_attempts:
+    elif max_attempts is not None and len(counted) >= max_attempts:
         closed = Closed.NO_ATTEMPTS_LEFT
     elif open_attempt is None:
         done = service.completed_lesson_slugs(user, module)
@@ -173,14 +191,17 @@ def quiz_state(user: Any, module: Module, version: ModuleVersion, purpose: str) 
         key=lambda a: a.percent or 0,
         default=None,
     )
-    return QuizState(purpose, count, version.pass_mark, max_attempts, submitted, open_attempt, closed, best)
+    return QuizState(
+        purpose, count, version.pass_mark, max_attempts, submitted, open_attempt, closed, best, opened
+    )
 
 
 def assessment_status(state: QuizState, module_status: str) -> str:
-    """The assessment's tag on the module overview's task list."""
-    if module_status == "completed" or state.passed:
+    """The assessment's tag on the module overview's task list; while a renewal is open, only this cycle's
+    attempts count (the earlier pass is what is being renewed)."""
+    if (module_status == "completed" and not state.renewing) or state.passed:
         return "completed"
-    if state.open_attempt is not None or state.submitted:
+    if state.open_attempt is not None or state.counted:
         return "in-progress"
     if state.closed == Closed.LESSONS_FIRST:
         return "cannot-start"

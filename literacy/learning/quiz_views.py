@@ -176,7 +176,7 @@ def quiz_check(module_slug: str, purpose: str, attempt_id: int):
         db.session.commit()
         if outcome.outcome != quiz.Outcome.UNANSWERED:
             if outcome.completion is not None:
-                flash(_("Module complete."), "success")
+                flash(_("Certificate renewed.") if outcome.completion.renewal else _("Module complete."), "success")
             return redirect(result_url)
         unanswered = outcome.unanswered
     questions = quiz.questions_in(version.id, version.language, purpose, current_language())
@@ -213,6 +213,8 @@ def quiz_result(module_slug: str, purpose: str, attempt_id: int):
                 ModuleCompletion.edition == version.edition,
                 Certificate.revoked_at.is_(None),
             )
+            .order_by(ModuleCompletion.renewal.desc())  # a renewal's certificate, not the one it renewed
+            .limit(1)
         )
     language = current_language()
     return render_template(

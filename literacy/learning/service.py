@@ -7,6 +7,7 @@ whatever the number of modules, lessons or people.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import summaries
 from ..extensions import db
 from ..models import (
+    Certificate,
     GlossaryTerm,
     Lesson,
     LessonProgress,
@@ -23,11 +25,16 @@ from ..models import (
     Module,
     ModuleCompletion,
     ModuleVersion,
+    Organisation,
     Question,
     QuizAttempt,
     utcnow,
 )
 from . import certificates
+
+#: How many days before a certificate expires its holder may renew it, for modules shared with everyone; an
+#: organisation's own modules use the organisation's ``expiry_notice_days`` (also 30 unless changed).
+RENEWAL_WINDOW_DAYS = 30
 
 
 class Status(StrEnum):
@@ -35,6 +42,69 @@ class Status(StrEnum):
     IN_PROGRESS = "in-progress"
     COMPLETED = "completed"
     REFRESH_DUE = "refresh-due"
+
+
+def renewal_opens_at(
+    completed_at: datetime, valid_until: datetime | None, revoked_at: datetime | None, window_days: int
+) -> datetime | None:
+    """When the holder of a completion may complete the same edition again to renew its certificate.
+
+    At once when the certificate was revoked; ``window_days`` before it expires otherwise, but never in the
+    first half of its validity (a certificate valid for six weeks cannot be renewed the day it is issued);
+    None when it never expires. Evidence for a renewal (a passed attempt, a lesson completed again) must come
+    after this moment, which is always after the completion itself.
+    """
+    if revoked_at is not None:
+        return max(revoked_at, completed_at)
+    if valid_until is None:
+        return None
+    halfway = completed_at + (valid_until - completed_at) / 2
+    return max(valid_until - timedelta(days=window_days), halfway)
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """Someone's newest completion of a module's live edition, its certificate's validity, and when it may be
+    renewed: from then on, passing the assessment again (or, without an assessment, completing a lesson again)
+    records a new completion (``renewal`` one higher) with a new certificate; the old ones stay on record."""
+
+    completion: ModuleCompletion
+    valid_until: datetime | None  # of its certificate; None: never expires
+    revoked_at: datetime | None
+    opens_at: datetime | None  # None: it never needs renewing
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        return self.opens_at is not None and (now or utcnow()) >= self.opens_at
+
+    def state(self, now: datetime | None = None) -> certificates.State:
+        return certificates.state_of(self.valid_until, self.revoked_at, now)
+
+
+def _window_days(organisation_days: int | None) -> int:
+    return RENEWAL_WINDOW_DAYS if organisation_days is None else organisation_days
+
+
+def renewal_of(user: Any, module: Module, version: ModuleVersion) -> Renewal | None:
+    """The renewal state of ``user``'s newest completion of ``version``'s edition; None when they have not
+    completed that edition (one query)."""
+    row = db.session.execute(
+        select(ModuleCompletion, Certificate.valid_until, Certificate.revoked_at, Organisation.expiry_notice_days)
+        .outerjoin(Certificate, Certificate.completion_id == ModuleCompletion.id)
+        .join(Module, Module.id == ModuleCompletion.module_id)
+        .outerjoin(Organisation, Organisation.id == Module.organisation_id)
+        .where(
+            ModuleCompletion.user_id == user.id,
+            ModuleCompletion.module_id == module.id,
+            ModuleCompletion.edition == version.edition,
+        )
+        .order_by(ModuleCompletion.renewal.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    completion, valid_until, revoked_at, days = row
+    opens = renewal_opens_at(completion.completed_at, valid_until, revoked_at, _window_days(days))
+    return Renewal(completion, valid_until, revoked_at, opens)
 
 
 def visible_modules(user: Any) -> Select:
@@ -66,9 +136,32 @@ class Progress:
     last_lesson: str | None  # where they were last (most recently started or completed)
     completion: ModuleCompletion | None  # the newest completion, of any edition
     rows: tuple[LessonProgress, ...] = ()
+    renewal: Renewal | None = None  # the newest completion's certificate and when it may be renewed
 
     def row(self, lesson_slug: str) -> LessonProgress | None:
         return next((row for row in self.rows if row.lesson_slug == lesson_slug), None)
+
+    def renewal_due(self, version: ModuleVersion, now: datetime | None = None) -> bool:
+        """Whether the live edition's completion may (and should) be renewed now: its certificate expired,
+        was revoked, or expires within the renewal window. A completion of an older edition is "refresh due"
+        instead (the new edition is a first completion)."""
+        return (
+            self.renewal is not None
+            and self.renewal.completion.edition == version.edition
+            and self.renewal.is_open(now)
+        )
+
+    def lesson_done(self, version: ModuleVersion, lesson_slug: str, now: datetime | None = None) -> bool:
+        """Whether the lesson shows as completed. While a module without an assessment is due for renewal, a
+        lesson completed before the renewal opened shows as not completed, so that it can be marked as
+        complete again (which renews the certificate)."""
+        if lesson_slug not in self.completed_lessons:
+            return False
+        if version.question_count or not self.renewal_due(version, now):
+            return True
+        row = self.row(lesson_slug)
+        opens = self.renewal.opens_at if self.renewal else None
+        return row is None or row.completed_at is None or opens is None or row.completed_at > opens
 
     def status(self, version: ModuleVersion) -> Status:
         if self.completion is not None:
@@ -96,27 +189,33 @@ def progress_by_module(user: Any, module_ids: list[int]) -> dict[int, Progress]:
         .group_by(ModuleCompletion.module_id)
         .subquery()
     )
-    completions = {
-        completion.module_id: completion
-        for completion in db.session.scalars(
-            select(ModuleCompletion)
-            .join(
-                newest,
-                (newest.c.module_id == ModuleCompletion.module_id) & (newest.c.edition == ModuleCompletion.edition),
-            )
-            .where(ModuleCompletion.user_id == user.id)
+    renewals: dict[int, Renewal] = {}  # the newest edition's newest completion (the highest renewal) wins
+    for completion, valid_until, revoked_at, days in db.session.execute(
+        select(ModuleCompletion, Certificate.valid_until, Certificate.revoked_at, Organisation.expiry_notice_days)
+        .join(
+            newest,
+            (newest.c.module_id == ModuleCompletion.module_id) & (newest.c.edition == ModuleCompletion.edition),
         )
-    }
+        .outerjoin(Certificate, Certificate.completion_id == ModuleCompletion.id)
+        .join(Module, Module.id == ModuleCompletion.module_id)
+        .outerjoin(Organisation, Organisation.id == Module.organisation_id)
+        .where(ModuleCompletion.user_id == user.id)
+        .order_by(ModuleCompletion.renewal)
+    ):
+        opens = renewal_opens_at(completion.completed_at, valid_until, revoked_at, _window_days(days))
+        renewals[completion.module_id] = Renewal(completion, valid_until, revoked_at, opens)
     found = {}
     for module_id in module_ids:
         rows = lessons.get(module_id, [])
         last = max(rows, key=lambda r: r.completed_at or r.started_at, default=None)
+        renewal = renewals.get(module_id)
         found[module_id] = Progress(
             completed_lessons=frozenset(r.lesson_slug for r in rows if r.completed_at),
             started_lessons=frozenset(r.lesson_slug for r in rows),
             last_lesson=last.lesson_slug if last else None,
-            completion=completions.get(module_id),
+            completion=renewal.completion if renewal else None,
             rows=tuple(rows),
+            renewal=renewal,
         )
     return found
 
@@ -255,25 +354,39 @@ def _start_lesson(user: Any, module: Module, version: ModuleVersion, lesson_slug
     return True
 
 
-def complete_lesson(user: Any, module: Module, version: ModuleVersion, lesson_slug: str) -> ModuleCompletion | None:
-    """Mark a lesson complete; returns the module completion when this finished the module."""
+def complete_lesson(
+    user: Any, module: Module, version: ModuleVersion, lesson_slug: str, *, now: datetime | None = None
+) -> ModuleCompletion | None:
+    """Mark a lesson complete; returns the module completion when this finished (or renewed) the module.
+
+    While a module without an assessment is due for renewal, marking a lesson complete again moves its
+    completion time to ``now``: that is the learner's renewal, and it completes the module again.
+    """
+    now = now or utcnow()
     row = _lesson_row(user, module, lesson_slug)
     if row is None:
         _start_lesson(user, module, version, lesson_slug)
         row = _lesson_row(user, module, lesson_slug)  # ours, or one a simultaneous request of theirs added
     else:
-        row.started_at = utcnow()
-    if row is not None and row.completed_at is None:
-        row.completed_at = utcnow()
+        row.started_at = now
+    renewal = renewal_of(user, module, version)
+    renewing = renewal is not None and renewal.is_open(now) and not version.question_count
+    if row is not None and (
+        row.completed_at is None or (renewing and renewal is not None and row.completed_at <= renewal.opens_at)
+    ):
+        row.completed_at = now
         row.version_id = version.id
-    completion = complete_module_if_done(user, module, version)
+    completion = complete_module_if_done(user, module, version, now=now, renewal=renewal)
     summaries.refresh_learner(user.id, module.id)
     return completion
 
 
-def passed_assessment(user: Any, module: Module, version: ModuleVersion) -> QuizAttempt | None:
-    """The best passed assessment attempt on the live edition, if any."""
-    return db.session.scalar(
+def passed_assessment(
+    user: Any, module: Module, version: ModuleVersion, *, since: datetime | None = None
+) -> QuizAttempt | None:
+    """The best passed assessment attempt on the live edition, if any; with ``since``, only one submitted
+    after that moment (a renewal needs an attempt of its own)."""
+    query = (
         select(QuizAttempt)
         .join(ModuleVersion, ModuleVersion.id == QuizAttempt.version_id)
         .where(
@@ -286,17 +399,45 @@ def passed_assessment(user: Any, module: Module, version: ModuleVersion) -> Quiz
         .order_by(QuizAttempt.percent.desc(), QuizAttempt.submitted_at)
         .limit(1)
     )
+    if since is not None:
+        query = query.where(QuizAttempt.submitted_at > since)
+    return db.session.scalar(query)
+
+
+_LOOK_UP = object()  # complete_module_if_done: find the renewal state itself
 
 
 def complete_module_if_done(
-    user: Any, module: Module, version: ModuleVersion, *, language: str | None = None
+    user: Any,
+    module: Module,
+    version: ModuleVersion,
+    *,
+    language: str | None = None,
+    now: datetime | None = None,
+    renewal: Any = _LOOK_UP,
 ) -> ModuleCompletion | None:
     """Record a completion of the live edition when every lesson is done and the assessment (if the module
-    has one) is passed. Completing in any language is the same completion."""
-    if _edition_completed(user, module, version) or not _lessons_all_done(user, module, version):
+    has one) is passed. Completing in any language is the same completion.
+
+    Someone who completed the edition already completes it again only to renew: once their newest
+    completion's renewal has opened (see :func:`renewal_opens_at`), an assessment attempt passed after that
+    moment, or for a module without an assessment a lesson completed after it, records a new completion with
+    ``renewal`` one higher and its own certificate. ``renewal`` is :func:`renewal_of`'s answer when the
+    caller has it already.
+    """
+    now = now or utcnow()
+    previous: Renewal | None = renewal_of(user, module, version) if renewal is _LOOK_UP else renewal
+    since = None
+    if previous is not None:
+        if not previous.is_open(now):
+            return None  # completed, and not due for renewal: a completion is recorded once per renewal
+        since = previous.opens_at
+    if not _lessons_all_done(user, module, version):
         return None
-    attempt = passed_assessment(user, module, version) if version.question_count else None
+    attempt = passed_assessment(user, module, version, since=since) if version.question_count else None
     if version.question_count and attempt is None:
+        return None
+    if since is not None and not version.question_count and not _lesson_completed_since(user, module, since):
         return None
     completion = ModuleCompletion(
         user_id=user.id,
@@ -306,21 +447,24 @@ def complete_module_if_done(
         language=language or (attempt.language if attempt else version.language),
         percent=attempt.percent if attempt else None,
         attempt_id=attempt.id if attempt else None,
-        completed_at=utcnow(),
+        completed_at=now,
+        renewal=previous.completion.renewal + 1 if previous is not None else 0,
     )
-    return completion if _store_with_certificate(completion) else None
+    return completion if _store_with_certificate(completion, version) else None
 
 
-def _edition_completed(user: Any, module: Module, version: ModuleVersion) -> bool:
-    """Whether ``user`` already completed this edition: a completion is recorded once per edition."""
-    existing = db.session.scalar(
-        select(ModuleCompletion).where(
-            ModuleCompletion.user_id == user.id,
-            ModuleCompletion.module_id == module.id,
-            ModuleCompletion.edition == version.edition,
+def _lesson_completed_since(user: Any, module: Module, since: datetime) -> bool:
+    """Whether ``user`` completed a lesson of ``module`` (again) after ``since``: a renewal without assessment."""
+    found = db.session.scalar(
+        select(LessonProgress.id)
+        .where(
+            LessonProgress.user_id == user.id,
+            LessonProgress.module_id == module.id,
+            LessonProgress.completed_at > since,
         )
+        .limit(1)
     )
-    return existing is not None
+    return found is not None
 
 
 def completed_lesson_slugs(user: Any, module: Module) -> set[str]:
@@ -342,14 +486,14 @@ def _lessons_all_done(user: Any, module: Module, version: ModuleVersion) -> bool
     return lesson_slugs <= completed_lesson_slugs(user, module)
 
 
-def _store_with_certificate(completion: ModuleCompletion) -> bool:
+def _store_with_certificate(completion: ModuleCompletion, version: ModuleVersion) -> bool:
     """Add the completion and its certificate in a savepoint; False when another request of theirs completed
-    the same edition at the same moment (that one stands)."""
+    (or renewed) the same edition at the same moment (that one stands: the renewal number is unique)."""
     try:
         with db.session.begin_nested():
             db.session.add(completion)
             db.session.flush()
-            certificates.issue(completion)  # every completion comes with its certificate
+            certificates.issue(completion, version)  # every completion comes with its certificate
     except IntegrityError:
         return False
     return True

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..i18n import current_language
-from ..models import ModuleImage
+from ..models import ModuleImage, utcnow
 from ..publishing import question_from_row
-from . import bp, checks, quiz, service
+from . import bp, certificates, checks, quiz, service
+from .forms import RevokeForm
 
 
 def _module_or_404(slug: str):
@@ -37,6 +38,7 @@ def module(module_slug: str):
     signed_in = current_user.is_authenticated
     precheck = quiz.quiz_state(current_user, module, version, quiz.PRECHECK) if signed_in else None
     assessment = quiz.quiz_state(current_user, module, version, quiz.ASSESSMENT) if signed_in else None
+    now = utcnow()
     return render_template(
         "learning/module.html",
         quiz_url=url_for("learning.quiz_intro", module_slug=module.slug, purpose=quiz.ASSESSMENT)
@@ -52,6 +54,8 @@ def module(module_slug: str):
         progress=progress,
         status=progress.status(version) if current_user.is_authenticated else None,
         next_lesson=service.continue_lesson(progress, lessons),
+        renewal=progress.renewal if progress.renewal_due(version, now) else None,
+        now=now,
     )
 
 
@@ -74,7 +78,7 @@ def _lesson_context(module_slug: str, lesson_slug: str) -> dict[str, Any]:
         "previous": lessons[position - 1] if position > 0 else None,
         "next": lessons[position + 1] if position + 1 < len(lessons) else None,
         "progress": progress,
-        "is_complete": lesson.slug in progress.completed_lessons,
+        "is_complete": progress.lesson_done(version, lesson.slug),
         "parts": checks.split_lesson(lesson.html),
         "checks": questions,
     }
@@ -115,7 +119,7 @@ def complete(module_slug: str, lesson_slug: str):
     completion = service.complete_lesson(current_user, context["module"], context["version"], context["lesson"].slug)
     db.session.commit()
     if completion is not None:
-        flash(_("Module complete."), "success")
+        flash(_("Certificate renewed.") if completion.renewal else _("Module complete."), "success")
         return redirect(url_for("learning.module", module_slug=module_slug))
     following = context["next"]
     if following is not None:
@@ -159,6 +163,29 @@ def image(module_slug: str, name: str):
     # An SVG opened on its own must not run anything.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     return response
+
+
+@bp.route("/certificates/<code>/revoke", methods=["GET", "POST"])
+@login_required
+def revoke_certificate(code: str):
+    """Withdraw a certificate, with a reason the public page shows: site administrators, and the trainers of
+    the organisation whose module it is (``certificates.may_revoke``); anyone else gets 403."""
+    found = certificates.by_code(code)
+    if found is None:
+        abort(404)
+    if not certificates.may_revoke(current_user, found):
+        abort(403)
+    verify_url = url_for("learning.verify_certificate", code=found.code)
+    if found.is_revoked:
+        flash(_("This certificate was already revoked."), "info")
+        return redirect(verify_url)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        if certificates.revoke(found.code, current_user, form.reason.data or ""):
+            db.session.commit()
+            flash(_("Certificate revoked."), "success")
+        return redirect(verify_url)
+    return render_template("learning/certificate_revoke.html", certificate=found, form=form, now=utcnow())
 
 
 @bp.get("/glossary")
