@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from babel import dates as babel_dates
 from flask import current_app, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, literal, select
 
 from ..extensions import db
+from ..i18n import FORMAT_LOCALES
 from ..models import (
     Certificate,
     Cohort,
@@ -64,7 +66,10 @@ def _language() -> str:
 
 
 def _long(day: date) -> str:
-    return format_date(day, "long")
+    """The date written out ("15 March 2027"): in British English for English, as pages show it (the
+    message runs under the bare language, whose default format would be American)."""
+    language = _language()
+    return babel_dates.format_date(day, "long", locale=FORMAT_LOCALES.get(language, language))
 
 
 def _title(version: ModuleVersion) -> str:

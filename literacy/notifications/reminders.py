@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..extensions import db
+from ..extensions import db, writing
 from ..models import (
     Certificate,
     Cohort,
@@ -609,14 +609,17 @@ def queue_due(now: datetime | None = None) -> dict[str, int]:
     already; commits, and returns how many of each kind were queued."""
     now = now or utcnow()
     today = local_date(now)
-    found = settings()
-    counts = {
-        "due_reminder": queue_due_reminders(now, today, found.days_before),
-        "overdue_reminder": queue_overdue_reminders(now, today),
-        "expiry_reminder": queue_expiry_reminders(now, found.expiry_days),
-        "manager_digest": queue_digests(now, today),
-    }
-    db.session.commit()
+    # One transaction that writes: on SQLite it takes the write lock at its start (BEGIN IMMEDIATE), so a
+    # second consumer waits for it instead of failing to upgrade a read transaction.
+    with writing():
+        found = settings()
+        counts = {
+            "due_reminder": queue_due_reminders(now, today, found.days_before),
+            "overdue_reminder": queue_overdue_reminders(now, today),
+            "expiry_reminder": queue_expiry_reminders(now, found.expiry_days),
+            "manager_digest": queue_digests(now, today),
+        }
+        db.session.commit()
     return counts
 
 

@@ -15,7 +15,7 @@ MIN_EXPIRY_DAYS, MAX_EXPIRY_DAYS = 1, 180
 
 
 def parse_days(text: str | None) -> list[int]:
-    """"7, 1" -> [7, 1] (largest first, no repeats); ValueError with the words to show when it is not a
+    """ "7, 1" -> [7, 1] (largest first, no repeats); ValueError with the words to show when it is not a
     list of whole numbers from 1 to 60, at most 4 of them."""
     parts = [part for part in re.split(r"[,\s]+", text or "") if part]
     if not parts:
