@@ -9,6 +9,7 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..fields import strip
+from ..renewal import DEFAULT_RENEWAL_DAYS, MAX_RENEWAL_DAYS, MIN_RENEWAL_DAYS
 
 
 class CohortForm(FlaskForm):
@@ -25,10 +26,35 @@ class CohortForm(FlaskForm):
     )
     ends_on = DateField(_l("End date"), validators=[Optional()], format="%Y-%m-%d", render_kw={"type": "date"})
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)], filters=[strip])
+    # Text, not an IntegerField, so that what was typed comes back as typed with our own words for the error.
+    renewal_days = StringField(
+        _l("Days to renew"),
+        default=str(DEFAULT_RENEWAL_DAYS),
+        filters=[strip],
+        render_kw={"inputmode": "numeric", "spellcheck": "false", "autocomplete": "off"},
+    )
 
     def validate_ends_on(self, field: DateField) -> None:
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The end date must be the same as or after the start date"))
+
+    def validate_renewal_days(self, field: StringField) -> None:
+        text = str(field.data or "")
+        if not text:
+            raise ValidationError(_l("Enter the number of days members have to renew"))
+        if not (text.isascii() and text.isdigit()) or not MIN_RENEWAL_DAYS <= int(text) <= MAX_RENEWAL_DAYS:
+            raise ValidationError(
+                _l(
+                    "Days to renew must be a whole number from %(low)s to %(high)s",
+                    low=MIN_RENEWAL_DAYS,
+                    high=MAX_RENEWAL_DAYS,
+                )
+            )
+
+    @property
+    def renewal_days_value(self) -> int:
+        """The days to renew as a number, once the form is valid."""
+        return int(self.renewal_days.data)
 
 
 class AddMembersForm(FlaskForm):
