@@ -58,11 +58,12 @@ def _cohort_form(organisation: Organisation, cohort: Cohort | None):
         try:
             if service.name_taken(organisation, name, except_id=cohort.id if cohort else None):
                 raise Taken(name)
+            days = form.renewal_days_value
             if cohort is None:
-                cohort = service.create_cohort(current_user, organisation, *fields)
+                cohort = service.create_cohort(current_user, organisation, *fields, renewal_days=days)
                 message = _("Cohort created")
             else:
-                service.update_cohort(current_user, cohort, *fields)
+                service.update_cohort(current_user, cohort, *fields, renewal_days=days)
                 message = _("Cohort saved")
         except Taken:  # checked here, or created by another request a moment ago: the same message
             form.name.errors = [_("There is already a cohort with this name")]
