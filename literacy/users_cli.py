@@ -14,13 +14,14 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import audit
 from .bulk import among
 from .cohorts.roster import MAX_ROWS, Candidate, RowProblem, parse_csv
 from .extensions import db
-from .models import ROLE_VALUES, Invitation, Membership, Organisation, User, utcnow
+from .models import ROLE_VALUES, Invitation, Membership, Organisation, OutboxMessage, User, utcnow
+from .notifications import outbox
 from .organisations import invitations, service
 
 
@@ -43,7 +44,7 @@ def import_people(
     """Give ``role`` to the listed people of the organisation and invite everyone else (audited).
 
     Set-based, as the cohort upload: one lookup each for the accounts, their organisation and their
-    roles, then bulk writes. Leaves the commit (and the mail, after it) to the caller.
+    roles, then bulk writes (the invitations' emails queued in the outbox). Leaves the commit to the caller.
     """
     now = now or utcnow()
     accounts = {
@@ -86,6 +87,16 @@ def import_people(
             at=now,
         )
     return result
+
+
+def emails_by_status(message_ids: list[int]) -> dict[str, int]:
+    """How many of these outbox rows are in each status ("queued", "sent", "not sent"...), in one query."""
+    rows = db.session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(among(OutboxMessage.id, message_ids))
+        .group_by(OutboxMessage.status)
+    )
+    return {status.replace("_", " "): count for status, count in rows}
 
 
 def describe(problem: RowProblem) -> str:
@@ -135,18 +146,22 @@ def users_import_command(csv_file: Path, slug: str, role: str, site_url: str | N
         raise click.ClickException(f"{len(parsed.problems)} problem(s) in {csv_file}: nobody was imported")
     if not parsed.candidates:
         raise click.ClickException(f"{csv_file} lists nobody: nobody was imported")
-    with current_app.test_request_context(base_url=site_url.rstrip("/")):  # url_for(_external=True) in the emails
+    with current_app.test_request_context(base_url=site_url.rstrip("/")):  # the links in the emails
         result = import_people(None, organisation, parsed.candidates, role, expires_days=invitations.expires_days())
-        outgoing = invitations.letters(result.invited, organisation)
-        db.session.commit()
-        unsent = invitations.deliver(outgoing)  # after the commit: mail cannot be rolled back
-        db.session.commit()  # the sent times
+        message_ids = [invitation.message_id for invitation, _token in result.invited]
+        db.session.commit()  # the invitations and their emails, queued in the outbox
+    outbox.dispatch()  # to the consumer (or, without one running, the next sweep or `flask notifications run`)
     click.echo(
         f"{organisation.slug}: {len(result.invited)} invited, {len(result.granted)} given the role {role}, "
         f"{len(result.already)} already had it"
     )
-    if unsent:
-        raise click.ClickException(
-            f"{unsent} invitation(s) could not be emailed (see the log): "
-            "resend them from the organisation's people page"
-        )
+    if message_ids:
+        counts = emails_by_status(message_ids)
+        click.echo("invitation emails: " + ", ".join(f"{count} {status}" for status, count in sorted(counts.items())))
+        if counts.get("not sent"):
+            click.echo("no mail server is configured (LITERACY_MAIL_HOST): the links are only in the log", err=True)
+        if counts.get("failed"):
+            raise click.ClickException(
+                "some invitations could not be emailed (see the log): "
+                "copy their links or resend them from the organisation's people page"
+            )

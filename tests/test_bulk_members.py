@@ -2,8 +2,9 @@
 
 The documented maximum is 10,000 rows (``bench/bench_add_members.py`` times that); here 2,000 rows check
 that every person is added exactly once, invited people get one working link each, the dashboards'
-summaries agree with the raw rows, the audit log is complete, and the number of SQL statements does not
-grow with the number of rows. Mail for the invitations goes over one SMTP connection.
+summaries agree with the raw rows, the audit log is complete, every invitation's email is queued in the
+outbox (bulk statements: the number of SQL statements does not grow with the number of rows), and the
+emails go over one SMTP connection after the request.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from werkzeug.security import generate_password_hash
 from literacy import mail, summaries
 from literacy.cohorts import membership, roster, service
 from literacy.extensions import db
-from literacy.models import AuditEvent, CohortMember, Invitation, Membership, Organisation, User
+from literacy.models import AuditEvent, CohortMember, Invitation, Membership, Organisation, OutboxMessage, User
+from literacy.notifications import outbox
 from literacy.organisations import invitations
 
 from .cohorts_support import attempt, make_cohort, make_module, make_people, visit
@@ -178,13 +180,16 @@ def test_two_thousand_rows_add_everyone_once_in_a_fixed_number_of_statements(app
         == "New person 3"
     )
 
-    # the emails: translated once for the list, each exactly what ``letter`` writes for its own link
-    with app.test_request_context():
-        outgoing = invitations.letters(result.invited, crowd["a"])
-        alone = [invitations.letter(i, t, crowd["a"]) for i, t in result.invited]
-    assert [letter for _id, letter in outgoing] == alone
-    assert [number for number, _letter in outgoing] == [i.id for i, _t in result.invited]
-    assert all(f"/invitations/{t}" in letter.body for (_i, t), letter in zip(result.invited, alone, strict=True))
+    # the emails: one outbox row per invitation, pointed at by it, its link sealed (never in clear)
+    rows = {row.id: row for row in db.session.scalars(select(OutboxMessage))}
+    assert len(rows) == 400 + 20  # the twenty earlier invitations were queued by ``issue`` (not sent here)
+    for invitation, token in result.invited:
+        row = rows[invitation.message_id]
+        assert (row.kind, row.recipient, row.status, row.organisation_id) == (
+            "invitation", invitation.email, "queued", crowd["a"].id
+        )
+        assert row.context["invitation_id"] == invitation.id and token not in row.secret
+        assert outbox.unseal(row.secret) == token
 
     # the audit log: one event per invitation, one listing everyone added
     created = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "invitation.created")).all()
@@ -253,13 +258,14 @@ def test_the_page_adds_a_large_csv_and_mails_every_link_over_one_connection(app,
     sent = db.session.scalars(
         select(Invitation).where(Invitation.cancelled_at.is_(None), Invitation.cohort_id == crowd["cohort"].id)
     ).all()
-    assert len(sent) == 200 and all(i.sent_at is not None and i.link_copied_at is None for i in sent)
+    assert len(sent) == 200 and all(invitations.proves_mailbox(i) for i in sent)
+    assert {db.session.get(OutboxMessage, i.message_id).status for i in sent} == {"sent"}
     link = inbox.link(to="new42@c.example", path="/invitations/")
     assert invitations.for_token(link.rsplit("/", 1)[1]).email == "new42@c.example"
     assert summaries.differences() == []
 
 
-def test_one_connection_for_many_letters_and_no_waiting_on_a_dead_server(app, inbox, monkeypatch):
+def test_one_connection_for_many_invitations_and_no_waiting_on_a_dead_server(app, crowd, inbox, monkeypatch):
     connections = []
     real = smtplib.SMTP
 
@@ -268,17 +274,32 @@ def test_one_connection_for_many_letters_and_no_waiting_on_a_dead_server(app, in
         return real(*args, **kwargs)
 
     monkeypatch.setattr(mail.smtplib, "SMTP", counted)
-    letters = [mail.Letter(f"person{n}@example.org", "Hello “you”", f"Line {n}\n") for n in range(50)]
-    assert mail.deliver_each(app.config, letters) == [True] * 50
+    outbox.dispatch()  # the crowd's twenty earlier invitations, committed by the fixture
+    inbox.messages.clear()
+    connections.clear()
+
+    def invite(prefix: str) -> list[Invitation]:
+        with app.test_request_context():
+            invited = invitations.issue_many(
+                crowd["manager"], crowd["a"], [(f"{prefix}{n}@example.org", "") for n in range(50)]
+            )
+        db.session.commit()
+        outbox.dispatch()  # what the request's after_request hook does; immediate in tests
+        db.session.expire_all()
+        return [invitation for invitation, _token in invited]
+
+    sent = invite("person")
     assert len(connections) == 1 and len(inbox.messages) == 50
-    assert inbox.body(inbox.to("person7@example.org")[0]).strip() == "Line 7"
+    assert "Organisation A" in inbox.body(inbox.to("person7@example.org")[0])
+    assert {db.session.get(OutboxMessage, i.message_id).status for i in sent} == {"sent"}
 
     connections.clear()
-    dead = dict(app.config, MAIL_PORT=str(free_port()))
-    assert mail.deliver_each(dead, letters) == [None] * 50  # logged, never raised
+    monkeypatch.setitem(app.config, "MAIL_PORT", str(free_port()))  # nothing listens there
+    waiting = invite("later")
     assert len(connections) == 1  # the rest are not tried once the server cannot be reached
-    assert mail.deliver(dead, letters) == 50
-    assert mail.deliver_each({}, letters[:2]) == [False, False]  # no mail host: only the log
+    rows = [db.session.get(OutboxMessage, i.message_id) for i in waiting]
+    assert {(row.status, row.attempts) for row in rows} == {("queued", 1)}  # kept for the retry
+    assert all("could not be reached" in row.last_error and row.secret for row in rows)
 
 
 def test_people_without_a_password_or_role_are_never_added_in_bulk(app, crowd):

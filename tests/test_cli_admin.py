@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from literacy import cli, users_cli
 from literacy.extensions import db
-from literacy.models import AuditEvent, Invitation, Membership, Organisation, User, utcnow
+from literacy.models import AuditEvent, Invitation, Membership, Organisation, OutboxMessage, User, utcnow
+from literacy.organisations import invitations
 
 from .conftest import PASSWORD, Auth
 from .support.mail import mail_config
@@ -160,7 +161,10 @@ def test_users_import_invites_newcomers_and_gives_the_organisations_people_the_r
     assert db.session.scalar(select(Membership).where(Membership.user_id == stranger.id)).organisation_id == other.id
     invited = {i.email: i for i in db.session.scalars(select(Invitation))}
     assert set(invited) == {"nia@a.example", "stranger@b.example"}
-    assert all(i.role == "manager" and i.sent_at is not None and i.link_copied_at is None for i in invited.values())
+    assert all(i.role == "manager" and i.link_copied_at is None for i in invited.values())
+    assert "invitation emails: 2 sent" in result.output  # the command sends what it queued (at once in tests)
+    statuses = {db.session.get(OutboxMessage, i.message_id).status for i in invited.values()}
+    assert statuses == {"sent"} and all(invitations.proves_mailbox(i) for i in invited.values())
     assert invited["nia@a.example"].name == "Nia New"
     assert sorted(m["To"] for m in inbox.messages) == ["nia@a.example", "stranger@b.example"]
     # the emailed link works: the newcomer accepts and is a manager of the organisation

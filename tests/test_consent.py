@@ -97,7 +97,8 @@ def test_another_organisations_account_is_invited_exactly_like_an_unknown_addres
     words = flashed(client, f"/organisations/org-a/cohorts/{cohort.id}")
     add(auth, "org-a", control, "first@c.example\nsecond@c.example")
     assert flashed(client, f"/organisations/org-a/cohorts/{control.id}") == words == [
-        "0 added, 2 invited, 0 already in the cohort"
+        "0 added, 2 invited, 0 already in the cohort",
+        "2 invitations are being emailed: the list of invitations shows when each has gone.",
     ]
     # both addresses got the same invitation
     assert {m["To"] for m in inbox.messages} == {"bea@b.example", "nobody@c.example", "first@c.example",
@@ -211,7 +212,8 @@ def test_an_old_placeholder_account_counts_as_no_account_yet(client, auth, orgs,
     auth.sign_in("manager@a.example")
     add(auth, "org-a", cohort, "placeholder@a.example")
     assert flashed(client, f"/organisations/org-a/cohorts/{cohort.id}") == [
-        "0 added, 1 invited, 0 already in the cohort"
+        "0 added, 1 invited, 0 already in the cohort",
+        "1 invitation is being emailed: the list of invitations shows when it has gone.",
     ]
     auth.sign_out()
     link = inbox.link()
@@ -311,7 +313,8 @@ def test_a_copied_link_never_verifies_so_a_manager_cannot_squat_an_address(clien
     theirs = make_cohort(b, "B's programme")
     add(auth, "org-b", theirs, "victim@b.example")
     assert flashed(client, f"/organisations/org-b/cohorts/{theirs.id}") == [
-        "0 added, 1 invited, 0 already in the cohort"
+        "0 added, 1 invited, 0 already in the cohort",
+        "1 invitation is being emailed: the list of invitations shows when it has gone.",
     ]
     assert db.session.scalar(select(func.count(CohortMember.id)).where(CohortMember.cohort_id == theirs.id)) == 0
     assert "Not Really Victim" not in client.get(f"/organisations/org-b/cohorts/{theirs.id}").get_data(as_text=True)

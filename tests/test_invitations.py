@@ -1,4 +1,5 @@
-"""Invitations: sent over real SMTP (a local aiosmtpd server), followed from the received message, single use."""
+"""Invitations: queued in the outbox and sent over real SMTP (a local aiosmtpd server) after the request,
+followed from the received message, single use; the managers' list shows each email's real status."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from literacy.extensions import db
-from literacy.models import CohortMember, Invitation, Membership, User
+from literacy.models import CohortMember, Invitation, Membership, OutboxMessage, User
+from literacy.organisations import invitations
 
 from .cohorts_support import make_cohort
 from .support.mail import mail_config
@@ -40,11 +42,17 @@ def test_an_invited_person_follows_the_emailed_link_and_joins(app, client, auth,
     invite(auth, cohort)
     assert len(inbox.messages) == 1
     message = inbox.messages[0]
-    assert message["To"] == "new.person@a.example" and message["From"] == "ai@example.gov.uk"
+    assert message["To"] == "new.person@a.example"
+    assert message["From"] == '"Organisation A via AI literacy" <ai@example.gov.uk>'
     assert "Organisation A" in message["Subject"]
     link = inbox.link()
     invitation = db.session.scalar(select(Invitation))
-    assert invitation.sent_at is not None and link.split("/")[-1] not in invitation.token_hash
+    assert link.split("/")[-1] not in invitation.token_hash
+    row = db.session.get(OutboxMessage, invitation.message_id)
+    assert (row.kind, row.status, row.recipient, row.secret) == ("invitation", "sent", "new.person@a.example", None)
+    assert invitations.proves_mailbox(invitation)  # an SMTP server accepted it
+    listed = client.get(f"/organisations/org-a/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "Sent " in listed and "1 invitation is being emailed" in listed
     auth.sign_out()
     page = client.get(link).get_data(as_text=True)
     assert "Join “Autumn”" in page and "Organisation A has invited you" in page
@@ -100,7 +108,8 @@ def test_resend_copy_and_cancel(app, client, auth, org, inbox):
     second = inbox.link()
     assert second != first
     page = client.get(f"/organisations/org-a/cohorts/{cohort.id}").get_data(as_text=True)
-    assert "Invitation sent to new.person@a.example" in page
+    assert "An invitation is being emailed to new.person@a.example" in page
+    assert "Invitation sent" not in page
     current = db.session.scalar(select(Invitation).where(Invitation.cancelled_at.is_(None)))
     copied = auth.post(f"/organisations/org-a/invitations/{current.id}/link").get_data(as_text=True)
     third = LINK.search(copied).group(0).removeprefix("http://localhost")
@@ -144,12 +153,18 @@ def test_an_invitation_for_another_organisation_cannot_be_touched(
 
 
 @pytest.mark.parametrize("app_config", [{}])
-def test_without_a_mail_host_the_message_goes_to_the_log(app, client, auth, org, caplog):
+def test_without_a_mail_host_the_message_goes_to_the_log_and_the_list_says_so(app, client, auth, org, caplog):
     cohort = make_cohort(org)
     auth.sign_in("manager@a.example")
-    with caplog.at_level("WARNING", logger="literacy.mail"):
-        invite(auth, cohort)
+    with caplog.at_level("WARNING", logger="literacy.notifications"):
+        response = invite(auth, cohort)
     assert "new.person@a.example" in caplog.text and "/invitations/" in caplog.text
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Not sent: no mail server is configured" in page and "Copy link" in page
+    assert "Sent " not in page.split("Not sent")[0].rsplit("<table", 1)[-1]
+    invitation = db.session.scalar(select(Invitation))
+    assert db.session.get(OutboxMessage, invitation.message_id).status == "not_sent"
+    assert not invitations.proves_mailbox(invitation)  # the link was only in the log
 
 
 @pytest.mark.parametrize("app_config", [{"MAIL_HOST": "127.0.0.1", "MAIL_PORT": "1"}])
@@ -158,8 +173,12 @@ def test_a_failed_send_says_so_and_the_link_can_be_copied(app, client, auth, org
     auth.sign_in("manager@a.example")
     invite(auth, cohort)
     page = client.get(f"/organisations/org-a/cohorts/{cohort.id}").get_data(as_text=True)
-    assert "1 invitation could not be sent: copy its link below" in page
-    assert db.session.scalar(select(Invitation.sent_at)) is None
+    assert "Retrying: the mail server could not be reached" in page and "Copy link" in page
+    invitation = db.session.scalar(select(Invitation))
+    row = db.session.get(OutboxMessage, invitation.message_id)
+    assert (row.status, row.attempts) == ("queued", 1) and "could not be reached" in row.last_error
+    assert row.secret is not None  # kept, sealed, for the retry
+    assert not invitations.proves_mailbox(invitation)
 
 
 def test_a_link_never_changes_an_existing_accounts_password(app, client, auth, org, inbox, make_user):

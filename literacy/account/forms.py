@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ..fields import NewPasswordMixin, strip
@@ -81,3 +81,12 @@ class LanguageForm(FlaskForm):
 class ActionForm(FlaskForm):
     """A button that changes something (sign out other devices, send a link): nothing to fill in, but
     CSRF-checked."""
+
+
+class NotificationsForm(FlaskForm):
+    """The optional emails, one checkbox each (labels and hints from ``notifications.status.PREFERENCES``);
+    the digest is offered only to managers, so the view removes it for everyone else."""
+
+    notify_reminders = BooleanField()
+    notify_renewals = BooleanField()
+    notify_digest = BooleanField()

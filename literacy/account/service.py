@@ -8,11 +8,13 @@ not when its cookies happen to run out.
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import select
 
 from .. import audit
 from ..auth import sessions, verification
-from ..mail import Letter
-from ..models import User
+from ..extensions import db
+from ..models import Membership, OutboxMessage, Role, User
+from ..notifications import unsubscribe
 
 
 def rename(user: User, name: str) -> None:
@@ -43,10 +45,10 @@ def set_language(user: User, code: str) -> None:
     audit.record(user, None, "account.language_changed", user, previous=previous, language=code)
 
 
-def change_email(user: User, current: str, new_email: str) -> list[Letter] | None:
+def change_email(user: User, current: str, new_email: str) -> list[OutboxMessage] | None:
     """Start changing the address (``verification.email_change``: a link to the new one, a notice to the
-    old one) if ``current`` is the password; None otherwise. The address changes only when the link is
-    followed, and nothing here depends on whether the new address has an account."""
+    old one, queued in the outbox) if ``current`` is the password; None otherwise. The address changes
+    only when the link is followed, and nothing here depends on whether the new address has an account."""
     if not user.check_password(current):
         return None
     return verification.email_change(user, new_email.strip().lower())
@@ -84,3 +86,49 @@ def set_enabled(actor: User | None, user: User, enabled: bool) -> bool:
         ended = sessions.end_all(user, sessions.DEACTIVATED)
         audit.record(actor, None, "account.deactivated", user, email=user.email, sessions_ended=ended)
     return True
+
+
+# --- optional emails -----------------------------------------------------------------------------------
+
+
+def manages_anything(user: User) -> bool:
+    """Whether the person is a manager or administrator of any organisation (the weekly digest is theirs)."""
+    return (
+        db.session.scalar(
+            select(Membership.id)
+            .where(Membership.user_id == user.id, Membership.role.in_((Role.MANAGER, Role.ORG_ADMIN)))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def offered_preferences(user: User) -> list[str]:
+    """The optional emails this person can choose (``User`` columns): the digest only for managers."""
+    return [name for name in unsubscribe.PREFERENCES if name != "notify_digest" or manages_anything(user)]
+
+
+def set_notifications(user: User, wanted: dict[str, bool]) -> bool:
+    """Save the person's choices of optional emails (only those offered to them); True when any changed."""
+    changed = False
+    for name in offered_preferences(user):
+        if name in wanted and bool(wanted[name]) != getattr(user, name):
+            setattr(user, name, bool(wanted[name]))
+            changed = True
+    return changed
+
+
+def stop_by_link(token: str) -> tuple[User, str] | None:
+    """The account and preference a one-click link names (``notifications.unsubscribe``), or None when it
+    was not made here or its account is gone. Reading it changes nothing: ``stop`` does."""
+    found = unsubscribe.read(token)
+    if found is None:
+        return None
+    user = db.session.get(User, found[0])
+    return (user, found[1]) if user is not None else None
+
+
+def stop(user: User, preference: str) -> None:
+    """Turn one kind of optional email off (what a one-click link does)."""
+    assert preference in unsubscribe.PREFERENCES
+    setattr(user, preference, False)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from .. import mail
 from ..auth import sessions, verification
 from ..auth.words import duration
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from ..i18n import current_language
 from ..models import User
+from ..notifications import status as message_status
 from . import bp, service
-from .forms import ActionForm, EmailForm, LanguageForm, NameForm, PasswordForm
+from .forms import ActionForm, EmailForm, LanguageForm, NameForm, NotificationsForm, PasswordForm
 
 
 def _me() -> User:
@@ -85,14 +85,16 @@ def email():
         new_email = (form.email.data or "").lower()
         if new_email == current_user.email:
             form.email.errors = [_("Enter a different email address from the one you use now")]
-        elif (letters := service.change_email(_me(), form.password.data or "", new_email)) is None:
+        elif service.change_email(_me(), form.password.data or "", new_email) is None:
             g.wrong_password = True
             form.password.errors = [_("Your current password is not right")]
         else:
-            db.session.commit()
-            mail.deliver(current_app.config, letters)
+            db.session.commit()  # the messages are sent after the commit: the Messages page shows how it went
             return _back_to_account(
-                _("We have sent a link to %(email)s: follow it to finish changing your email address.", email=new_email)
+                _(
+                    "We are emailing a link to %(email)s: follow it to finish changing your email address.",
+                    email=new_email,
+                )
             )
     return render_template("account/email.html", form=form)
 
@@ -152,8 +154,73 @@ def send_verification():
     form = ActionForm()
     if not form.validate_on_submit() or current_user.is_email_verified:
         return redirect(url_for("account.show"))
-    letter = verification.verification_letter(_me())
+    verification.send_verification(_me())
     db.session.commit()
-    mail.deliver(current_app.config, [letter])
-    return _back_to_account(_("We have sent a link to %(email)s: follow it to confirm your email address.",
-                              email=current_user.email))
+    return _back_to_account(
+        _("We are emailing a link to %(email)s: follow it to confirm your email address.", email=current_user.email)
+    )
+
+
+# --- messages and optional emails -------------------------------------------------------------------------
+
+
+@bp.get("/messages")
+@login_required
+def messages():
+    """The messages sent to the person, with the real status of each (never a link from one)."""
+    return render_template("account/messages.html", messages=message_status.messages_for(current_user.id))
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notifications():
+    """Which optional emails the person gets; messages about the account itself cannot be turned off."""
+    me = _me()
+    offered = service.offered_preferences(me)
+    form = NotificationsForm()
+    if not form.is_submitted():
+        for name in offered:
+            getattr(form, name).data = getattr(me, name)
+    if form.validate_on_submit():
+        service.set_notifications(me, {name: getattr(form, name).data for name in offered})
+        db.session.commit()
+        flash(_("Your choices of emails have been saved."), "success")
+        return redirect(url_for("account.notifications"))
+    return render_template(
+        "account/notifications.html",
+        form=form,
+        offered=[(getattr(form, name), *message_status.PREFERENCES[name]) for name in offered],
+    )
+
+
+def unsubscribe(token: str):
+    """``/unsubscribe/<token>``, from a link in an optional email, without signing in. GET shows what will
+    stop and a button (a mail scanner opening the link changes nothing); POST turns it off. A mail
+    client's RFC 8058 one-click POST (body ``List-Unsubscribe=One-Click``) carries no CSRF token: the
+    signed token is the credential, and it can do nothing but turn that one kind of email off. Every
+    other POST is CSRF-checked like any form."""
+    found = service.stop_by_link(token)
+    if found is None:
+        return render_template("account/unsubscribe_invalid.html"), 404, NO_REFERRER
+    user, preference = found
+    label, hint = message_status.PREFERENCES[preference]
+    if request.method == "POST":
+        if request.form.get("List-Unsubscribe") != "One-Click":
+            csrf.protect()
+        service.stop(user, preference)
+        db.session.commit()
+        return render_template("account/unsubscribed.html", label=label), 200, NO_REFERRER
+    return render_template("account/unsubscribe.html", label=label, hint=hint), 200, NO_REFERRER
+
+
+NO_REFERRER = {"Referrer-Policy": "no-referrer"}  # the token is in the address
+
+
+@bp.record_once
+def _unsubscribe_route(state) -> None:  # type: ignore[no-untyped-def]
+    """The link lives at /unsubscribe/<token>, outside /account (it is for people who are not signed in),
+    under the endpoint ``account.unsubscribe``; exempt from the automatic CSRF check, done in the view."""
+    csrf.exempt(unsubscribe)
+    state.app.add_url_rule(
+        "/unsubscribe/<token>", endpoint="account.unsubscribe", view_func=unsubscribe, methods=["GET", "POST"]
+    )

@@ -16,8 +16,7 @@ from .. import audit
 from ..account import service as account
 from ..auth import reset
 from ..extensions import db
-from ..mail import Letter
-from ..models import Membership, Organisation, User
+from ..models import Membership, Organisation, OutboxMessage, User
 
 #: the longest search text read (a name or an address is shorter; longer text is cut, not refused)
 MAX_TERM = 254
@@ -126,9 +125,9 @@ def set_enabled(actor: User, user: User, enabled: bool) -> Outcome:
     return Outcome.CHANGED if account.set_enabled(actor, user, enabled) else Outcome.UNCHANGED
 
 
-def send_reset(actor: User, user: User) -> Letter | None:
-    """A password-reset letter for ``user`` (audited), or None when the account may not reset (switched
-    off, or still waiting for its invitation). The administrator never sees the link."""
+def send_reset(actor: User, user: User) -> OutboxMessage | None:
+    """Queue a password-reset link for ``user`` (audited), or None when the account may not reset
+    (switched off, or still waiting for its invitation). The administrator never sees the link."""
     if not reset.may_reset(user):
         return None
     return reset.send_reset(user, actor)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit_log, mail, pagination
+from .. import audit_log, pagination
 from ..auth.access import site_admin_required
 from ..exports import csv_response
 from ..extensions import db
 from ..i18n import today
+from ..notifications import status as message_status
 from . import bp, people
 from .people import Outcome
 
@@ -43,7 +44,10 @@ def _person_or_404(user_id: int):
 def person(user_id: int):
     person = _person_or_404(user_id)
     return render_template(
-        "admin/people/person.html", person=person, memberships=people.memberships([person.id]).get(person.id, [])
+        "admin/people/person.html",
+        person=person,
+        memberships=people.memberships([person.id]).get(person.id, []),
+        messages=message_status.messages_for(person.id, limit=20),
     )
 
 
@@ -113,16 +117,12 @@ def revoke_site_admin(user_id: int):
 def send_password_reset(user_id: int):
     """Email the person a reset link; the administrator never sees the link or the password."""
     person = _person_or_404(user_id)
-    letter = people.send_reset(current_user, person)
-    if letter is None:
+    if people.send_reset(current_user, person) is None:
         flash(_("%(name)s has no password to reset yet, or their account is switched off", name=person.name), "error")
         return _back(person.id)
     email, person_id = person.email, person.id
-    db.session.commit()
-    if mail.deliver(current_app.config, [letter]):
-        flash(_("The password reset link could not be sent to %(email)s. Try again later.", email=email), "error")
-    else:
-        flash(_("Password reset link sent to %(email)s", email=email), "success")
+    db.session.commit()  # sent after the commit: the person's page lists the message and its status
+    flash(_("A password reset link is being emailed to %(email)s", email=email), "success")
     return _back(person_id)
 
 

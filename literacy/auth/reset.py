@@ -6,22 +6,21 @@ The "Forgot your password?" page and an administrator's "Send a password reset l
 sets the password, proves the person reads the address (so the email counts as verified) and ends every
 session of the account, so whoever knew the old password is out.
 
-Functions add to the database session and return letters; the view commits once, then delivers them.
+Functions add to the database session, the email included (an outbox row); the view commits once and
+the message is sent after the commit.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
-from flask_babel import gettext as _
+from flask import current_app
 
 from .. import audit
 from ..extensions import db
-from ..mail import Letter
-from ..models import AccountToken, Organisation, User, user_by_email, utcnow
+from ..models import AccountToken, Organisation, OutboxMessage, User, user_by_email, utcnow
+from ..notifications import account_messages, outbox
 from . import sessions, tokens
-from .words import duration, written_for
 
 #: the page a reset link opens (``auth.reset_views``)
 RESET_ENDPOINT = "auth.reset_password"
@@ -39,50 +38,36 @@ def may_reset(user: User) -> bool:
     return user.is_enabled and bool(user.password_hash)
 
 
-def request_reset(email: str) -> list[Letter]:
+def request_reset(email: str) -> OutboxMessage | None:
     """What the forgot-password page sends: a link for an account that may reset, nothing otherwise.
 
     The page says the same either way, so nobody learns which addresses have accounts.
     """
     user = db.session.scalar(user_by_email(email))
     if user is None or not may_reset(user):
-        return []
-    return [send_reset(user)]
+        return None
+    return send_reset(user)
 
 
 def send_reset(
     user: User, actor: User | None = None, *, organisation: Organisation | None = None, now: datetime | None = None
-) -> Letter:
-    """A new reset link for ``user`` (earlier ones stop working), audited, as a letter to their address.
+) -> OutboxMessage:
+    """A new reset link for ``user`` (earlier ones stop working), audited, its email queued in the outbox
+    (written in the person's language when it is sent: ``notifications.account_messages``).
 
     ``actor`` is the administrator who sent it (None when the person asked for it themselves).
     """
     token = tokens.issue(user, tokens.PASSWORD_RESET, user.email, timedelta(minutes=valid_minutes()), now)
     action = "account.password_reset_requested" if actor is None else "account.password_reset_sent"
     audit.record(actor, organisation, action, user, email=user.email)
-    link = url_for(RESET_ENDPOINT, token=token, _external=True)
-    with written_for(user):
-        if actor is None:
-            opening = _(
-                "Someone asked to reset the password of the AI literacy account for %(email)s.", email=user.email
-            )
-        else:
-            opening = _(
-                "An administrator asked us to send you a link to reset the password of your AI literacy "
-                "account (%(email)s).",
-                email=user.email,
-            )
-        body = _(
-            "%(opening)s\n\n"
-            "To choose a new password, follow this link:\n%(link)s\n\n"
-            "The link works once and expires in %(duration)s. Choosing a new password signs you out "
-            "everywhere you are signed in.\n\n"
-            "If you did not ask for this, you can ignore this message: your password stays as it is.",
-            opening=opening,
-            link=link,
-            duration=duration(valid_minutes()),
-        )
-        return Letter(to=user.email, subject=_("Reset your password for AI literacy"), body=body)
+    return outbox.queue(
+        account_messages.PASSWORD_RESET,
+        user.email,
+        user=user,
+        organisation_id=organisation.id if organisation else None,
+        context={"token_id": account_messages.token_row_id(token), "by_administrator": actor is not None},
+        secret=token,
+    )
 
 
 def find(token: str, now: datetime | None = None) -> AccountToken | None:

@@ -6,7 +6,6 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import mail
 from ..extensions import db, limiter
 from . import bp, reset, sessions
 from .forms import ForgotPasswordForm, ResetPasswordForm
@@ -26,9 +25,8 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         email = (form.email.data or "").lower()
-        letters = reset.request_reset(email)
+        reset.request_reset(email)  # queued in the outbox, sent after the commit
         db.session.commit()
-        mail.deliver(current_app.config, letters)
         return render_template(
             "auth/forgot_password_sent.html", email=email, duration=duration(reset.valid_minutes())
         )

@@ -4,10 +4,11 @@ A manager can copy an invitation link and accept it themselves, so an account is
 address belongs to its holder. ``email_verified_at`` is set only by a link that was emailed: an emailed
 invitation (``organisations.invitations``), a password reset (``auth.reset``) or a link from here. A
 change of address takes effect only when the link sent to the new address is followed; the old address
-is told, and an address that already has an account gets a letter saying so instead of a link, so the
+is told, and an address that already has an account gets a message saying so instead of a link, so the
 form reveals nothing about which addresses have accounts.
 
-Functions add to the database session and return letters; the view commits once, then delivers them.
+Functions add to the database session, the emails included (outbox rows); the view commits once and
+the messages are sent after the commit.
 """
 
 from __future__ import annotations
@@ -15,17 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
-from flask_babel import gettext as _
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
-from ..mail import Letter
-from ..models import AccountToken, User, utcnow
+from ..models import AccountToken, OutboxMessage, User, utcnow
+from ..notifications import account_messages, outbox
 from . import tokens
-from .words import duration, written_for
 
 #: the page a verification link opens (``auth.verify_views``)
 VERIFY_ENDPOINT = "auth.verify_email"
@@ -46,25 +45,20 @@ def valid_hours() -> int:
     return int(current_app.config.get("EMAIL_VERIFICATION_HOURS") or 48)
 
 
-def _link(user: User, email: str, now: datetime | None) -> str:
-    token = tokens.issue(user, tokens.VERIFY_EMAIL, email, timedelta(hours=valid_hours()), now)
-    return url_for(VERIFY_ENDPOINT, token=token, _external=True)
+def _token(user: User, email: str, now: datetime | None) -> str:
+    return tokens.issue(user, tokens.VERIFY_EMAIL, email, timedelta(hours=valid_hours()), now)
 
 
-def verification_letter(user: User, now: datetime | None = None) -> Letter:
-    """A link that confirms the account's current address (earlier verification links stop working)."""
-    link = _link(user, user.email, now)
-    with written_for(user):
-        body = _(
-            "Follow this link to confirm that %(email)s is the email address of your AI literacy account:\n"
-            "%(link)s\n\n"
-            "The link works once and expires in %(duration)s.\n\n"
-            "If you did not ask for this, you can ignore this message.",
-            email=user.email,
-            link=link,
-            duration=duration(valid_hours() * 60),
-        )
-        return Letter(to=user.email, subject=_("Confirm your email address for AI literacy"), body=body)
+def send_verification(user: User, now: datetime | None = None) -> OutboxMessage:
+    """Queue a link that confirms the account's current address (earlier verification links stop working)."""
+    token = _token(user, user.email, now)
+    return outbox.queue(
+        account_messages.EMAIL_VERIFICATION,
+        user.email,
+        user=user,
+        context={"token_id": account_messages.token_row_id(token)},
+        secret=token,
+    )
 
 
 def _holder(email: str, user: User) -> User | None:
@@ -72,66 +66,36 @@ def _holder(email: str, user: User) -> User | None:
     return db.session.scalar(select(User).where(User.email == email, User.id != user.id))
 
 
-def email_change(user: User, new_email: str, now: datetime | None = None) -> list[Letter]:
+def email_change(user: User, new_email: str, now: datetime | None = None) -> list[OutboxMessage]:
     """Ask to move the account to ``new_email``: a link to the new address, a notice to the old one.
 
     Nothing changes until the link is followed. When the new address already has an account, it gets a
-    letter saying so instead of a link; the old address is told in both cases, so the person asking sees
-    no difference. Asking for the current address again sends a link that confirms it.
+    message saying so instead of a link (in that account's language); the old address is told in both
+    cases, so the person asking sees no difference (their list of messages shows the two kinds to a new
+    address alike: ``notifications.status``). Asking for the current address again sends a link that
+    confirms it.
     """
     new_email = new_email.strip().lower()
     if new_email == user.email:
-        return [verification_letter(user, now)]
+        return [send_verification(user, now)]
     audit.record(user, None, "account.email_change_requested", user, old_email=user.email, new_email=new_email)
-    reset_link = url_for("auth.forgot_password", _external=True)
-    with written_for(user):
-        notice = Letter(
-            to=user.email,
-            subject=_("Your AI literacy email address is being changed"),
-            body=_(
-                "Someone asked to change the email address of your AI literacy account from %(old)s to "
-                "%(new)s.\n\n"
-                "Nothing changes until the link we sent to %(new)s is followed. If this was you, there is "
-                "nothing more to do.\n\n"
-                "If it was not you, someone may know your password: choose a new one at\n%(reset)s\n"
-                "and tell your organisation's administrator.",
-                old=user.email,
-                new=new_email,
-                reset=reset_link,
-            ),
-        )
     holder = _holder(new_email, user)
     if holder is not None:
-        with written_for(holder):  # the letter goes to that account's owner
-            to_new = Letter(
-                to=new_email,
-                subject=_("Your email address on AI literacy"),
-                body=_(
-                    "Someone asked to use this email address for an account on AI literacy, but there is "
-                    "already an account with this address, so nothing has changed.\n\n"
-                    "If it was you, sign in with this address. If you have forgotten its password, you can "
-                    "choose a new one at\n%(reset)s\n\n"
-                    "If it was not you, you can ignore this message.",
-                    reset=reset_link,
-                ),
-            )
-        return [to_new, notice]
-    link = _link(user, new_email, now)
-    with written_for(user):
-        to_new = Letter(
-            to=new_email,
-            subject=_("Confirm your new email address for AI literacy"),
-            body=_(
-                "You asked to use this address, %(email)s, for your AI literacy account. Follow this link to "
-                "confirm it:\n%(link)s\n\n"
-                "The link works once and expires in %(duration)s. Until then, sign in with your current "
-                "address.\n\n"
-                "If you did not ask for this, you can ignore this message.",
-                email=new_email,
-                link=link,
-                duration=duration(valid_hours() * 60),
-            ),
+        to_new = outbox.queue(
+            account_messages.EMAIL_CHANGE_TAKEN, new_email, user_id=user.id, language=holder.locale or user.locale
         )
+    else:
+        token = _token(user, new_email, now)
+        to_new = outbox.queue(
+            account_messages.EMAIL_CHANGE_CONFIRM,
+            new_email,
+            user=user,
+            context={"token_id": account_messages.token_row_id(token)},
+            secret=token,
+        )
+    notice = outbox.queue(
+        account_messages.EMAIL_CHANGE_NOTICE, user.email, user=user, context={"old": user.email, "new": new_email}
+    )
     return [to_new, notice]
 
 

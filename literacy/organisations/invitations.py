@@ -19,17 +19,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
-from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, update
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import String, cast, func, insert, literal, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import generate_password_hash
 
-from .. import audit, mail
+from .. import audit
 from ..bulk import among
 from ..extensions import db
-from ..models import Cohort, Invitation, Membership, Organisation, Role, User, utcnow
+from ..models import Cohort, Invitation, Membership, Organisation, OutboxMessage, Role, User, utcnow
 from ..models.accounts import password_hash_method
+from ..notifications import account_messages, outbox
+from ..notifications import status as message_status
 from . import service
 
 log = logging.getLogger(__name__)
@@ -96,9 +97,10 @@ def issue(
     copied: bool = False,
     now: datetime | None = None,
 ) -> tuple[Invitation, str]:
-    """A fresh invitation and its raw token; any earlier open (or declined) one for the same email and
-    cohort is cancelled, so only the newest link works. ``copied``: the link is for a manager to pass on
-    (accepting it then never verifies the address). The caller checks the limit first."""
+    """A fresh invitation and its raw token, its email queued in the outbox; any earlier open (or
+    declined) one for the same email and cohort is cancelled, so only the newest link works (an email of
+    the old link still waiting is then not sent). ``copied``: the link is for a manager to pass on, not
+    emailed (accepting it then never verifies the address). The caller checks the limit first."""
     now = now or utcnow()
     for old in db.session.scalars(_listed(organisation.id, cohort_id).where(Invitation.email == email)):
         old.cancelled_at = now
@@ -117,6 +119,9 @@ def issue(
     )
     db.session.add(invitation)
     audit.record(actor, organisation, "invitation.created", invitation, email=email, role=role, copied=copied)
+    if not copied:
+        db.session.flush()  # its id, for the email's row
+        _email(organisation, [(invitation, token)])
     return invitation, token
 
 
@@ -132,8 +137,8 @@ def issue_many(
 ) -> list[tuple[Invitation, str]]:
     """``issue`` for many people at once, ``(email, name)`` each, the emails distinct: the same rows and
     audit events in a fixed number of statements (one UPDATE cancels every earlier open link, one bulk
-    INSERT each for the invitations and their audit events). Every token is random and stored hashed.
-    The caller checks the limit first."""
+    INSERT each for the invitations and their audit events, and ``_email``'s few for their emails). Every
+    token is random and stored hashed. The caller checks the limit first."""
     if not people:
         return []
     now = now or utcnow()
@@ -180,7 +185,9 @@ def issue_many(
         [(invitation, {"email": invitation.email, "role": role, "copied": False}) for invitation in invitations],
         at=now,
     )
-    return [(invitation, tokens[invitation.token_hash]) for invitation in invitations]
+    invited = [(invitation, tokens[invitation.token_hash]) for invitation in invitations]
+    _email(organisation, invited)
+    return invited
 
 
 def invite_person(
@@ -209,15 +216,23 @@ WAITING, DECLINED, EXPIRED = "waiting", "declined", "expired"
 class Listed:
     invitation: Invitation
     status: str  # WAITING, DECLINED or EXPIRED
+    email: message_status.Status  # where its email stands: queued, sent, not sent, retrying, failed...
 
 
 def open_invitations(organisation: Organisation, cohort_id: int | None, now: datetime | None = None) -> list[Listed]:
     """The invitations a manager sees (to the organisation itself, ``cohort_id`` None, or to a cohort):
-    waiting, declined or expired; each shows its address and the typed name, never an account's."""
+    waiting, declined or expired, with their emails' status from the outbox (one more query); each shows
+    its address and the typed name, never an account's."""
     now = now or utcnow()
+    found = list(db.session.scalars(_listed(organisation.id, cohort_id).order_by(Invitation.email)))
+    emails = message_status.invitation_statuses(found)
     return [
-        Listed(invitation, DECLINED if invitation.declined_at else EXPIRED if invitation.expires_at <= now else WAITING)
-        for invitation in db.session.scalars(_listed(organisation.id, cohort_id).order_by(Invitation.email))
+        Listed(
+            invitation,
+            DECLINED if invitation.declined_at else EXPIRED if invitation.expires_at <= now else WAITING,
+            emails[invitation.id],
+        )
+        for invitation in found
     ]
 
 
@@ -370,9 +385,15 @@ def plan(invitation: Invitation, account: User | None) -> Plan:
 
 
 def proves_mailbox(invitation: Invitation) -> bool:
-    """Whether following this link shows the person reads the address: it was emailed there and nobody
-    was shown it (a copied link, or one written only to the log, proves nothing)."""
-    return invitation.sent_at is not None and invitation.link_copied_at is None
+    """Whether following this link shows the person reads the address: an SMTP server accepted its email
+    and nobody was shown it. A copied link, or one written only to the log because no mail server is
+    configured (``not_sent``), proves nothing. ``sent_at`` is the record of invitations emailed before
+    the outbox (they have no ``message_id``)."""
+    if invitation.link_copied_at is not None:
+        return False
+    if invitation.message_id is None:
+        return invitation.sent_at is not None
+    return email_status(invitation) == "sent"
 
 
 class AccountExists(Exception):
@@ -449,79 +470,73 @@ def expires_days() -> int:
     return int(current_app.config.get("INVITATION_DAYS") or 14)
 
 
-def letter(invitation: Invitation, token: str, organisation: Organisation) -> mail.Letter:
-    """The invitation email: the same words whether or not the address has an account."""
-    link = url_for(ACCEPT_ENDPOINT, token=token, _external=True)
-    if invitation.cohort_id is not None and invitation.cohort is not None:
-        subject = _(
-            "%(organisation)s invites you to join “%(cohort)s” on AI literacy",
-            organisation=organisation.name,
-            cohort=invitation.cohort.name,
-        )
-        body = _(
-            "%(organisation)s has invited you to join its programme “%(cohort)s” on the AI literacy service.\n\n"
-            "Follow this link to see what its managers would see about your learning, and to accept or "
-            "decline:\n%(link)s\n\n"
-            "Nothing about you is shared with %(organisation)s unless you accept. "
-            "The link works once and expires in %(days)s days.",
-            organisation=organisation.name,
-            cohort=invitation.cohort.name,
-            link=link,
-            days=expires_days(),
-        )
-    else:
-        subject = _("You are invited to %(organisation)s on AI literacy", organisation=organisation.name)
-        body = _(
-            "You have been invited to join %(organisation)s on the AI literacy service.\n\n"
-            "Follow this link to accept or decline:\n%(link)s\n\n"
-            "The link works once and expires in %(days)s days.",
-            organisation=organisation.name,
-            link=link,
-            days=expires_days(),
-        )
-    return mail.Letter(invitation.email, subject, body)
+#: an invitation's email has the dedupe key "invitation:<id>" (one email per link; a resend is a new link)
+KEY_PREFIX = "invitation:"
 
 
-def letters(invited: list[tuple[Invitation, str]], organisation: Organisation) -> list[tuple[int, mail.Letter]]:
-    """Each new link's email with its invitation's id, made before the commit (after it every row would
-    be read again, one query each). The words are translated once per cohort, with a random stand-in
-    for the token that each link then replaces (translating the same words 10,000 times was most of
-    the cost of a large list); tokens are URL-safe, so the links are exactly ``letter``'s."""
-    stand_in = secrets.token_hex(16)  # unguessable: no cohort or organisation name can contain it
-    written: dict[int | None, mail.Letter] = {}
-    outgoing = []
-    for invitation, token in invited:
-        model = written.get(invitation.cohort_id)
-        if model is None:
-            model = written[invitation.cohort_id] = letter(invitation, stand_in, organisation)
-        body = model.body.replace(stand_in, token)
-        outgoing.append((invitation.id, mail.Letter(invitation.email, model.subject, body)))
-    return outgoing
+def _dedupe_key(invitation_id: int) -> str:
+    return f"{KEY_PREFIX}{invitation_id}"
 
 
-def deliver(outgoing: list[tuple[int, mail.Letter]], now: datetime | None = None) -> int:
-    """Email the links (one SMTP connection for them all) and mark those sent in two UPDATEs; returns how
-    many could not be sent (their links can be copied).
+def _email(organisation: Organisation, invited: list[tuple[Invitation, str]]) -> None:
+    """Queue each new link's email in the outbox (sent after the commit, in the invitee's language, by
+    ``notifications.account_messages.invitation``) and point each invitation at its row.
 
-    Called after the invitations are committed (mail cannot be rolled back); the caller commits again to
-    keep the ``sent_at`` times. Without a mail host the message only goes to the log: that link is marked
-    as copied (whoever reads the log has it), so accepting it does not verify the address.
+    Set-based for thousands: one query for the accounts the addresses belong to (their language), one
+    bulk INSERT of the rows, one query reading them back, one UPDATE setting every ``message_id``. The
+    tokens are sealed (encrypted) in the rows and erased once each message is finished.
     """
-    outcomes = mail.deliver_each(current_app.config, [message for _id, message in outgoing])
-    now = now or utcnow()
-    for emailed in (True, False):
-        ids = [number for (number, _letter), outcome in zip(outgoing, outcomes, strict=True) if outcome is emailed]
-        if ids:
-            values = {"sent_at": now} if emailed else {"sent_at": now, "link_copied_at": now}
-            db.session.execute(
-                update(Invitation)
-                .where(among(Invitation.id, ids))
-                .values(**values)
-                .execution_options(synchronize_session="fetch")
+    if not invited:
+        return
+    accounts = {
+        email: (user_id, locale)
+        for email, user_id, locale in db.session.execute(
+            select(User.email, User.id, User.locale).where(
+                among(User.email, [invitation.email for invitation, _token in invited]), User.password_hash.is_not(None)
             )
-    return sum(1 for outcome in outcomes if outcome is None)
+        )
+    }
+    now = utcnow()  # when it is due: the real clock, whatever ``now`` the invitations were made at
+    language = outbox._current_language()
+    base = {"base_url": url_for("site.home", _external=True)} if has_request_context() else {}  # as outbox.queue
+    rows = []
+    for invitation, token in invited:
+        user_id, locale = accounts.get(invitation.email, (None, None))
+        rows.append(
+            {
+                "kind": account_messages.INVITATION,
+                "recipient": invitation.email,
+                "user_id": user_id,
+                "organisation_id": organisation.id,
+                "language": locale or language,
+                "context": {"invitation_id": invitation.id, **base},
+                "secret": outbox.seal(token),
+                "dedupe_key": _dedupe_key(invitation.id),
+                "is_optional": False,
+                "status": "queued",
+                "attempts": 0,
+                "subject": "",
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        )
+    # the table, not the ORM entity: the ORM would split the rows by which columns are None (two INSERTs)
+    db.session.execute(insert(OutboxMessage.__table__), rows)
+    keys = [row["dedupe_key"] for row in rows]
+    queued = list(db.session.scalars(select(OutboxMessage).where(among(OutboxMessage.dedupe_key, keys))))
+    db.session.info.setdefault(outbox.PENDING_KEY, []).extend(queued)  # handed to the consumer after the commit
+    ids = {message.dedupe_key: message.id for message in queued}
+    key = literal(KEY_PREFIX) + cast(Invitation.id, String)
+    db.session.execute(
+        update(Invitation)
+        .where(among(Invitation.id, [invitation.id for invitation, _token in invited]))
+        .values(message_id=select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key).scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
+    for invitation, _token in invited:
+        set_committed_value(invitation, "message_id", ids[_dedupe_key(invitation.id)])
 
 
-def send(invited: list[tuple[Invitation, str]], organisation: Organisation) -> int:
-    """Email each new link and mark it sent (``letters`` then ``deliver``); returns how many could not be sent."""
-    return deliver(letters(invited, organisation))
+def email_status(invitation: Invitation) -> str | None:
+    """The raw status of the invitation's latest email (``sent``, ``not_sent``...), or None if none was queued."""
+    return message_status.status_of(invitation.message_id)

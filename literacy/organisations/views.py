@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit_log, mail, pagination
+from .. import audit_log, pagination
 from ..auth import reset
 from ..auth.access import organisation_role_required
 from ..exports import csv_response
@@ -107,13 +107,10 @@ def send_password_reset(organisation: Organisation, user_id: int):
     if not reset.may_reset(person):
         flash(_("%(name)s has no password to reset yet, or their account is switched off", name=person.name), "error")
         return back
-    letter = reset.send_reset(person, current_user, organisation=organisation)
-    db.session.commit()
-    if mail.deliver(current_app.config, [letter]):
-        flash(_("The password reset link could not be sent to %(email)s. Try again later.", email=person.email),
-              "error")
-    else:
-        flash(_("Password reset link sent to %(email)s", email=person.email), "success")
+    reset.send_reset(person, current_user, organisation=organisation)
+    email = person.email
+    db.session.commit()  # the message is sent after the commit
+    flash(_("A password reset link is being emailed to %(email)s", email=email), "success")
     return back
 
 
@@ -146,24 +143,17 @@ def invite(organisation: Organisation):
         except invitations.LimitReached as limit:
             form.email.errors = [*form.email.errors, _limit_message(limit)]
         else:
-            outgoing = invitations.letters([invited], organisation)
-            db.session.commit()
-            _send_and_tell(outgoing)
+            _tell_queued(invited[0].email)
+            db.session.commit()  # the email is sent after the commit; the list shows how it went
             return redirect(url_for("organisations.people", org=organisation.slug))
     return render_template("organisations/invite.html", organisation=organisation, form=form)
 
 
-def _send_and_tell(outgoing: list[tuple[int, mail.Letter]]) -> None:
-    """Email a committed invitation, keep its sent time (mail goes after the commit) and say how it went.
-
-    The letter is written before the commit: read after it, the invitation would open a new transaction,
-    and on SQLite a post's transaction holds the write lock, all through the mailing (docs/architecture.md).
-    """
-    if invitations.deliver(outgoing):
-        flash(_("The invitation could not be sent: copy its link instead"), "error")
-    else:
-        flash(_("Invitation sent to %(email)s", email=outgoing[0][1].to), "success")
-    db.session.commit()
+def _tell_queued(email: str) -> None:
+    """The invitation's email is queued, not sent yet: the page says so, and the list of invitations on
+    the next page shows whether it went (sent, retrying, failed, or no mail server: copy the link)."""
+    flash(_("An invitation is being emailed to %(email)s. The list of invitations shows when it has gone.",
+            email=email), "success")
 
 
 def _invitation_or_404(organisation: Organisation, invitation_id: int, *, declined: bool = False) -> Invitation:
@@ -189,9 +179,8 @@ def resend_invitation(organisation: Organisation, invitation_id: int):
     except invitations.LimitReached as limit:
         flash(_limit_message(limit), "error")
         return _back(organisation, invitation)
-    outgoing = invitations.letters([renewed], organisation)
+    _tell_queued(renewed[0].email)
     db.session.commit()
-    _send_and_tell(outgoing)
     return _back(organisation, invitation)
 
 
