@@ -553,3 +553,18 @@ def test_archived_organisations_are_left_out_of_the_settings(world, make_organis
     assert found.days_before == {(1, 7): [world.organisation.id]}
     assert found.expiry_days == {30: [world.organisation.id]}
     assert db.session.get(Organisation, archived.id) is not None
+
+
+def test_without_the_renewal_rules_the_assignments_due_dates_are_used(world, monkeypatch):
+    """``outstanding_work`` (assigned work without a valid completion) gives the same reminders for
+    assigned work as ``renewal.due_work``; it is what the reminders use where renewal is not installed."""
+    ann = world.people[0]
+    certify(ann, world.module, completed=on(3, 1), valid_until=on(3, 20))
+    with_renewal = [reminders.queue_due(on(3, day)) for day in (8, 14, 16)]
+    found = keys()
+    db.session.execute(OutboxMessage.__table__.delete())
+    db.session.commit()
+    monkeypatch.setattr(reminders, "_renewal_module", lambda: None)
+    assert [reminders.queue_due(on(3, day)) for day in (8, 14, 16)] == with_renewal
+    assert keys() == found
+    assert reminders.queue_due(on(3, 23))["overdue_reminder"] == 3  # Ann's certificate expired on the 20th

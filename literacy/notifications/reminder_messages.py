@@ -282,7 +282,7 @@ def cohort_week(cohort: Cohort, organisation: Organisation, starts: date, ends: 
     renewal due, or whose latest certificate for one of the cohort's modules expires within the
     organisation's notice period.
     """
-    work = reminders.due_work(now).subquery("work")
+    work = reminders.due_work(now, cohorts=[cohort.id]).subquery("work")
     member_name = (
         select(User.name)
         .select_from(work)

@@ -225,14 +225,18 @@ def _renewal_module() -> Any:
     return module if hasattr(module, "due_work") else None
 
 
-def due_work(now: datetime, users: list[int] | None = None) -> Select[Any]:
+def due_work(now: datetime, users: list[int] | None = None, cohorts: list[int] | None = None) -> Select[Any]:
     """The work due for everyone at ``now``: renewal's ``due_work`` (which knows renewal due dates) when
-    it exists, else the assignments' own due dates. ``users`` narrows it to some people."""
+    it exists, else the assignments' own due dates. ``users`` / ``cohorts`` narrow it."""
     renewal = _renewal_module()
     if renewal is not None:
-        return renewal.due_work(now=now, users=users)
+        return renewal.due_work(now=now, users=users, cohorts=cohorts)
     statement = outstanding_work(now)
-    return statement.where(CohortMember.user_id.in_(users)) if users is not None else statement
+    if users is not None:
+        statement = statement.where(CohortMember.user_id.in_(users))
+    if cohorts is not None:
+        statement = statement.where(CohortMember.cohort_id.in_(cohorts))
+    return statement
 
 
 def still_due(user_id: int, assignment_id: int, now: datetime) -> tuple[date, str] | None:
