@@ -23,7 +23,10 @@ class _Headers(HeaderRegistry):
         return super().__call__(name, value)
 
 
-POLICY = email.policy.default.clone(header_factory=_Headers())
+#: RFC 5322's line limit, not the default 78: a long header of one word (the List-Unsubscribe address)
+#: would otherwise be folded as RFC 2047 encoded words, which mail clients do not read as an address.
+#: 7-bit: text that is not ASCII (Welsh, typographic quotes) is quoted-printable, so any server takes it.
+POLICY = email.policy.default.clone(header_factory=_Headers(), max_line_length=998, cte_type="7bit")
 
 
 def _connect(config: dict[str, Any]) -> smtplib.SMTP:

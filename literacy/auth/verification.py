@@ -82,7 +82,7 @@ def email_change(user: User, new_email: str, now: datetime | None = None) -> lis
     holder = _holder(new_email, user)
     if holder is not None:
         to_new = outbox.queue(
-            account_messages.EMAIL_CHANGE_TAKEN, new_email, user_id=user.id, language=holder.locale or user.locale
+            account_messages.EMAIL_CHANGE_TAKEN, new_email, user_id=user.id, language=holder.locale  # else the page's
         )
     else:
         token = _token(user, new_email, now)

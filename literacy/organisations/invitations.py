@@ -27,6 +27,7 @@ from werkzeug.security import generate_password_hash
 from .. import audit
 from ..bulk import among
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Cohort, Invitation, Membership, Organisation, OutboxMessage, Role, User, utcnow
 from ..models.accounts import password_hash_method
 from ..notifications import account_messages, outbox
@@ -497,7 +498,7 @@ def _email(organisation: Organisation, invited: list[tuple[Invitation, str]]) ->
         )
     }
     now = utcnow()  # when it is due: the real clock, whatever ``now`` the invitations were made at
-    language = outbox._current_language()
+    language = current_language() if has_request_context() else current_app.config["BABEL_DEFAULT_LOCALE"]
     base = {"base_url": url_for("site.home", _external=True)} if has_request_context() else {}  # as outbox.queue
     rows = []
     for invitation, token in invited:
