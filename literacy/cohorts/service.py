@@ -103,12 +103,15 @@ def update_cohort(
     renewal_days: int | None = None,
 ) -> None:
     """Save a cohort's details; raises ``Taken`` (and changes nothing) when the new name is another cohort's.
-    Days to renew are read when a page is shown (``literacy.renewal``), so changing them rewrites nothing."""
+    New days to renew move the members' dates to renew by, kept in their summary rows."""
+    moved = renewal_days is not None and renewal_days != cohort.renewal_days
     with claiming():
         cohort.name, cohort.starts_on, cohort.ends_on = name.strip(), starts_on, ends_on
         cohort.description = description.strip()
         if renewal_days is not None:
             cohort.renewal_days = renewal_days
+    if moved:
+        summaries.due_date_changed(cohort.id)
     audit.record(
         actor, _organisation(cohort), "cohort.updated", cohort, name=cohort.name, renewal_days=cohort.renewal_days
     )
