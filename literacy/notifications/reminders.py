@@ -240,8 +240,9 @@ def due_work(now: datetime, users: list[int] | None = None, cohorts: list[int] |
 
 
 def still_due(user_id: int, assignment_id: int, now: datetime) -> tuple[date, str] | None:
-    """(due date, kind) of one person's work on one assignment at ``now``, None when nothing is due:
-    the writers' check at send time, with the same rules as the queueing."""
+    """(due date, kind) of one person's work on one assignment at ``now``, None when nothing is due (done,
+    or no longer a current member of the cohort): the writers' check at send time, with the same rules
+    as the queueing."""
     work = due_work(now, [user_id]).subquery()
     row = db.session.execute(
         select(work.c.due_on, work.c.kind)
@@ -251,20 +252,7 @@ def still_due(user_id: int, assignment_id: int, now: datetime) -> tuple[date, st
     ).first()
     if row is None or row.due_on is None:
         return None
-    current = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(CohortMember)
-            .join(CohortAssignment, CohortAssignment.cohort_id == CohortMember.cohort_id)
-            .where(
-                CohortAssignment.id == assignment_id,
-                CohortMember.user_id == user_id,
-                CohortMember.removed_at.is_(None),
-            )
-        )
-        or 0
-    )
-    return (row.due_on, row.kind) if current else None
+    return row.due_on, row.kind
 
 
 # --- queueing ------------------------------------------------------------------------------------------
