@@ -149,10 +149,14 @@ def test_a_failed_renewal_attempt_renews_nothing_and_uses_the_new_cycles_attempt
 
 def test_renewal_opens_thirty_days_before_expiry(client, auth, yearly):
     age(yearly.id, 365 - 40)  # expires in about 40 days: not yet
-    assert "Renewal due" not in text_of(client.get("/modules/yearly").get_data(as_text=True))
-    age(yearly.id, 15)  # about 25 days to go: inside the window
     overview = text_of(client.get("/modules/yearly").get_data(as_text=True))
-    assert "Renewal due" in overview and "Your certificate expires on" in overview
+    assert "Renewal due" not in overview and "Expires soon" not in overview
+    age(yearly.id, 15)  # about 25 days to go: inside the window, still valid
+    overview = text_of(client.get("/modules/yearly").get_data(as_text=True))
+    assert "Expires soon" in overview and "Renewal due" not in overview
+    assert "Your certificate expires on" in overview and "You can renew it now." in overview
+    assert "Retake the assessment to renew your certificate." in overview
+    assert "Expires soon" in text_of(client.get("/modules/yearly/quiz").get_data(as_text=True))
     take(auth, "yearly", RIGHT)
     assert completions(yearly.id) == [(1, 0), (1, 1)]
     old, new = certificates_of(yearly.id)
@@ -263,7 +267,7 @@ def test_an_organisations_expiry_notice_sets_its_modules_window(courses, client,
     complete_lessons(auth, "own")
     take(auth, "own", RIGHT)
     age(learner.id, 365 - 45)  # 45 days to go: inside this organisation's 60 days, outside the default 30
-    assert "Renewal due" in text_of(client.get("/modules/own").get_data(as_text=True))
+    assert "Expires soon" in text_of(client.get("/modules/own").get_data(as_text=True))
     take(auth, "own", RIGHT)
     assert completions(learner.id) == [(1, 0), (1, 1)]
 

@@ -138,6 +138,7 @@ class QuizState:
     # While a renewal is open: when it opened. Only attempts submitted after it count (towards max_attempts,
     # and as a pass), so someone who used every attempt on the earlier cycle can renew.
     renewal_opened_at: datetime | None = None
+    renewal_state: str | None = None  # while renewing: the certificate's state (valid: it expires soon)
 
     @property
     def renewing(self) -> bool:
@@ -170,6 +171,7 @@ def quiz_state(
     max_attempts = version.max_attempts if purpose == ASSESSMENT else 1
     renewal = service.renewal_of(user, module, version) if purpose == ASSESSMENT and count else None
     opened = renewal.opens_at if renewal is not None and renewal.is_open(now) else None
+    renewal_state = renewal.state(now) if renewal is not None and opened is not None else None
     counted = [a for a in submitted if opened is None or (a.submitted_at is not None and a.submitted_at > opened)]
     closed: Closed | None = None
     if not count:
@@ -192,7 +194,7 @@ def quiz_state(
         default=None,
     )
     return QuizState(
-        purpose, count, version.pass_mark, max_attempts, submitted, open_attempt, closed, best, opened
+        purpose, count, version.pass_mark, max_attempts, submitted, open_attempt, closed, best, opened, renewal_state
     )
 
 
