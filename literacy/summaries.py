@@ -49,10 +49,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
+from . import renewal
 from .content.kinds import kinds_with_options
 from .extensions import db
 from .models import (
     Certificate,
+    Cohort,
     CohortAnswerTally,
     CohortAssignment,
     CohortLearnerSummary,
@@ -65,6 +67,7 @@ from .models import (
     Response,
     User,
     UTCDateTime,
+    utc_date,
 )
 
 SUMMARY_KEYS = ("user_id", "module_id")
@@ -271,6 +274,7 @@ def _member_rows(cohorts: Ids | None = None, users: Ids | None = None, modules: 
     learners' summaries. ``modules`` keeps to cohorts that have one of them assigned."""
     summary = LearnerModuleSummary
     done = summary.completed_edition.is_not(None)
+    ends = summary.valid_until.is_not(None)
     statement = (
         select(
             CohortMember.cohort_id.label("cohort_id"),
@@ -283,9 +287,12 @@ def _member_rows(cohorts: Ids | None = None, users: Ids | None = None, modules: 
             ),
             func.coalesce(func.sum(case((done, summary.completion_percent))), 0).label("percent_sum"),
             func.count(case((done, summary.completion_percent))).label("percent_count"),
+            func.min(case((done, summary.valid_until))).label("valid_until"),
+            type_coerce(func.min(case((and_(done, ends), _renew_by(summary)))), Date()).label("renew_by"),
         )
         .select_from(CohortMember)
         .join(CohortAssignment, CohortAssignment.cohort_id == CohortMember.cohort_id)
+        .join(Cohort, Cohort.id == CohortMember.cohort_id)
         .outerjoin(
             summary, and_(summary.user_id == CohortMember.user_id, summary.module_id == CohortAssignment.module_id)
         )
@@ -300,6 +307,15 @@ def _member_rows(cohorts: Ids | None = None, users: Ids | None = None, modules: 
         having = select(CohortAssignment.cohort_id).where(_in(CohortAssignment.module_id, modules))
         statement = statement.where(CohortMember.cohort_id.in_(having))
     return statement
+
+
+def _renew_by(summary) -> Any:
+    """The date to renew by once a completion stops counting: its end's day, or the assignment's if later,
+    plus the cohort's days to renew (``literacy.renewal``'s rule, for expiry)."""
+    return renewal.add_days(
+        renewal.latest_of(utc_date(summary.valid_until), utc_date(CohortAssignment.assigned_at)),
+        func.coalesce(Cohort.renewal_days, renewal.DEFAULT_RENEWAL_DAYS),
+    )
 
 
 def refresh_members(cohort_id: int, user_ids: list[int] | None = None) -> None:

@@ -319,6 +319,14 @@ def test_a_newer_edition_makes_renewal_due_from_its_first_publication(app, progr
     assert found[people[6].id] == ("renewal-due", date(2026, 12, 12), "renewal")
     assert found[people[4].id][1] == date(2026, 12, 4)  # expired before the new edition: the earlier day
     assert _states(NOW, cohort) == _python_states(NOW, TODAY, cohort, module, people)
+    assert summaries.differences() == []  # a new edition writes nothing into the summaries either
+    overview = org_dashboard.organisation_dashboard(org, TODAY, threshold=1, now=NOW)
+    # completed (valid): nobody now; renewal due: the four who completed; overdue: the two never completed
+    assert {row[0]: row for row in overview.tables["cohorts"].rows}["Autumn"][4:8] == [0, 0, 5, 2]
+    headline = dashboards.cohort_dashboard(cohort, TODAY, now=NOW).headline
+    assert (headline["completed"], headline["expiring"], headline["renewal_due"], headline["overdue"]) == (0, 0, 5, 2)
+    late = org_dashboard.organisation_dashboard(org, date(2026, 12, 13), threshold=1, now=at(date(2026, 12, 13)))
+    assert {row[0]: row for row in late.tables["cohorts"].rows}["Autumn"][7] == 7  # every renewal overdue too
     data = dashboards.cohort_dashboard(cohort, TODAY, now=NOW)
     with app.test_request_context():
         reasons = {row[0]: str(row[3]) for row in data.table("renewals").rows}
@@ -427,6 +435,27 @@ def test_the_cohort_dashboard_counts_valid_expiring_and_renewals(app, programme)
     assert later.table("modules").rows[0][8] == 2 and later.headline["overdue"] == 4
     statuses = {learner.name: learner.statuses[module.id] for learner in later.learners}
     assert statuses["Learner 004"] == dashboards.RENEWAL_OVERDUE and statuses["Learner 003"] == dashboards.EXPIRING
+
+
+def test_the_two_dashboards_count_each_member_once_whatever_the_clock(app, programme):
+    """A second module: the organisation view (member rows) and the cohort headline (the Python rule per
+    module) agree on completed, expiring, renewal due and overdue as the days pass."""
+    org, cohort, people, module = programme
+    second = make_module("law")
+    db.session.add(CohortAssignment(cohort_id=cohort.id, module_id=second.id, due_on=date(2027, 1, 15)))
+    summaries.module_assigned(cohort.id, second.id)
+    db.session.commit()
+    backdate(cohort, second)
+    done = datetime(2026, 10, 1, 10, tzinfo=UTC)
+    for person, ends in zip(people[2:], (2027, 2026, 2027, 2028, 2026), strict=True):
+        certify(person, second, completed_at=done, valid_until=datetime(ends, 12, 15, tzinfo=UTC))
+    assert summaries.differences() == []
+    for day in (date(2026, 11, 1), TODAY, date(2026, 12, 16), date(2026, 12, 30), date(2027, 1, 20)):
+        now = at(day)
+        headline = dashboards.cohort_dashboard(cohort, day, now=now).headline
+        overview = org_dashboard.organisation_dashboard(org, day, threshold=1, now=now)
+        row = {row[0]: row for row in overview.tables["cohorts"].rows}["Autumn"]
+        assert row[4:8] == [headline[key] for key in ("completed", "expiring", "renewal_due", "overdue")], day
 
 
 def test_the_organisation_overview_counts_valid_completions_on_both_views(app, programme):
@@ -610,8 +639,9 @@ def test_a_manager_sets_the_days_to_renew(app, client, auth, programme):
     assert cohort.renewal_days == 45
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "cohort.updated")).all()[-1]
     assert event.details["renewal_days"] == 45
-    # the dashboard's dates to renew follow at once (nothing stored to rewrite)
+    # the dates to renew by follow at once, on the pages and in the members' summary rows
     assert _states(NOW, cohort)[people[4].id][1] == date(2027, 1, 4)
+    assert summaries.differences() == []
     created = auth.post("/organisations/org-a/cohorts/new", {"name": "Spring", "renewal_days": "60"})
     assert created.status_code == 302
     assert db.session.scalar(select(Cohort.renewal_days).where(Cohort.name == "Spring")) == 60

@@ -324,7 +324,12 @@ def _headline(people: list[Learner], modules: list[AssignedModule], best_scores:
         "members": len(people),
         "started": sum(1 for learner in people if learner.last_activity is not None or learner.completed),
         "completed": sum(1 for learner in people if modules and learner.completed == len(modules)),
-        "expiring": sum(1 for learner in people if EXPIRING in learner.statuses.values()),
+        # each member counted once: due to renew, else expiring (as the organisation view counts them)
+        "expiring": sum(
+            1
+            for learner in people
+            if EXPIRING in learner.statuses.values() and RENEWAL_STATUSES.isdisjoint(learner.statuses.values())
+        ),
         "renewal_due": sum(1 for learner in people if not RENEWAL_STATUSES.isdisjoint(learner.statuses.values())),
         "overdue": sum(1 for learner in people if not LATE_STATUSES.isdisjoint(learner.statuses.values())),
         "average_score": round(sum(best_scores) / len(best_scores), 1) if best_scores else None,

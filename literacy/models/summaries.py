@@ -74,5 +74,10 @@ class CohortLearnerSummary(db.Model):
     completed: Mapped[int] = mapped_column(Integer)  # of those, completed (any edition)
     started: Mapped[bool] = mapped_column(Boolean)  # touched any of them
     next_due_on: Mapped[date | None] = mapped_column(Date)  # earliest due date among those not completed
+    # Of those completed: the earliest moment one of the completions stops counting (learner rows'
+    # valid_until), and the earliest date to renew by once it has (that day, or the assignment's if later,
+    # plus the cohort's renewal_days). NULL when none ends. Compared with "now" when read (literacy.renewal).
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    renew_by: Mapped[date | None] = mapped_column(Date)
     percent_sum: Mapped[int] = mapped_column(Integer)  # scores recorded at their completions, added up
     percent_count: Mapped[int] = mapped_column(Integer)

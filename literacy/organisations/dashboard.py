@@ -26,6 +26,7 @@ from ..extensions import db
 from ..models import (
     ROLE_VALUES,
     Cohort,
+    CohortAssignment,
     CohortLearnerSummary,
     CohortMember,
     LearnerModuleSummary,
@@ -104,9 +105,14 @@ NO_FIGURES = dict.fromkeys(
 
 
 def _cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) -> dict[int, dict[str, Any]]:
-    """Per cohort: members, started, validly completed everything, with a certificate expiring soon, due to
-    renew, overdue (an assignment past its due date, or a renewal past its date to renew by), and the
-    average completion score (SQL only)."""
+    """Per cohort: members, started, validly completed everything, expiring, due to renew, overdue, and the
+    average completion score (SQL only, over one row per member).
+
+    A member counts once: as due to renew when a completion stopped counting or a newer edition is live,
+    else as expiring when one ends within ``renewal.EXPIRY_WARNING_DAYS``; overdue when an assignment is past
+    its due date or a renewal past its date to renew by. The member rows keep when their completions end;
+    only newer editions, which the rows cannot know of, are looked up here (few rows, by index).
+    """
     member = select(CohortMember.cohort_id, CohortMember.user_id).where(
         CohortMember.removed_at.is_(None), CohortMember.cohort_id.in_(cohort_filter)
     )
@@ -118,61 +124,77 @@ def _cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) 
         figures[cohort_id]["members"] = members
     # one row per member (kept by literacy.summaries), so this adds up members, not members x modules
     each = CohortLearnerSummary
+    stale = _newer_editions(cohort_filter, now)
+    at = literal(now, UTCDateTime())
+    soon = literal(now + timedelta(days=renewal.EXPIRY_WARNING_DAYS), UTCDateTime())
+    day = literal(today)
+    ended = and_(each.valid_until.is_not(None), each.valid_until <= at)
+    renew = or_(ended, stale.c.user_id.is_not(None))
     scope = [each.cohort_id.in_(cohort_filter)]
     if people_ids is not None:
         scope.append(each.user_id.in_(people_ids))
-    for cohort_id, started, pct_sum, pct_n in db.session.execute(
+
+    def members_where(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    for cohort_id, started, completed, expiring, renewal_due, overdue, pct_sum, pct_n in db.session.execute(
         select(
             each.cohort_id,
-            func.sum(case((each.started.is_(True), 1), else_=0)),
+            members_where(each.started.is_(True)),
+            members_where(and_(each.assigned > 0, each.completed == each.assigned, ~renew)),
+            members_where(and_(~renew, each.valid_until > at, each.valid_until <= soon)),
+            members_where(renew),
+            members_where(or_(each.next_due_on < day, each.renew_by < day, stale.c.renew_by < day)),
             func.sum(each.percent_sum),
             func.sum(each.percent_count),
         )
+        .outerjoin(stale, and_(stale.c.cohort_id == each.cohort_id, stale.c.user_id == each.user_id))
         .where(*scope)
         .group_by(each.cohort_id)
     ):
-        figures[cohort_id].update(started=int(started or 0), pct_sum=float(pct_sum or 0), pct_n=int(pct_n or 0))
-    # validity changes with the clock, so it is judged here: each member's state in each assigned module
-    # (renewal.states, the one rule), added up per member, then per cohort
-    for cohort_id, completed, expiring, renewal_due, overdue in db.session.execute(_validity_figures(
-        cohort_filter, people_ids, today, now
-    )):
         figures[cohort_id].update(
+            started=int(started or 0),
             completed=int(completed or 0),
             expiring=int(expiring or 0),
             renewal_due=int(renewal_due or 0),
             overdue=int(overdue or 0),
+            pct_sum=float(pct_sum or 0),
+            pct_n=int(pct_n or 0),
         )
     return figures
 
 
-def _validity_figures(cohort_filter, people_ids, today: date, now: datetime):
-    """Per cohort: members whose every assigned module is validly completed, who have one expiring, who
-    must renew one, and who are overdue with one."""
-    states = renewal.states(now, cohorts=cohort_filter, users=people_ids).subquery()
-    valid = states.c.state.in_([state.value for state in renewal.VALID])
-
-    def flag(condition):
-        return func.max(case((condition, 1), else_=0))
-
-    per_member = (
+def _newer_editions(cohort_filter, now: datetime):
+    """Current members who completed an older edition of one of their cohort's modules than the live one,
+    with the earliest date to renew by among those (``renewal.expressions``: the rule's own SQL). Driven by
+    the summaries' index on (module, edition completed), so it reads only such rows."""
+    summary = LearnerModuleSummary
+    first = renewal.edition_published()
+    rule = renewal.expressions(summary, ModuleVersion, first, now)
+    return (
         select(
-            states.c.cohort_id.label("cohort_id"),
-            (func.count() == func.sum(case((valid, 1), else_=0))).label("completed"),
-            flag(states.c.state == renewal.State.EXPIRING.value).label("expiring"),
-            flag(states.c.state == renewal.State.RENEWAL_DUE.value).label("renewal_due"),
-            flag(states.c.due_on < literal(today)).label("overdue"),
+            CohortMember.cohort_id.label("cohort_id"),
+            CohortMember.user_id.label("user_id"),
+            func.min(rule.due_on).label("renew_by"),
         )
-        .group_by(states.c.cohort_id, states.c.user_id)
-        .subquery()
+        .select_from(summary)
+        .join(Module, and_(Module.id == summary.module_id, Module.status == "published"))
+        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+        .join(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
+        .join(CohortAssignment, CohortAssignment.module_id == summary.module_id)
+        .join(Cohort, Cohort.id == CohortAssignment.cohort_id)
+        .join(
+            CohortMember,
+            and_(
+                CohortMember.cohort_id == CohortAssignment.cohort_id,
+                CohortMember.user_id == summary.user_id,
+                CohortMember.removed_at.is_(None),
+            ),
+        )
+        .where(summary.completed_edition < ModuleVersion.edition, CohortAssignment.cohort_id.in_(cohort_filter))
+        .group_by(CohortMember.cohort_id, CohortMember.user_id)
+        .subquery("newer_editions")
     )
-    return select(
-        per_member.c.cohort_id,
-        func.sum(case((per_member.c.completed, 1), else_=0)),
-        func.sum(per_member.c.expiring),
-        func.sum(per_member.c.renewal_due),
-        func.sum(per_member.c.overdue),
-    ).group_by(per_member.c.cohort_id)
 
 
 def _figure_row(figures: dict[str, Any], threshold: int) -> list[Any]:

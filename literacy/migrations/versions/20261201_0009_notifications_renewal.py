@@ -125,6 +125,30 @@ def upgrade():
         WHERE completed_edition IS NOT NULL
         """
     )
+    # Per cohort member: the earliest of those among the cohort's modules, and the earliest date to renew by
+    # once it has passed (its day, or the assignment's if later, plus the cohort's renewal_days).
+    op.add_column("cohort_learner_summary", sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("cohort_learner_summary", sa.Column("renew_by", sa.Date(), nullable=True))
+    if op.get_bind().dialect.name == "postgresql":
+        renew_by = (
+            "GREATEST(date(timezone('UTC', s.valid_until)), date(timezone('UTC', a.assigned_at))) + c.renewal_days"
+        )
+    else:
+        renew_by = "date(max(date(s.valid_until), date(a.assigned_at)), '+' || c.renewal_days || ' days')"
+    for column, value in (("valid_until", "s.valid_until"), ("renew_by", renew_by)):
+        op.execute(
+            f"""
+            UPDATE cohort_learner_summary SET {column} = (
+                SELECT min({value})
+                FROM cohort_assignment a
+                JOIN cohort c ON c.id = a.cohort_id
+                JOIN learner_module_summary s ON s.module_id = a.module_id
+                WHERE a.cohort_id = cohort_learner_summary.cohort_id
+                  AND s.user_id = cohort_learner_summary.user_id
+                  AND s.completed_edition IS NOT NULL AND s.valid_until IS NOT NULL
+            )
+            """
+        )
     # --- end summaries ---
 
 
@@ -155,6 +179,8 @@ def downgrade():
     # --- summaries ---
     from alembic import op
 
+    op.drop_column("cohort_learner_summary", "renew_by")
+    op.drop_column("cohort_learner_summary", "valid_until")
     op.drop_column("learner_module_summary", "valid_until")
     # --- end summaries ---
     # --- renewal ---
