@@ -568,3 +568,33 @@ def test_without_the_renewal_rules_the_assignments_due_dates_are_used(world, mon
     assert [reminders.queue_due(on(3, day)) for day in (8, 14, 16)] == with_renewal
     assert keys() == found
     assert reminders.queue_due(on(3, 23))["overdue_reminder"] == 3  # Ann's certificate expired on the 20th
+
+
+def test_a_learner_walked_from_assigned_to_renewed(world, inbox):
+    """Assigned, reminded, overdue, completed, told before the certificate expires, renewal due when it
+    has expired, renewed: each message once, in order, and nothing after the renewal."""
+    ann, bryn, cai = world.people
+    for person in (bryn, cai):
+        leave(world, person)
+    moments = [on(3, day) for day in range(1, 32)]
+    for now in moments[:16]:  # 1 to 16 March
+        jobs.run(now)
+    certify(ann, world.module, completed=on(3, 17), valid_until=at(date(2028, 3, 17)))
+    year = [at(date(2027, 3, 17) + timedelta(days=day)) for day in range(0, 378, 7)]  # weekly to 22 March 2028
+    year += [at(date(2028, 3, 29) + timedelta(days=day)) for day in range(30)]  # then daily
+    renewed = False
+    for now in year:
+        if not renewed and now >= at(date(2028, 4, 16)):  # renewed on the day it is due
+            certify(ann, world.module, completed=now, valid_until=now + timedelta(days=365))
+            renewed = True
+        jobs.run(now)
+    assert [message["Subject"] for message in inbox.to(ann.email)] == [
+        "Reminder: Using AI safely is due on 15 March 2027",
+        "Reminder: Using AI safely is due on 15 March 2027",
+        "Overdue: Using AI safely was due on 15 March 2027",
+        "Your certificate for Using AI safely expires on 17 March 2028",
+        "Reminder: renew your certificate for Using AI safely by 16 April 2028",
+        "Reminder: renew your certificate for Using AI safely by 16 April 2028",
+    ]
+    assert "That is tomorrow." in inbox.body(inbox.to(ann.email)[1])
+    assert "That is in 7 days." in inbox.body(inbox.to(ann.email)[4])
