@@ -65,7 +65,7 @@ ACTION_LABELS: dict[str, Any] = {
     "cohort.updated": _l("Cohort details changed"),
     "invitation.accepted": _l("Invitation accepted"),
     "invitation.cancelled": _l("Invitation cancelled"),
-    "invitation.created": _l("Invitation sent"),
+    "invitation.created": _l("Invitation made"),
     "invitation.declined": _l("Invitation declined"),
     "organisation.roles_changed": _l("Roles changed"),
 }
