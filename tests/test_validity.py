@@ -160,3 +160,24 @@ def test_publishing_stores_the_period_and_a_change_of_it_is_a_new_version(course
     assert report.published[0].version.content_hash != first.content_hash
     yaml.write_text(yaml.read_text().replace("valid_for: 2 years\n", ""))
     assert sync_courses(courses).published[0].version.valid_for is None
+
+
+def test_the_browser_editor_publishes_valid_for_too(make_organisation, make_user):
+    from literacy.authoring import drafts, versions
+
+    from .authoring_support import files_of, make_draft
+
+    organisation = make_organisation("org-a")
+    trainer = make_user("trainer@a.example", organisation=organisation, roles=("trainer",))
+    draft = make_draft(organisation, trainer)
+    files = files_of(draft)
+    files.text["module.yaml"] += "valid_for: 2 years\n"
+    drafts.save_files(draft, files, trainer)
+    outcome = versions.publish_draft(draft, trainer)
+    db.session.commit()
+    assert outcome.version.valid_for == "P2Y"
+    files.text["module.yaml"] = files.text["module.yaml"].replace("2 years", "forever")
+    drafts.save_files(draft, files, trainer)
+    problems = versions.publish_draft(draft, trainer)
+    assert isinstance(problems, list) and len(problems) == 1
+    assert 'valid_for "forever" must be a number and a unit' in str(problems[0])
