@@ -107,11 +107,33 @@ def test_start_migrates_loads_the_demo_and_serves(app, runner, monkeypatch, publ
 
     monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
     monkeypatch.setattr("literacy.cli.upgrade", lambda: served.setdefault("upgraded", True))
-    result = runner.invoke(args=["start", "--port", "5123"])
+    result = runner.invoke(args=["start", "--port", "5123", "--no-consumer"])
     assert result.exit_code == 0, result.output
     assert served["upgraded"] and served["port"] == 5123 and served["host"] == "127.0.0.1"
     assert served["application"] is app
     assert demo_accounts(result.output)
+
+
+def test_start_runs_the_queues_consumer_beside_the_site(app, runner, monkeypatch, published_curriculum):
+    """Huey's consumer runs in the main thread (it sets signal handlers), the site in a thread beside it;
+    tests/test_start_command.py runs the real thing and receives the mail it sends."""
+    served, consumed = {}, {}
+
+    class FakeConsumer:
+        def run(self):
+            consumed["ran"] = True
+
+    def fake_consumer(**options):
+        consumed.update(options)
+        return FakeConsumer()
+
+    monkeypatch.setattr("werkzeug.serving.run_simple", lambda *args, **options: served.setdefault("served", True))
+    monkeypatch.setattr("literacy.cli.upgrade", lambda: None)
+    monkeypatch.setattr("literacy.notifications.queue.huey.create_consumer", fake_consumer)
+    result = runner.invoke(args=["start", "--port", "5124"])
+    assert result.exit_code == 0, result.output
+    assert consumed == {"workers": 2, "worker_type": "thread", "periodic": True, "ran": True}
+    assert "Sending mail and reminders with 2 worker thread(s)" in result.output
 
 
 def without_a_secret_key(tmp_path: Path) -> dict[str, str]:
