@@ -252,8 +252,8 @@ def edition_published():
 
 @dataclass(frozen=True)
 class Expressions:
-    """The rule's SQL expressions over a select that joins a current member's assignment to its cohort,
-    the module's live version, the first publication of that edition and (outer) the member's summary."""
+    """The rule's SQL expressions, for a select that joins a current member's assignment (CohortAssignment)
+    to its Cohort and to the member's summary figures."""
 
     state: Any
     due_on: Any
@@ -262,16 +262,25 @@ class Expressions:
     stale: Any
 
 
-def expressions(summary: Any, live: Any, first: Any, now: datetime) -> Expressions:
-    """``classify`` as SQL: ``summary`` LearnerModuleSummary (or an alias, outer-joined), ``live`` the
-    live ModuleVersion, ``first`` ``edition_published()`` joined on the live edition."""
+def expressions(
+    *,
+    has_summary: Any,
+    completed_edition: Any,
+    valid_until: Any,
+    live_edition: Any,
+    edition_published_at: Any,
+    now: datetime,
+) -> Expressions:
+    """``classify`` as SQL over columns: whether the member has a summary row (LearnerModuleSummary,
+    outer-joined), its ``completed_edition`` and ``valid_until``, the live version's edition and the moment
+    that edition was first published (``edition_published()``)."""
     at = literal(now, UTCDateTime())
     soon = literal(now + timedelta(days=EXPIRY_WARNING_DAYS), UTCDateTime())
-    done = summary.completed_edition.is_not(None)
-    expired = and_(summary.valid_until.is_not(None), summary.valid_until <= at)
-    stale = summary.completed_edition < live.edition
-    expired_on = utc_date(summary.valid_until)
-    edition_on = utc_date(first.c.published_at)
+    done = completed_edition.is_not(None)
+    expired = and_(valid_until.is_not(None), valid_until <= at)
+    stale = completed_edition < live_edition
+    expired_on = utc_date(valid_until)
+    edition_on = utc_date(edition_published_at)
     needed_on = case(
         (and_(expired, stale), earliest_of(expired_on, edition_on)),
         (expired, expired_on),
@@ -281,19 +290,29 @@ def expressions(summary: Any, live: Any, first: Any, now: datetime) -> Expressio
     renew_by = add_days(latest_of(needed_on, assigned_on), func.coalesce(Cohort.renewal_days, DEFAULT_RENEWAL_DAYS))
     renewal = and_(done, or_(expired, stale))
     state = case(
-        (summary.user_id.is_(None), literal(State.NOT_STARTED.value)),
+        (~has_summary, literal(State.NOT_STARTED.value)),
         (~done, literal(State.IN_PROGRESS.value)),
         (renewal, literal(State.RENEWAL_DUE.value)),
-        (and_(summary.valid_until.is_not(None), summary.valid_until <= soon), literal(State.EXPIRING.value)),
+        (and_(valid_until.is_not(None), valid_until <= soon), literal(State.EXPIRING.value)),
         else_=literal(State.COMPLETED.value),
     )
     due_on = type_coerce(
-        case((summary.completed_edition.is_(None), CohortAssignment.due_on), (renewal, renew_by), else_=null()), Date()
+        case((completed_edition.is_(None), CohortAssignment.due_on), (renewal, renew_by), else_=null()), Date()
     )
-    kind = case(
-        (summary.completed_edition.is_(None), literal("assignment")), (renewal, literal("renewal")), else_=null()
-    )
+    kind = case((completed_edition.is_(None), literal("assignment")), (renewal, literal("renewal")), else_=null())
     return Expressions(type_coerce(state, String()), due_on, type_coerce(kind, String()), expired, stale)
+
+
+def _summary_rule(summary: Any, first: Any, now: datetime) -> Expressions:
+    """``expressions`` over LearnerModuleSummary (or an alias) and the live ModuleVersion."""
+    return expressions(
+        has_summary=summary.user_id.is_not(None),
+        completed_edition=summary.completed_edition,
+        valid_until=summary.valid_until,
+        live_edition=ModuleVersion.edition,
+        edition_published_at=first.c.published_at,
+        now=now,
+    )
 
 
 def states(now: datetime | None = None, *, cohorts: Any = None, users: Any = None):
@@ -305,7 +324,7 @@ def states(now: datetime | None = None, *, cohorts: Any = None, users: Any = Non
     now = now or utcnow()
     summary = LearnerModuleSummary
     first = edition_published()
-    rule = expressions(summary, ModuleVersion, first, now)
+    rule = _summary_rule(summary, first, now)
     statement = (
         select(
             CohortMember.user_id.label("user_id"),

@@ -166,32 +166,56 @@ def _cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) 
 
 def _newer_editions(cohort_filter, now: datetime):
     """Current members who completed an older edition of one of their cohort's modules than the live one,
-    with the earliest date to renew by among those (``renewal.expressions``: the rule's own SQL). Driven by
-    the summaries' index on (module, edition completed), so it reads only such rows."""
+    with the earliest date to renew by among those (``renewal.expressions``: the rule's own SQL).
+
+    The completions of older editions are found first, on their own (grouped, so SQLite reads them through
+    the summaries' index on (module, edition completed) rather than every member's rows), then matched with
+    the cohorts that assign those modules."""
     summary = LearnerModuleSummary
     first = renewal.edition_published()
-    rule = renewal.expressions(summary, ModuleVersion, first, now)
+    older = (
+        select(
+            summary.user_id.label("user_id"),
+            summary.module_id.label("module_id"),
+            func.max(summary.completed_edition).label("completed_edition"),
+            func.max(summary.valid_until).label("valid_until"),
+            func.max(ModuleVersion.edition).label("live_edition"),
+            func.max(first.c.published_at).label("published_at"),
+        )
+        .select_from(Module)
+        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+        .join(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
+        .join(summary, summary.module_id == Module.id)
+        .where(Module.status == "published", summary.completed_edition < ModuleVersion.edition)
+        .group_by(summary.user_id, summary.module_id)  # one row each already: the grouping keeps it apart
+        .subquery("older_editions")
+    )
+    rule = renewal.expressions(
+        has_summary=literal(True),
+        completed_edition=older.c.completed_edition,
+        valid_until=older.c.valid_until,
+        live_edition=older.c.live_edition,
+        edition_published_at=older.c.published_at,
+        now=now,
+    )
     return (
         select(
             CohortMember.cohort_id.label("cohort_id"),
             CohortMember.user_id.label("user_id"),
             func.min(rule.due_on).label("renew_by"),
         )
-        .select_from(summary)
-        .join(Module, and_(Module.id == summary.module_id, Module.status == "published"))
-        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-        .join(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
-        .join(CohortAssignment, CohortAssignment.module_id == summary.module_id)
+        .select_from(older)
+        .join(CohortAssignment, CohortAssignment.module_id == older.c.module_id)
         .join(Cohort, Cohort.id == CohortAssignment.cohort_id)
         .join(
             CohortMember,
             and_(
                 CohortMember.cohort_id == CohortAssignment.cohort_id,
-                CohortMember.user_id == summary.user_id,
+                CohortMember.user_id == older.c.user_id,
                 CohortMember.removed_at.is_(None),
             ),
         )
-        .where(summary.completed_edition < ModuleVersion.edition, CohortAssignment.cohort_id.in_(cohort_filter))
+        .where(CohortAssignment.cohort_id.in_(cohort_filter))
         .group_by(CohortMember.cohort_id, CohortMember.user_id)
         .subquery("newer_editions")
     )
