@@ -369,21 +369,25 @@ def test_the_upgrade_keeps_the_newest_of_several_open_attempts(empty_database_ur
     the intro page resumed), the others go with their answers, closed attempts are untouched."""
     migrating = make_app(make_config(empty_database_url))
     with migrating.app_context():
-        upgrade()
-        downgrade(revision="0006")
+        upgrade()  # the module and the person are written with today's models, at the head ...
         write_quiz_module(tmp_path, "before")
         sync_courses(tmp_path)
         db.session.add(User(email="old@example.org", name="Old"))
         db.session.commit()
         user_id = db.session.scalar(select(User.id))
-        module = db.session.scalar(select(Module))
-        fields = {"user_id": user_id, "module_id": module.id, "version_id": module.current_version_id, "language": "en"}
-        attempts = [QuizAttempt(**fields, purpose="assessment") for _ in range(3)]
-        attempts.append(QuizAttempt(**fields, purpose="assessment", submitted_at=utcnow()))
-        attempts.append(QuizAttempt(**fields, purpose="precheck"))
-        db.session.add_all(attempts)
+        module_id, version_id = db.session.execute(select(Module.id, Module.current_version_id)).one()
+        db.session.remove()
+        downgrade(revision="0006")  # ... and the attempts at 0006, as plain rows (the models are newer)
+        table = QuizAttempt.__table__
+        fields = {"user_id": user_id, "module_id": module_id, "version_id": version_id, "language": "en",
+                  "option_order": {}, "started_at": utcnow(), "submitted_at": None}
+        rows = [{**fields, "purpose": "assessment"} for _ in range(3)]
+        rows.append({**fields, "purpose": "assessment", "submitted_at": utcnow()})
+        rows.append({**fields, "purpose": "precheck"})
+        ids = []
+        for row in rows:
+            ids.append(db.session.execute(table.insert().values(**row).returning(table.c.id)).scalar_one())
         db.session.commit()
-        ids = [attempt.id for attempt in attempts]
         db.session.remove()
         upgrade()
         kept = set(db.session.scalars(select(QuizAttempt.id)))
