@@ -9,6 +9,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
 
 from ..extensions import db
+from ..i18n import FORMAT_LOCALES
 from ..mail import POLICY
 from ..models import Organisation, OutboxMessage, User
 from . import kinds, sealing, unsubscribe
@@ -27,7 +28,8 @@ def build(message: OutboxMessage, user: User | None) -> EmailMessage:
     if user is not None and not user.is_enabled:
         raise kinds.Skip("the account is deactivated")
     language = message.language if message.language in current_app.config["LANGUAGES"] else "en"
-    with current_app.test_request_context("/", base_url=site_url(message)), force_locale(language):
+    formats = FORMAT_LOCALES.get(language, language)  # British dates in English, as the pages have them
+    with current_app.test_request_context("/", base_url=site_url(message)), force_locale(formats):
         written = kind.write(message, sealing.unseal(message.secret))
         organisation = db.session.get(Organisation, message.organisation_id) if message.organisation_id else None
         stop = unsubscribe.link(user.id, kind.preference) if kind.preference and user is not None else None
