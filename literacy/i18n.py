@@ -7,11 +7,11 @@ managers' dashboards and exports alike, so "overdue" means the same on every pag
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
-from flask_babel import get_locale
+from flask_babel import format_timedelta, get_locale
 from flask_login import current_user
 
 from .extensions import babel
@@ -41,6 +41,14 @@ def current_language() -> str:
     """The language of this request's interface ("en", "cy"): pages pick content variants by it."""
     locale = get_locale()
     return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def duration(minutes: int) -> str:
+    """'2 hours', '90 minutes', '48 hours' in the reader's language: whole hours when it is whole hours,
+    never rounded (pages and emails that say how long a link works)."""
+    unit = "hour" if minutes % 60 == 0 else "minute"
+    # A threshold no value reaches makes Babel use the granularity unit itself (no rounding to days).
+    return format_timedelta(timedelta(minutes=minutes), granularity=unit, threshold=10**9)
 
 
 def today() -> date:

@@ -270,3 +270,18 @@ def test_status_words(app):
         assert status.describe("sending").label == "Sending"
         when = utcnow().replace(year=2026, month=12, day=1, hour=12)
         assert status.describe("sent", 1, None, when).label == "Sent 1 December 2026"
+
+
+def test_the_writers_name_the_pages_and_links_their_areas_own(app):
+    """notifications imports no area, so its writers repeat the endpoints and token purposes by name."""
+    from literacy.auth import reset, tokens, verification
+    from literacy.organisations import invitations
+
+    assert account_messages.ACCEPT_ENDPOINT == invitations.ACCEPT_ENDPOINT
+    assert account_messages.RESET_ENDPOINT == reset.RESET_ENDPOINT
+    assert account_messages.FORGOT_ENDPOINT == reset.FORGOT_ENDPOINT
+    assert account_messages.VERIFY_ENDPOINT == verification.VERIFY_ENDPOINT
+    assert (account_messages.RESET_PURPOSE, account_messages.VERIFY_PURPOSE) == (
+        tokens.PASSWORD_RESET,
+        tokens.VERIFY_EMAIL,
+    )

@@ -65,7 +65,7 @@ def send_reset(
         user.email,
         user=user,
         organisation_id=organisation.id if organisation else None,
-        context={"token_id": account_messages.token_row_id(token), "by_administrator": actor is not None},
+        context={"token_id": tokens.row_id(token), "by_administrator": actor is not None},
         secret=token,
     )
 

@@ -47,6 +47,13 @@ def issue(user: User, purpose: str, email: str, valid_for: timedelta, now: datet
     return token
 
 
+def row_id(token: str) -> int:
+    """The id of the row just issued for ``token`` (an email names the row, never the token)."""
+    found = db.session.scalar(select(AccountToken.id).where(AccountToken.token_hash == token_hash(token)))
+    assert found is not None, "issue the token first"
+    return found
+
+
 def find(token: str, purpose: str, now: datetime | None = None) -> AccountToken | None:
     """The open, unexpired token for a link, or None (used, replaced, expired or never issued)."""
     found = db.session.scalar(

@@ -56,7 +56,7 @@ def send_verification(user: User, now: datetime | None = None) -> OutboxMessage:
         account_messages.EMAIL_VERIFICATION,
         user.email,
         user=user,
-        context={"token_id": account_messages.token_row_id(token)},
+        context={"token_id": tokens.row_id(token)},
         secret=token,
     )
 
@@ -90,7 +90,7 @@ def email_change(user: User, new_email: str, now: datetime | None = None) -> lis
             account_messages.EMAIL_CHANGE_CONFIRM,
             new_email,
             user=user,
-            context={"token_id": account_messages.token_row_id(token)},
+            context={"token_id": tokens.row_id(token)},
             secret=token,
         )
     notice = outbox.queue(

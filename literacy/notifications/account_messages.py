@@ -6,8 +6,10 @@ token only sealed in ``secret``; the words are written here when the message is 
 recipient's language. A link that stopped working before its turn came (used, replaced, cancelled,
 expired) is not sent: the writer raises ``Skip`` and the row says why.
 
-The words are today's letters (``organisations.invitations``, ``auth.reset``, ``auth.verification``),
-split into the paragraphs and the one link the email layout shows.
+The words are the letters the areas used to send (``organisations.invitations``, ``auth.reset``,
+``auth.verification``), split into the paragraphs and the one link the email layout shows. Like the
+rest of ``notifications`` this module imports no area: it reads the rows (models), names the pages
+by their endpoints, and takes a link's validity from its own row.
 """
 
 from __future__ import annotations
@@ -18,11 +20,9 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
 
-from ..auth import tokens
-from ..auth.words import duration
 from ..extensions import db
+from ..i18n import duration
 from ..models import AccountToken, Invitation, Organisation, OutboxMessage, User, utcnow
 from .kinds import Skip, Written, kind
 
@@ -32,6 +32,14 @@ EMAIL_VERIFICATION = "email_verification"  # a link confirming the account's cur
 EMAIL_CHANGE_CONFIRM = "email_change_confirm"  # a link to the new address that moves the account to it
 EMAIL_CHANGE_TAKEN = "email_change_taken"  # to a new address that already has an account: no link
 EMAIL_CHANGE_NOTICE = "email_change_notice"  # to the old address: someone asked to change it
+
+#: the pages the links open (their owners: organisations.invitations, auth.reset, auth.verification)
+ACCEPT_ENDPOINT = "invitations.accept"
+RESET_ENDPOINT = "auth.reset_password"
+VERIFY_ENDPOINT = "auth.verify_email"
+FORGOT_ENDPOINT = "auth.forgot_password"
+#: AccountToken.purpose of each kind of link (auth.tokens)
+RESET_PURPOSE, VERIFY_PURPOSE = "password_reset", "verify_email"  # noqa: S105 - purposes, not passwords
 
 #: the two messages to a new address: the person asking sees them the same way (status.py), so their
 #: list of messages cannot tell them whether that address already has an account
@@ -62,8 +70,6 @@ def invitation_days_left(invitation: Invitation) -> int:
 @kind(INVITATION)
 def invitation(message: OutboxMessage, secret: str | None) -> Written:
     """The invitation email: the same words whether or not the address has an account."""
-    from ..organisations.invitations import ACCEPT_ENDPOINT
-
     found = db.session.get(Invitation, _context(message, "invitation_id"))
     if found is None:
         raise Skip("the invitation no longer exists")
@@ -119,13 +125,6 @@ def invitation(message: OutboxMessage, secret: str | None) -> Written:
 # --- links to an account -------------------------------------------------------------------------------
 
 
-def token_row_id(token: str) -> int:
-    """The id of the token row just issued for ``token`` (the message names the row, never the token)."""
-    found = db.session.scalar(select(AccountToken.id).where(AccountToken.token_hash == tokens.token_hash(token)))
-    assert found is not None, "issue the token first"
-    return found
-
-
 def _open_token(message: OutboxMessage, purpose: str) -> tuple[AccountToken, User]:
     """The message's token row and its account, while the link still works; Skip otherwise."""
     row = db.session.get(AccountToken, _context(message, "token_id"))
@@ -141,15 +140,18 @@ def _open_token(message: OutboxMessage, purpose: str) -> tuple[AccountToken, Use
     return row, user
 
 
+def _lasts(row: AccountToken) -> str:
+    """How long the link works, as made (``expires_at - created_at``), in the reader's words."""
+    return duration(round((row.expires_at - row.created_at).total_seconds() / 60))
+
+
 @kind(PASSWORD_RESET)
 def password_reset(message: OutboxMessage, secret: str | None) -> Written:
     """A reset link, asked for by the person (the forgot-password page) or sent by an administrator."""
-    from ..auth import reset
-
-    row, user = _open_token(message, tokens.PASSWORD_RESET)
+    row, user = _open_token(message, RESET_PURPOSE)
     if user.email != row.email:
         raise Skip("the account's email address has changed since the link was made")
-    link = url_for(reset.RESET_ENDPOINT, token=_need(secret), _external=True)
+    link = url_for(RESET_ENDPOINT, token=_need(secret), _external=True)
     if (message.context or {}).get("by_administrator"):
         opening = _(
             "An administrator asked us to send you a link to reset the password of your AI literacy account "
@@ -166,7 +168,7 @@ def password_reset(message: OutboxMessage, secret: str | None) -> Written:
             _(
                 "The link works once and expires in %(duration)s. Choosing a new password signs you out "
                 "everywhere you are signed in.",
-                duration=duration(reset.valid_minutes()),
+                duration=_lasts(row),
             ),
             _("If you did not ask for this, you can ignore this message: your password stays as it is."),
         ],
@@ -176,9 +178,7 @@ def password_reset(message: OutboxMessage, secret: str | None) -> Written:
 @kind(EMAIL_VERIFICATION)
 def email_verification(message: OutboxMessage, secret: str | None) -> Written:
     """A link confirming the account's current address."""
-    from ..auth import verification
-
-    row, user = _open_token(message, tokens.VERIFY_EMAIL)
+    row, user = _open_token(message, VERIFY_PURPOSE)
     if user.email != row.email:
         raise Skip("the account's email address has changed since the link was made")
     return Written(
@@ -191,10 +191,10 @@ def email_verification(message: OutboxMessage, secret: str | None) -> Written:
         ],
         link=(
             _("Confirm your email address"),
-            url_for(verification.VERIFY_ENDPOINT, token=_need(secret), _external=True),
+            url_for(VERIFY_ENDPOINT, token=_need(secret), _external=True),
         ),
         after=[
-            _("The link works once and expires in %(duration)s.", duration=duration(verification.valid_hours() * 60)),
+            _("The link works once and expires in %(duration)s.", duration=_lasts(row)),
             _("If you did not ask for this, you can ignore this message."),
         ],
     )
@@ -203,9 +203,7 @@ def email_verification(message: OutboxMessage, secret: str | None) -> Written:
 @kind(EMAIL_CHANGE_CONFIRM)
 def email_change_confirm(message: OutboxMessage, secret: str | None) -> Written:
     """To the new address: the link that moves the account to it."""
-    from ..auth import verification
-
-    row, _user = _open_token(message, tokens.VERIFY_EMAIL)
+    row, _user = _open_token(message, VERIFY_PURPOSE)
     return Written(
         subject=_("Confirm your new email address for AI literacy"),
         paragraphs=[
@@ -217,12 +215,12 @@ def email_change_confirm(message: OutboxMessage, secret: str | None) -> Written:
         ],
         link=(
             _("Confirm your new email address"),
-            url_for(verification.VERIFY_ENDPOINT, token=_need(secret), _external=True),
+            url_for(VERIFY_ENDPOINT, token=_need(secret), _external=True),
         ),
         after=[
             _(
                 "The link works once and expires in %(duration)s. Until then, sign in with your current address.",
-                duration=duration(verification.valid_hours() * 60),
+                duration=_lasts(row),
             ),
             _("If you did not ask for this, you can ignore this message."),
         ],
@@ -244,7 +242,7 @@ def email_change_taken(message: OutboxMessage, secret: str | None) -> Written:
                 "a new one."
             ),
         ],
-        link=(_("Choose a new password"), url_for("auth.forgot_password", _external=True)),
+        link=(_("Choose a new password"), url_for(FORGOT_ENDPOINT, _external=True)),
         after=[_("If it was not you, you can ignore this message.")],
     )
 
@@ -272,5 +270,5 @@ def email_change_notice(message: OutboxMessage, secret: str | None) -> Written:
                 "organisation's administrator."
             ),
         ],
-        link=(_("Choose a new password"), url_for("auth.forgot_password", _external=True)),
+        link=(_("Choose a new password"), url_for(FORGOT_ENDPOINT, _external=True)),
     )
