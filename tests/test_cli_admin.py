@@ -175,6 +175,17 @@ def test_users_import_invites_newcomers_and_gives_the_organisations_people_the_r
     assert db.session.scalar(select(Membership.role).where(Membership.user_id == nia.id)) == "manager"
 
 
+@pytest.mark.parametrize("app_config", [{"SITE_URL": "http://localhost"}])
+def test_users_import_without_a_mail_server_says_the_links_are_only_in_the_log(app, runner, org, tmp_path):
+    path = write(tmp_path, "name,email\nNia New,nia@a.example\n")
+    result = runner.invoke(args=["users", "import", str(path), "--org", "org-a"])
+    assert result.exit_code == 0, result.output
+    assert "invitation emails: 1 not sent" in result.output and "the links are only in the log" in result.output
+    invitation = db.session.scalar(select(Invitation))
+    assert db.session.get(OutboxMessage, invitation.message_id).status == "not_sent"
+    assert not invitations.proves_mailbox(invitation)
+
+
 def test_users_import_needs_the_site_address_for_the_links(app, runner, org, tmp_path, inbox):
     app.config["SITE_URL"] = None
     path = write(tmp_path, "ana@a.example\n")
