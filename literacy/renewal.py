@@ -20,8 +20,9 @@ so expiry needs nobody to write anything.
 
 The rule exists twice on purpose, each tested against the other: ``classify`` / ``assignment_state`` in
 Python for one person (My learning, the cohort dashboard's grid, which has the rows in hand already), and
-``states`` / ``due_work`` as SQL over every current cohort member at once (the organisation overview and
-the reminders), built from the same expressions, so nothing is ever asked per person.
+``expressions`` as SQL, used by ``states`` / ``due_work`` over every current cohort member at once (the
+reminders) and by the organisation overview for newer editions (its other figures come from the member
+summary rows, which keep each member's earliest end and date to renew by), so nothing is asked per person.
 """
 
 from __future__ import annotations
