@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import random
 import socket
 import subprocess
@@ -258,6 +259,14 @@ def main() -> None:
         def timed_send(*args, **kwargs):  # the consumer's sending, timed apart from the page
             started = time.perf_counter()
             try:
+                if os.environ.get("BENCH_PROFILE"):
+                    import cProfile
+                    import pstats
+
+                    profile = cProfile.Profile()
+                    result = profile.runcall(send_due, *args, **kwargs)
+                    pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+                    return result
                 return send_due(*args, **kwargs)
             finally:
                 mailing["seconds"] += time.perf_counter() - started

@@ -24,6 +24,8 @@ log = logging.getLogger("literacy.notifications")
 STALE_AFTER = timedelta(minutes=15)
 #: how many rows one consumer takes at a time
 BATCH = 200
+#: outcomes are saved together every this many messages (see send_claimed)
+SAVE_EVERY = 25
 #: statuses after which nothing more happens to a row
 FINISHED = ("sent", "failed", "not_sent", "skipped")
 
@@ -66,65 +68,87 @@ def claim(ids: Iterable[int] | None = None, *, now: datetime | None = None, limi
 
 
 def send_claimed(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
-    """Write and send claimed rows over one SMTP connection, recording each outcome; returns counts."""
-    from . import compose
+    """Write and send claimed rows over one SMTP connection, recording the outcomes; returns counts.
 
+    Outcomes are saved every ``SAVE_EVERY`` messages, in one short transaction (the rows are read per
+    chunk, changed in memory, then written and committed together): a commit per message was most of
+    the cost of a large batch, and on SQLite a transaction kept open while talking to the mail server
+    would hold the write lock. The price: a consumer killed mid-chunk may send up to that many again
+    once the rows are recovered (see the module docstring of outbox).
+    """
     counts = {"sent": 0, "not_sent": 0, "skipped": 0, "retry": 0, "failed": 0}
-    if not ids:
-        return counts
-    config = current_app.config
-    messages = list(
-        db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
-    )
-    recipients = _recipients(messages)
-    smtp: smtplib.SMTP | None = None
-    unreachable: str | None = None
+    sender = _Sender(current_app.config, counts)
     try:
-        for message in messages:
-            now_ = now or utcnow()
-            try:
-                built = compose.build(message, recipients.get(message.user_id))
-            except kinds.Skip as skip:
-                _finish(message, "skipped", now_, error=str(skip))
-                counts["skipped"] += 1
-                continue
-            except Exception as error:  # a writer's bug must not stop the others; retried, then failed
-                log.exception("Could not write message %s (%s)", message.id, message.kind)
-                counts[_retry_or_fail(message, now_, f"could not be written: {error}")] += 1
-                continue
-            if not config.get("MAIL_HOST"):
-                log.warning("No LITERACY_MAIL_HOST set: message %s was not sent.\n%s", message.id, built)
-                _finish(message, "not_sent", now_, error="no mail server is configured")
-                counts["not_sent"] += 1
-                continue
-            if unreachable is not None:
-                counts[_retry_or_fail(message, now_, unreachable)] += 1
-                continue
-            try:
-                if smtp is None:
-                    smtp = _connect(config)
-                smtp.send_message(built)
-            except (OSError, smtplib.SMTPException) as error:
-                text = _describe(error)
-                log.warning("Could not send message %s to %s: %s", message.id, message.recipient, text)
-                counts[_retry_or_fail(message, now_, text)] += 1
-                if smtp is None:
-                    unreachable = text  # the server cannot be reached: the rest wait for the retry
-                elif not isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
-                    smtp.close()
-                    smtp = None
-            else:
-                _finish(message, "sent", now_)
-                counts["sent"] += 1
-            db.session.commit()  # each outcome as it happens: a crash later cannot send it again
+        for start in range(0, len(ids), SAVE_EVERY):
+            chunk = ids[start : start + SAVE_EVERY]
+            messages = list(
+                db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(chunk)).order_by(OutboxMessage.id))
+            )
+            recipients = _recipients(messages)
+            with db.session.no_autoflush:  # writers query; the outcomes wait in memory until the save
+                for message in messages:
+                    sender.send(message, recipients.get(message.user_id), now or utcnow())
+            db.session.commit()
     finally:
         db.session.commit()
-        if smtp is not None:
-            try:
-                smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                smtp.close()
+        sender.close()
     return counts
+
+
+class _Sender:
+    """One SMTP connection for a batch, opened when the first message needs it."""
+
+    def __init__(self, config: Any, counts: dict[str, int]) -> None:
+        self.config = config
+        self.counts = counts
+        self.smtp: smtplib.SMTP | None = None
+        self.unreachable: str | None = None
+
+    def send(self, message: OutboxMessage, user: User | None, now: datetime) -> None:
+        from . import compose
+
+        counts = self.counts
+        try:
+            built = compose.build(message, user)
+        except kinds.Skip as skip:
+            _finish(message, "skipped", now, error=str(skip))
+            counts["skipped"] += 1
+            return
+        except Exception as error:  # a writer's bug must not stop the others; retried, then failed
+            log.exception("Could not write message %s (%s)", message.id, message.kind)
+            counts[_retry_or_fail(message, now, f"could not be written: {error}")] += 1
+            return
+        if not self.config.get("MAIL_HOST"):
+            log.warning("No LITERACY_MAIL_HOST set: message %s was not sent.\n%s", message.id, built)
+            _finish(message, "not_sent", now, error="no mail server is configured")
+            counts["not_sent"] += 1
+            return
+        if self.unreachable is not None:
+            counts[_retry_or_fail(message, now, self.unreachable)] += 1
+            return
+        try:
+            if self.smtp is None:
+                self.smtp = _connect(self.config)
+            self.smtp.send_message(built)
+        except (OSError, smtplib.SMTPException) as error:
+            text = _describe(error)
+            log.warning("Could not send message %s to %s: %s", message.id, message.recipient, text)
+            counts[_retry_or_fail(message, now, text)] += 1
+            if self.smtp is None:
+                self.unreachable = text  # the server cannot be reached: the rest wait for the retry
+            elif not isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
+                self.smtp.close()
+                self.smtp = None
+        else:
+            _finish(message, "sent", now)
+            counts["sent"] += 1
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
 
 
 def _recipients(messages: list[OutboxMessage]) -> dict[int | None, User]:

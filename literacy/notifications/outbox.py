@@ -8,7 +8,8 @@ row; it writes each message in its recipient's language, sends it, and records t
 SMTP server accepted it), not_sent (no mail server configured), skipped (no longer needed), or, on a
 failure, queued again with back-off until ``MAIL_MAX_ATTEMPTS``, then failed. A consumer that died
 while sending leaves rows "sending": ``delivery.recover`` puts them back after ``STALE_AFTER`` (the one case in
-which a message may go twice: it may have been accepted just before the consumer died).
+which a message may go twice: it may have been accepted just before the consumer died, and outcomes are
+saved every ``delivery.SAVE_EVERY`` messages, so up to that many may go twice).
 """
 
 from __future__ import annotations
@@ -79,12 +80,11 @@ def queue(
 
 
 def _current_language() -> str:
-    from flask_babel import get_locale
-
+    """The language of the request's interface ("en", "cy", not the date-format locale "en_GB")."""
     if has_request_context():
-        locale = get_locale()
-        if locale is not None:
-            return str(locale)
+        from ..i18n import current_language
+
+        return current_language()
     return str(current_app.config.get("BABEL_DEFAULT_LOCALE") or "en")
 
 
