@@ -320,3 +320,21 @@ def test_the_quiz_state_counts_only_the_renewals_attempts(auth, yearly):
 
 def test_organisation_default_window_is_the_named_constant():
     assert Organisation.__table__.c.expiry_notice_days.default.arg == service.RENEWAL_WINDOW_DAYS
+
+
+def test_the_catalogue_and_module_page_say_renewal_due_once_the_certificate_has_expired(client, auth, yearly):
+    def tag(path: str) -> str:
+        return text_of(client.get(path).get_data(as_text=True))
+
+    assert "Completed" in tag("/modules") and "Renewal due" not in tag("/modules")
+    age(yearly.id, 370)
+    assert "Renewal due" in tag("/modules")
+    assert "Renewal due" in tag("/modules/yearly")
+    progress = service.progress_by_module(yearly, [db.session.scalar(select(Module.id))])
+    version = db.session.scalar(select(ModuleVersion))
+    assert next(iter(progress.values())).status(version) == service.Status.RENEWAL_DUE
+    from literacy.learning.my_learning import my_learning
+
+    page = my_learning(yearly, "en", utcnow().date())
+    assert page.in_progress == []  # due for renewal, not "in progress" with a Continue link
+    assert [entry.module.slug for entry in page.completed] == ["yearly"]

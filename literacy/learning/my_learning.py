@@ -203,7 +203,8 @@ def _in_progress(
         attempt = open_attempts.get(module_id)
         if status == service.Status.COMPLETED:
             continue
-        if attempt is None and (status == service.Status.REFRESH_DUE or not state.started_lessons):
+        due_again = status in (service.Status.REFRESH_DUE, service.Status.RENEWAL_DUE)
+        if attempt is None and (due_again or not state.started_lessons):
             continue
         summaries = lessons.get(version.id, [])
         done = sum(1 for lesson in summaries if lesson.slug in state.completed_lessons)

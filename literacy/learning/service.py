@@ -42,6 +42,7 @@ class Status(StrEnum):
     IN_PROGRESS = "in-progress"
     COMPLETED = "completed"
     REFRESH_DUE = "refresh-due"
+    RENEWAL_DUE = "renewal-due"  # the live edition was completed, but its certificate expired or was revoked
 
 
 def renewal_opens_at(
@@ -163,9 +164,17 @@ class Progress:
         opens = self.renewal.opens_at if self.renewal else None
         return row is None or row.completed_at is None or opens is None or row.completed_at > opens
 
-    def status(self, version: ModuleVersion) -> Status:
+    def status(self, version: ModuleVersion, now: datetime | None = None) -> Status:
         if self.completion is not None:
-            return Status.COMPLETED if self.completion.edition >= version.edition else Status.REFRESH_DUE
+            if self.completion.edition < version.edition:
+                return Status.REFRESH_DUE
+            if (
+                self.renewal is not None
+                and self.renewal.completion.edition == version.edition
+                and self.renewal.state(now) != certificates.State.VALID
+            ):
+                return Status.RENEWAL_DUE  # the catalogue and the module page say so, as My learning does
+            return Status.COMPLETED
         if self.started_lessons:
             return Status.IN_PROGRESS
         return Status.NOT_STARTED
