@@ -336,10 +336,13 @@ def _nearest_threshold(groups: dict[tuple[int, ...], list[int]], organisation_id
     return case(*branches, else_=None)
 
 
-def queue_due_reminders(now: datetime, today: date, groups: dict[tuple[int, ...], list[int]]) -> int:
+def _work_people(now: datetime, *extra: Any) -> tuple[Any, Select]:
+    """Due work (``renewal.due_work``) with each person's address and language and the cohort's
+    organisation, for enabled people who want reminders, still members, in organisations not archived:
+    what the due and overdue reminders share. ``extra`` columns are computed over the returned ``work``."""
     work = due_work(now).subquery("work")
-    threshold = _nearest_threshold(groups, Cohort.organisation_id, work.c.due_on, today).label("days_before")
-    due = (
+    columns = [column(work) for column in extra]
+    statement = (
         select(
             work.c.user_id,
             work.c.cohort_id,
@@ -350,7 +353,7 @@ def queue_due_reminders(now: datetime, today: date, groups: dict[tuple[int, ...]
             Cohort.organisation_id,
             User.email,
             _language().label("language"),
-            threshold,
+            *columns,
         )
         .select_from(work)
         .join(User, User.id == work.c.user_id)
@@ -360,88 +363,56 @@ def queue_due_reminders(now: datetime, today: date, groups: dict[tuple[int, ...]
             User.is_enabled.is_(True),
             User.notify_reminders.is_(True),
             Organisation.archived_at.is_(None),
-            work.c.due_on > literal(today, Date),
             _member(work.c.cohort_id, work.c.user_id),
         )
-        .subquery("due")
     )
-    rows = select(
+    return work, statement
+
+
+def _work_row(kind: str, now: datetime, rows: Any, extra: str, key: str) -> Select:
+    """The outbox row for each of ``rows`` (a ``_work_people`` subquery), with ``extra`` in its context
+    and its dedupe key."""
+    return select(
         *_row(
-            "due_reminder",
+            kind,
             now,
-            recipient=due.c.email,
-            user_id=due.c.user_id,
-            organisation_id=due.c.organisation_id,
-            language=due.c.language,
+            recipient=rows.c.email,
+            user_id=rows.c.user_id,
+            organisation_id=rows.c.organisation_id,
+            language=rows.c.language,
             context=_json_object(
                 [
-                    ("assignment_id", due.c.assignment_id),
-                    ("cohort_id", due.c.cohort_id),
-                    ("module_id", due.c.module_id),
-                    ("due_on", _text(due.c.due_on)),
-                    ("days_before", due.c.days_before),
-                    ("work", due.c.kind),
+                    ("assignment_id", rows.c.assignment_id),
+                    ("cohort_id", rows.c.cohort_id),
+                    ("module_id", rows.c.module_id),
+                    ("due_on", _text(rows.c.due_on)),
+                    (extra, rows.c[extra]),
+                    ("work", rows.c.kind),
                 ]
             ),
-            dedupe_key=_key("due", due.c.assignment_id, due.c.user_id, due.c.due_on, due.c.days_before),
+            dedupe_key=_key(key, rows.c.assignment_id, rows.c.user_id, rows.c.due_on, rows.c[extra]),
         )
-    ).where(due.c.days_before.is_not(None))
-    return _insert(rows)
+    )
+
+
+def queue_due_reminders(now: datetime, today: date, groups: dict[tuple[int, ...], list[int]]) -> int:
+    def threshold(work: Any) -> Any:
+        return _nearest_threshold(groups, Cohort.organisation_id, work.c.due_on, today).label("days_before")
+
+    work, statement = _work_people(now, threshold)
+    due = statement.where(work.c.due_on > literal(today, Date)).subquery("due")
+    return _insert(_work_row("due_reminder", now, due, "days_before", "due").where(due.c.days_before.is_not(None)))
 
 
 def queue_overdue_reminders(now: datetime, today: date) -> int:
-    work = due_work(now).subquery("work")
-    days_over = days_between(work.c.due_on, literal(today, Date))
-    # Weekly from the day after the due date: days 1-7 are week 1, days 8-14 week 2 ...
-    overdue = (
-        select(
-            work.c.user_id,
-            work.c.cohort_id,
-            work.c.assignment_id,
-            work.c.module_id,
-            work.c.due_on,
-            work.c.kind,
-            Cohort.organisation_id,
-            User.email,
-            _language().label("language"),
-            ((days_over - literal(1, Integer)) // literal(7, Integer) + literal(1, Integer)).label("week"),
-        )
-        .select_from(work)
-        .join(User, User.id == work.c.user_id)
-        .join(Cohort, Cohort.id == work.c.cohort_id)
-        .join(Organisation, Organisation.id == Cohort.organisation_id)
-        .where(
-            User.is_enabled.is_(True),
-            User.notify_reminders.is_(True),
-            Organisation.archived_at.is_(None),
-            Organisation.overdue_reminders.is_(True),
-            work.c.due_on < literal(today, Date),
-            _member(work.c.cohort_id, work.c.user_id),
-        )
-        .subquery("overdue")
-    )
-    rows = select(
-        *_row(
-            "overdue_reminder",
-            now,
-            recipient=overdue.c.email,
-            user_id=overdue.c.user_id,
-            organisation_id=overdue.c.organisation_id,
-            language=overdue.c.language,
-            context=_json_object(
-                [
-                    ("assignment_id", overdue.c.assignment_id),
-                    ("cohort_id", overdue.c.cohort_id),
-                    ("module_id", overdue.c.module_id),
-                    ("due_on", _text(overdue.c.due_on)),
-                    ("week", overdue.c.week),
-                    ("work", overdue.c.kind),
-                ]
-            ),
-            dedupe_key=_key("overdue", overdue.c.assignment_id, overdue.c.user_id, overdue.c.due_on, overdue.c.week),
-        )
-    ).where(true())
-    return _insert(rows)
+    def week(work: Any) -> Any:  # weekly from the day after the due date: days 1-7 are week 1, 8-14 week 2 ...
+        days_over = days_between(work.c.due_on, literal(today, Date))
+        return ((days_over - literal(1, Integer)) // literal(7, Integer) + literal(1, Integer)).label("week")
+
+    work, statement = _work_people(now, week)
+    overdue = statement.where(Organisation.overdue_reminders.is_(True), work.c.due_on < literal(today, Date))
+    overdue = overdue.subquery("overdue")
+    return _insert(_work_row("overdue_reminder", now, overdue, "week", "overdue").where(true()))
 
 
 def _expiry_window(groups: dict[int, list[int]], organisation_id: Any, now: datetime) -> Any:
