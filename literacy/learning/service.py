@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from .. import summaries
 from ..extensions import db
@@ -30,7 +31,8 @@ from ..models import (
     QuizAttempt,
     utcnow,
 )
-from . import certificates
+from . import certificates, version_cache
+from .version_cache import LessonSummary
 
 #: How many days before a certificate expires its holder may renew it, for modules shared with everyone; an
 #: organisation's own modules use the organisation's ``expiry_notice_days`` (also 30 unless changed).
@@ -108,24 +110,79 @@ def renewal_of(user: Any, module: Module, version: ModuleVersion) -> Renewal | N
     return Renewal(completion, valid_until, revoked_at, opens)
 
 
-def visible_modules(user: Any) -> Select:
-    """Published modules this person may take: the shared ones, and their own organisations' ones."""
-    query = (
-        select(Module, ModuleVersion)
-        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-        .where(Module.status == "published")
-    )
-    if getattr(user, "is_authenticated", False):
-        if user.is_site_admin:
-            return query
-        organisations = select(Membership.organisation_id).where(Membership.user_id == user.id)
+def _visible(query: Select, audience: str, user_id: Any = None) -> Select:
+    """``query`` (over modules) joined to their live version and kept to what ``audience`` may take:
+    "everyone" (anonymous: the shared modules), "member" (the shared ones and their own organisations'
+    ones; ``user_id`` names them) or "admin" (every published module)."""
+    query = query.join(ModuleVersion, ModuleVersion.id == Module.current_version_id).where(Module.status == "published")
+    if audience == "admin":
+        return query
+    if audience == "member":
+        organisations = select(Membership.organisation_id).where(Membership.user_id == user_id)
         return query.where(or_(Module.organisation_id.is_(None), Module.organisation_id.in_(organisations)))
     return query.where(Module.organisation_id.is_(None))
+
+
+AUDIENCES = ("everyone", "member", "admin")
+
+
+def _audience(user: Any) -> tuple[str, dict[str, Any]]:
+    """Which of ``_visible``'s statements serves ``user``, and its parameters."""
+    if not getattr(user, "is_authenticated", False):
+        return "everyone", {}
+    if user.is_site_admin:
+        return "admin", {}
+    return "member", {"user_id": user.id}
+
+
+def visible_modules(user: Any) -> Select:
+    """Published modules this person may take: the shared ones, and their own organisations' ones. The
+    versions' stored source files are not loaded (no learner page shows them; they load if read)."""
+    audience, parameters = _audience(user)
+    query = select(Module, ModuleVersion).options(defer(ModuleVersion.source))
+    return _visible(query, audience, parameters.get("user_id"))
 
 
 def find_module(user: Any, slug: str) -> tuple[Module, ModuleVersion] | None:
     row = db.session.execute(visible_modules(user).where(Module.slug == slug)).first()
     return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A module as read-only pages use it (what the person's progress and the links need), beside its live
+    version as ``version_cache.Version``."""
+
+    id: int
+    slug: str
+    organisation_id: int | None
+
+
+#: built once, reused by every request: the live modules a person may take (by audience) with their versions'
+#: columns (not the stored source files), and one of them by slug
+_LIVE_COLUMNS = select(Module.id, Module.slug, Module.organisation_id, *version_cache.VERSION_COLUMNS).select_from(
+    Module
+)
+_LIVE = {audience: _visible(_LIVE_COLUMNS, audience, bindparam("user_id")) for audience in AUDIENCES}
+_LIVE_BY_SLUG = {audience: query.where(Module.slug == bindparam("slug")) for audience, query in _LIVE.items()}
+
+
+def _live(row: Any) -> tuple[ModuleRef, version_cache.Version]:
+    return ModuleRef(row.id, row.slug, row.organisation_id), version_cache.version_from_row(row)
+
+
+def live_modules(user: Any) -> list[tuple[ModuleRef, version_cache.Version]]:
+    """The modules ``user`` may take with their live versions, for pages that only read (one query)."""
+    audience, parameters = _audience(user)
+    return [_live(row) for row in db.session.execute(_LIVE[audience], parameters)]
+
+
+def find_live(user: Any, slug: str) -> tuple[ModuleRef, version_cache.Version] | None:
+    """``find_module`` for pages that only read: the module by slug if ``user`` may take it, with its live
+    version (one query)."""
+    audience, parameters = _audience(user)
+    row = db.session.execute(_LIVE_BY_SLUG[audience], {**parameters, "slug": slug}).first()
+    return _live(row) if row is not None else None
 
 
 @dataclass(frozen=True)
@@ -231,8 +288,8 @@ def progress_by_module(user: Any, module_ids: list[int]) -> dict[int, Progress]:
 
 @dataclass(frozen=True)
 class CatalogueEntry:
-    module: Module
-    version: ModuleVersion
+    module: ModuleRef
+    version: version_cache.Version
     language: str  # the language its texts are shown in
     status: Status | None  # None for anonymous visitors
 
@@ -245,7 +302,9 @@ def shown_language(version: ModuleVersion, wanted: str) -> str:
 
 
 def catalogue(user: Any, language: str) -> list[CatalogueEntry]:
-    rows = db.session.execute(visible_modules(user)).all()
+    """The modules ``user`` may take, with their status for a signed-in person: three queries (the
+    modules with their versions, and two for their progress)."""
+    rows = live_modules(user)
     progress = progress_by_module(user, [module.id for module, _ in rows])
     signed_in = getattr(user, "is_authenticated", False)
     entries = [
@@ -258,20 +317,6 @@ def catalogue(user: Any, language: str) -> list[CatalogueEntry]:
         for module, version in rows
     ]
     return sorted(entries, key=lambda e: (e.module.organisation_id is not None, e.text("title").casefold()))
-
-
-@dataclass(frozen=True)
-class LessonSummary:
-    slug: str
-    position: int
-    title: str
-    minutes: int
-    language: str
-
-    @classmethod
-    def from_row(cls, row: Any) -> LessonSummary:
-        """From a row selecting a lesson's slug, position, title, minutes and language."""
-        return cls(row.slug, row.position, row.title, row.minutes, row.language)
 
 
 def prefer_language(rows: Any, key: Any, language: str) -> dict[str, Any]:
@@ -318,37 +363,72 @@ def checks_for(version: ModuleVersion, lesson: Lesson) -> dict[str, Question]:
     return {row.key: row for row in rows}
 
 
+#: how far "last opened" may lag: opening a lesson again within this time of the recorded moment writes
+#: nothing (the page is then a pure read); later, the moment moves forward in two UPDATEs without a lock
+VISIT_RESOLUTION = timedelta(minutes=1)
+_LOOK_UP_ROW: Any = object()
+
+
 def record_visit(
-    user: Any, module: Module, version: ModuleVersion, lesson_slug: str, progress: Progress | None = None
+    user: Any,
+    module: Any,
+    version: Any,
+    lesson_slug: str,
+    progress: Progress | None = None,
+    *,
+    row: Any = _LOOK_UP_ROW,
+    now: datetime | None = None,
 ) -> None:
     """Note that someone opened a lesson (so "continue" can bring them back); one row per lesson.
 
-    The first opening counts in the summaries (a lesson started); opening it again only moves the time of
-    activity forward, without a lock. ``progress``, when the caller has loaded it already, saves looking the
-    row up again. The caller commits.
+    The first opening counts in the summaries (a lesson started, recomputed under the person's lock).
+    Opening it again is a read: within ``VISIT_RESOLUTION`` of the recorded moment nothing is written;
+    after that the lesson's time and the summary's last activity move forward together (two UPDATEs,
+    no lock, nothing recomputed), so the summaries stay equal to the raw rows. ``row`` (the lesson's
+    progress row or None), or ``progress`` when the caller has loaded it, saves looking the row up again.
+    The caller commits.
     """
-    existing = progress.row(lesson_slug) if progress is not None else _lesson_row(user, module, lesson_slug)
-    if existing is None:
+    if row is _LOOK_UP_ROW:
+        row = progress.row(lesson_slug) if progress is not None else _lesson_row(user, module, lesson_slug)
+    if row is None:
         if _start_lesson(user, module, version, lesson_slug):
             summaries.refresh_learner(user.id, module.id)
         return
-    now = utcnow()
-    moved_back = now < existing.started_at  # the clock went back: the latest activity may be earlier now
-    existing.started_at = now
-    if moved_back:
+    now = now or utcnow()
+    if now < row.started_at:  # the clock went back: the latest activity may be earlier now
+        row.started_at = now
         summaries.refresh_learner(user.id, module.id)
-    else:
-        summaries.learner_active(user.id, module.id, now)
+        return
+    if now - row.started_at < VISIT_RESOLUTION:
+        return
+    row.started_at = now
+    summaries.learner_active(user.id, module.id, now)
 
 
-def _lesson_row(user: Any, module: Module, lesson_slug: str) -> LessonProgress | None:
-    return db.session.scalar(
-        select(LessonProgress).where(
-            LessonProgress.user_id == user.id,
-            LessonProgress.module_id == module.id,
-            LessonProgress.lesson_slug == lesson_slug,
-        )
-    )
+_LESSON_ROW = select(LessonProgress).where(
+    LessonProgress.user_id == bindparam("user_id"),
+    LessonProgress.module_id == bindparam("module_id"),
+    LessonProgress.lesson_slug == bindparam("slug"),
+)
+
+
+def _lesson_row(user: Any, module: Any, lesson_slug: str) -> LessonProgress | None:
+    return db.session.scalar(_LESSON_ROW, {"user_id": user.id, "module_id": module.id, "slug": lesson_slug})
+
+
+def lesson_state(user: Any, module: Any, version: Any, lesson_slug: str) -> tuple[LessonProgress | None, bool]:
+    """The person's progress row for one lesson (None before they open it) and whether the lesson shows as
+    completed (``Progress.lesson_done``): one query, and a second only for a completed lesson of a module
+    without an assessment, where a renewal due can make it show as not completed."""
+    row = _lesson_row(user, module, lesson_slug)
+    if row is None or row.completed_at is None:
+        return row, False
+    if version.question_count:
+        return row, True
+    renewal = renewal_of(user, module, version)
+    slugs = frozenset({lesson_slug})
+    progress = Progress(slugs, slugs, lesson_slug, renewal.completion if renewal else None, (row,), renewal)
+    return row, progress.lesson_done(version, lesson_slug)
 
 
 def _start_lesson(user: Any, module: Module, version: ModuleVersion, lesson_slug: str) -> bool:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,7 +9,7 @@ from ..extensions import db
 from ..i18n import current_language
 from ..models import ModuleImage, utcnow
 from ..publishing import question_from_row
-from . import bp, certificates, checks, quiz, service
+from . import bp, certificates, checks, quiz, service, version_cache
 from .forms import RevokeForm
 
 
@@ -59,51 +57,52 @@ def module(module_slug: str):
     )
 
 
-def _lesson_context(module_slug: str, lesson_slug: str) -> dict[str, Any]:
-    module, version = _module_or_404(module_slug)
-    language = current_language()
-    lesson = service.lesson_in(version, lesson_slug, language)
-    if lesson is None:
+def _lesson_page(module_slug: str, lesson_slug: str):
+    """The module (if this person may take it), its live version and the lesson in the interface language:
+    one query for the module; the version and the lesson come from the process's cache (``version_cache``)."""
+    found = service.find_live(current_user, module_slug)
+    if found is None:
         abort(404)
-    lessons = service.lesson_summaries(version, language)
-    position = next(i for i, item in enumerate(lessons) if item.slug == lesson.slug)
-    progress = service.progress_by_module(current_user, [module.id]).get(module.id, service.NO_PROGRESS)
-    questions = service.checks_for(version, lesson)
-    return {
-        "module": module,
-        "version": version,
-        "lesson": lesson,
-        "language": language,
-        "lessons": lessons,
-        "previous": lessons[position - 1] if position > 0 else None,
-        "next": lessons[position + 1] if position + 1 < len(lessons) else None,
-        "progress": progress,
-        "is_complete": progress.lesson_done(version, lesson.slug),
-        "parts": checks.split_lesson(lesson.html),
-        "checks": questions,
-    }
+    module, version = found
+    page = version_cache.lesson(version, lesson_slug, current_language())
+    if page is None:
+        abort(404)
+    return module, version, page
 
 
 @bp.get("/modules/<module_slug>/<lesson_slug>")
 @login_required
 def lesson(module_slug: str, lesson_slug: str):
-    context = _lesson_context(module_slug, lesson_slug)
-    service.record_visit(
-        current_user, context["module"], context["version"], context["lesson"].slug, context["progress"]
-    )
+    """A lesson: a read. Only a first opening writes (the lesson started); later openings move "last opened"
+    at most once a minute (``service.record_visit``)."""
+    module, version, page = _lesson_page(module_slug, lesson_slug)
+    row, done = service.lesson_state(current_user, module, version, page.slug)
+    service.record_visit(current_user, module, version, page.slug, row=row)
     _commit_keeping_loaded()
-    result = checks.take_result(session, context["module"].slug, context["lesson"].slug)
+    result = checks.take_result(session, module.slug, page.slug)
     feedback = None
-    if result is not None and result["key"] in context["checks"]:
-        question = question_from_row(context["checks"][result["key"]])
-        feedback = checks.feedback(question, result["answer"])
-    return render_template("learning/lesson.html", **context, check_feedback=feedback)
+    if result is not None and result["key"] in page.checks:
+        feedback = checks.feedback(question_from_row(page.checks[result["key"]]), result["answer"])
+    return render_template(
+        "learning/lesson.html",
+        module=module,
+        version=version,
+        lesson=page,
+        language=current_language(),
+        lessons=page.lessons,
+        previous=page.previous,
+        next=page.next,
+        is_complete=done,
+        parts=page.parts,
+        checks=page.checks,
+        check_feedback=feedback,
+    )
 
 
 def _commit_keeping_loaded() -> None:
     """Commit the request's writes before rendering (so no row stays locked while the page renders),
     keeping the rows it loaded: the page renders from them, read in this same transaction a moment ago,
-    instead of loading each again."""
+    instead of loading each again (the signed-in user among them)."""
     current = db.session()
     keep, current.expire_on_commit = current.expire_on_commit, False
     try:
@@ -115,13 +114,16 @@ def _commit_keeping_loaded() -> None:
 @bp.post("/modules/<module_slug>/<lesson_slug>/complete")
 @login_required
 def complete(module_slug: str, lesson_slug: str):
-    context = _lesson_context(module_slug, lesson_slug)
-    completion = service.complete_lesson(current_user, context["module"], context["version"], context["lesson"].slug)
+    module, version = _module_or_404(module_slug)
+    page = version_cache.lesson(version_cache.version_of(version), lesson_slug, current_language())
+    if page is None:
+        abort(404)
+    completion = service.complete_lesson(current_user, module, version, page.slug)
     db.session.commit()
     if completion is not None:
         flash(_("Certificate renewed.") if completion.renewal else _("Module complete."), "success")
         return redirect(url_for("learning.module", module_slug=module_slug))
-    following = context["next"]
+    following = page.next
     if following is not None:
         return redirect(url_for("learning.lesson", module_slug=module_slug, lesson_slug=following.slug))
     return redirect(url_for("learning.module", module_slug=module_slug))
@@ -131,12 +133,12 @@ def complete(module_slug: str, lesson_slug: str):
 @login_required
 def check(module_slug: str, lesson_slug: str, key: str):
     """Answer a knowledge check: no JavaScript needed; the feedback shows when the lesson reloads."""
-    context = _lesson_context(module_slug, lesson_slug)
-    row = context["checks"].get(key)
+    module, _version, page = _lesson_page(module_slug, lesson_slug)
+    row = page.checks.get(key)
     if row is None:
         abort(404)
     answer = checks.read_answer(row, request.form)
-    checks.store_result(session, context["module"].slug, context["lesson"].slug, key, answer)
+    checks.store_result(session, module.slug, page.slug, key, answer)
     anchor = f"check-{key}"
     return redirect(url_for("learning.lesson", module_slug=module_slug, lesson_slug=lesson_slug, _anchor=anchor))
 
