@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -114,6 +114,42 @@ def csv_lines(columns: list[Column], rows: Iterable[list[Any]], suppressed_text:
     yield "\ufeff" + line([csv_cell(column.label, suppressed_text) for column in columns])
     for row in rows:
         yield line([csv_cell(value, suppressed_text) for value in row])
+
+
+#: Characters per chunk of a streamed CSV: tens of KiB, so a large export is a few dozen writes, not one per line.
+CHUNK_SIZE = 32 * 1024
+
+
+def csv_chunks(
+    columns: list[Column],
+    rows: Iterable[list[Any]],
+    suppressed_text: str,
+    *,
+    size: int = CHUNK_SIZE,
+    cells: Callable[[list[Any]], list[str]] | None = None,
+) -> Iterator[str]:
+    """The CSV in chunks of about ``size`` characters, for a streamed response: the heading row comes first,
+    on its own and before any row is read (so the first byte leaves at once), then the rows as ``rows``
+    yields them (a server-side cursor, read a batch at a time), never all of them held at once.
+
+    Every cell goes through :func:`csv_cell`, or through ``cells``, which turns a row into cells that are
+    escaped already (``escape_cell`` on every text cell: the learners export, whose statuses repeat).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([csv_cell(column.label, suppressed_text) for column in columns])
+    yield "\ufeff" + buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    format_row = cells or (lambda row: [csv_cell(value, suppressed_text) for value in row])
+    for row in rows:
+        writer.writerow(format_row(row))
+        if buffer.tell() >= size:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
 
 
 def percent(part: float, whole: float) -> float | None:

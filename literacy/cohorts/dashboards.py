@@ -1,27 +1,30 @@
-"""Dashboard figures for a cohort and for an organisation, built with a fixed number of set-based queries.
+"""A cohort's dashboard, computed in SQL with a fixed number of set-based queries.
 
-Both read the derived tables that ``literacy.summaries`` keeps (per learner and module, per cohort member,
-and each cohort's answer tally), never raw progress or answers. The cohort dashboard runs the same nine
-queries however many members the cohort has, then derives every figure from their rows; the organisation
-view adds up member rows in SQL and hides any figure computed over fewer people than ``threshold``.
+It reads the derived tables that ``literacy.summaries`` keeps (per learner and module, and each cohort's
+answer tally), never raw progress or answers. Every figure is a GROUP BY over one "cells" subquery (one
+row per current member and assigned module, with the member's status) or over the summary rows, so the
+database does the counting and Python only lays out a few rows: a 5,000-member cohort is as many queries
+as a 5-member one, and no member becomes a Python object unless their row is shown. The learners table is
+filtered, sorted and paged in SQL; its CSV export streams the same select from a server-side cursor.
 
-Completions count only while they are valid: each member's status in each module comes from
-``literacy.renewal.classify`` (the rule My learning uses), judged at ``now``, so a certificate that expired
-overnight shows as "Renewal due" the next morning without anything having been written.
+Completions count only while they are valid: each member's status in each module is ``literacy.renewal``'s
+rule in its SQL form (``renewal.expressions``, tested against ``renewal.classify``), judged at ``now``, so
+a certificate that expired overnight shows as "Renewal due" the next morning without anything written.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from html import unescape
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import Date, Integer, String, and_, case, cast, false, func, literal, null, or_, select, type_coerce
 
 from .. import renewal
 from ..extensions import db
@@ -35,11 +38,12 @@ from ..models import (
     ModuleVersion,
     Question,
     User,
+    UTCDateTime,
     utc_date,
     utcnow,
 )
 from ..statistics import QuestionStatistics, Tally, count_choices
-from ..tables import Column, Table, percent
+from ..tables import Column, Table, escape_cell, percent
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
 EXPIRING, RENEWAL_DUE, RENEWAL_OVERDUE = "expiring", "renewal_due", "renewal_overdue"
@@ -92,16 +96,56 @@ class Learner:
 
 @dataclass
 class CohortDashboard:
+    """A cohort's dashboard: each part is computed in SQL the first time it is asked for, so a page runs a
+    fixed number of queries whatever the cohort's size, and a CSV export runs only those of its own table
+    (modules.csv never builds the learners grid). Validity is judged at ``now``, due dates against ``today``.
+    """
+
     cohort: Cohort
-    modules: list[AssignedModule]
-    learners: list[Learner]
-    headline: dict[str, Any]
-    tables: dict[str, Table]
-    questions: dict[int, list[QuestionStatistics]]  # module id -> question statistics, hardest first
+    today: date
+    now: datetime
     expiry_days: int = renewal.EXPIRY_WARNING_DAYS  # "expiring" means valid, but not for this many days more
+    _tables: dict[str, Table] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def modules(self) -> list[AssignedModule]:
+        return assigned_modules(self.cohort)
+
+    @cached_property
+    def cells(self) -> Any:
+        """Each current member's row per assigned module, with their status (a subquery; not run by itself)."""
+        return _cells(self.cohort, self.today, self.now)
+
+    @cached_property
+    def headline(self) -> dict[str, Any]:
+        return _headline(self)
+
+    @cached_property
+    def scores(self) -> _Scores:
+        return _scores(self.cohort)
+
+    @cached_property
+    def groups(self) -> list[tuple]:
+        return _response_groups(self.cohort)
+
+    @cached_property
+    def questions(self) -> dict[int, list[QuestionStatistics]]:
+        """Module id -> question statistics, hardest first (the questions table is made with them)."""
+        questions, self._tables["questions"] = question_statistics(self.modules, self.groups)
+        return questions
+
+    @property
+    def learners(self) -> list[Learner]:
+        """Every member with their statuses, sorted by name (one query)."""
+        return filter_learners(self, LearnerFilter())
 
     def table(self, key: str) -> Table:
-        return self.tables[key]
+        if key not in self._tables:
+            if key == "questions":
+                self.questions  # noqa: B018 - made with the statistics
+            else:
+                self._tables[key] = TABLES[key](self)
+        return self._tables[key]
 
 
 def _members(cohort: Cohort):
@@ -160,183 +204,210 @@ def cohort_dashboard(
     grid: bool = True,
     answers: bool = True,
 ) -> CohortDashboard:
-    """Every figure of a cohort's dashboard, from a fixed number of queries; validity judged at ``now``
-    (default: the current time), due dates against ``today`` (the site's day).
+    """A cohort's dashboard; validity judged at ``now`` (default: the current time), due dates against
+    ``today`` (the site's day). Nothing is read until a figure is asked for, then only what it needs.
 
-    ``grid`` (learners, statuses, scores, gain, renewals) and ``answers`` (question statistics and
-    calibration) can be left out when only one table is wanted, as for a CSV export.
+    ``grid`` and ``answers`` are kept for callers that used to leave parts out: every part is lazy now.
     """
-    modules = assigned_modules(cohort)
-    people, headline, tables = _grid(cohort, modules, today, now or utcnow()) if grid else ([], {}, {})
-    questions: dict[int, list[QuestionStatistics]] = {}
-    if answers:
-        groups = _response_groups(cohort)
-        questions, tables["questions"] = question_statistics(modules, groups)
-        tables["calibration"] = calibration(modules, groups)
-    return CohortDashboard(cohort, modules, people, headline, tables, questions)
+    del grid, answers
+    return CohortDashboard(cohort, today, now or utcnow())
 
 
-def _grid(
-    cohort: Cohort, modules: list[AssignedModule], today: date, now: datetime
-) -> tuple[list[Learner], dict[str, Any], dict[str, Table]]:
-    """Each member's status in each assigned module, and every figure derived from them (two queries)."""
-    learners = _learners(cohort)
-    rows, days = _summary_rows(cohort, learners)
-    per_module, renewals = _statuses(learners.values(), modules, rows, cohort.renewal_days, today, now)
-    scores = _scores(learners, rows)
-    people = list(learners.values())
-    tables = {
-        "modules": _modules_table(modules, per_module, scores),
-        "scores": _scores_table(scores.best),
-        "weeks": _weeks_table(days),
-        "gain": _gain_table(modules, scores.gains),
-        "renewals": _renewals_table(renewals),
-    }
-    return people, _headline(people, modules, scores.best), tables
+# --- the grid, in SQL ------------------------------------------------------------------------------------
 
 
-# per person and module: (latest edition completed, best assessment, passed, lowest pre-check, valid until)
-SummaryRow = tuple[int | None, int | None, bool, int | None, datetime | None]
+def _cells(cohort: Cohort, today: date, now: datetime):
+    """One row per current member and assigned module (published or not): their status, as ``renewal``'s
+    rule gives it (the SQL form of ``renewal.classify``), with the summary figures the tables use.
 
-
-def _learners(cohort: Cohort) -> dict[int, Learner]:
-    return {
-        user_id: Learner(user_id, name, email)
-        for user_id, name, email in db.session.execute(
-            select(User.id, User.name, User.email).where(User.id.in_(_members(cohort))).order_by(User.name, User.id)
-        )
-    }
-
-
-def _summary_rows(cohort: Cohort, learners: dict[int, Learner]) -> tuple[dict[tuple[int, int], SummaryRow], Counter]:
-    """One read of the members' summary rows (a single scan on PostgreSQL): the rows by (person, module),
-    and first completions per day; each learner's last activity is set on the way."""
+    A subquery for the grouping queries below; statuses are plain strings (the keys of ``STATUS_LABELS``).
+    """
     summary = LearnerModuleSummary
-    rows: dict[tuple[int, int], SummaryRow] = {}
-    days: Counter = Counter()
-    for user_id, module_id, edition, best, passed_it, precheck, last, first_day, valid_until in db.session.execute(
+    first = renewal.edition_published()
+    rule = renewal.expressions(
+        has_summary=summary.user_id.is_not(None),
+        completed_edition=summary.completed_edition,
+        valid_until=summary.valid_until,
+        live_edition=func.coalesce(ModuleVersion.edition, 1),
+        edition_published_at=first.c.published_at,
+        now=now,
+    )
+    day = literal(today, Date())
+    soon = literal(now + timedelta(days=renewal.EXPIRY_WARNING_DAYS), UTCDateTime())
+    late_work = CohortAssignment.due_on < day
+    # renewal.expressions' state, with lateness against today: each case is evaluated once per cell
+    status = case(
+        (summary.user_id.is_(None), case((late_work, literal(OVERDUE)), else_=literal(NOT_STARTED))),
+        (summary.completed_edition.is_(None), case((late_work, literal(OVERDUE)), else_=literal(IN_PROGRESS))),
+        (
+            or_(rule.expired, rule.stale),
+            case((rule.due_on < day, literal(RENEWAL_OVERDUE)), else_=literal(RENEWAL_DUE)),
+        ),
+        (and_(summary.valid_until.is_not(None), summary.valid_until <= soon), literal(EXPIRING)),
+        else_=literal(COMPLETED),
+    )
+    return (
         select(
-            summary.user_id,
-            summary.module_id,
-            summary.completed_edition,
-            summary.assessment_best,
-            summary.assessment_passed,
-            summary.precheck_lowest,
-            summary.last_activity_at,
-            utc_date(summary.first_completed_at),
-            summary.valid_until,
-        ).where(summary.user_id.in_(_members(cohort)), summary.module_id.in_(_assigned(cohort)))
+            CohortMember.user_id.label("user_id"),
+            CohortAssignment.module_id.label("module_id"),
+            type_coerce(status, String()).label("status"),
+            summary.user_id.is_not(None).label("started"),
+            summary.last_activity_at.label("last_activity"),
+            summary.assessment_best.label("best"),
+            summary.completed_edition.label("completed_edition"),
+            summary.valid_until.label("valid_until"),
+            rule.due_on.label("renew_by"),
+            rule.expired.label("expired"),
+        )
+        .select_from(CohortMember)
+        .join(CohortAssignment, CohortAssignment.cohort_id == CohortMember.cohort_id)
+        .join(Cohort, Cohort.id == CohortMember.cohort_id)
+        .join(Module, Module.id == CohortAssignment.module_id)
+        .outerjoin(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+        .outerjoin(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
+        .outerjoin(
+            summary, and_(summary.user_id == CohortMember.user_id, summary.module_id == CohortAssignment.module_id)
+        )
+        .where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None))
+        .subquery("cells")
+    )
+
+
+def _per_module_statuses(dashboard: CohortDashboard) -> dict[int, Counter]:
+    """How many members have each status in each module (GROUP BY over the cells)."""
+    cells = dashboard.cells
+    found: dict[int, Counter] = {module.module_id: Counter() for module in dashboard.modules}
+    for module_id, status, count in db.session.execute(
+        select(cells.c.module_id, cells.c.status, func.count()).group_by(cells.c.module_id, cells.c.status)
     ):
-        rows[(user_id, module_id)] = (edition, best, passed_it, precheck, valid_until)
-        learner = learners[user_id]
-        if learner.last_activity is None or last > learner.last_activity:
-            learner.last_activity = last
-        if first_day is not None:
-            days[first_day] += 1
-    return rows, days
+        found.setdefault(module_id, Counter())[status] = count
+    return found
 
 
-def _statuses(
-    learners: Iterable[Learner],
-    modules: list[AssignedModule],
-    rows: dict[tuple[int, int], SummaryRow],
-    renewal_days: int | None,
-    today: date,
-    now: datetime,
-) -> tuple[dict[int, Counter], list[list[Any]]]:
-    """Set each learner's status in each module (``renewal.classify``, the one rule) and their count of valid
-    completions; return the statuses counted per module, and the renewals due (expired certificates and
-    completions of an older edition) with their renewal due dates."""
-    # this runs members x modules times: plain locals, one dictionary look-up and one call per cell
-    classify = renewal.classify
-    completed, in_progress, renewal_due = renewal.State.COMPLETED, renewal.State.IN_PROGRESS, renewal.State.RENEWAL_DUE
-    expiring = renewal.State.EXPIRING
-    plan = [
-        (module.module_id, module.edition, module.title, module.edition_on, module.assigned_on, module.due_on)
-        for module in modules
-    ]
-    per_module: dict[int, Counter] = {module.module_id: Counter() for module in modules}
-    renewals: list[list[Any]] = []
-    for learner in learners:
-        user_id, statuses = learner.user_id, learner.statuses
-        for module_id, edition, title, edition_on, assigned_on, due_on in plan:
-            row = rows.get((user_id, module_id))
-            done, valid_until = (None, None) if row is None else (row[0], row[4])
-            state, due, late, reason = classify(
-                done, valid_until, row is not None, edition, edition_on, assigned_on, due_on, renewal_days, now, today
-            )
-            if state in (completed, expiring):
-                status = COMPLETED if state == completed else EXPIRING
-                learner.completed += 1
-            elif state == renewal_due:
-                status = RENEWAL_OVERDUE if late else RENEWAL_DUE
-                renewals.append(
-                    [
-                        learner.name,
-                        learner.email,
-                        title,
-                        REASON_LABELS[reason],
-                        done,
-                        edition,
-                        valid_until,
-                        due,
-                        STATUS_LABELS[status],
-                    ]
-                )
-            elif late:
-                status = OVERDUE
-            else:
-                status = IN_PROGRESS if state == in_progress else NOT_STARTED
-            statuses[module_id] = status
-            per_module[module_id][status] += 1
-    return per_module, renewals
+def _learners(dashboard: CohortDashboard):
+    """One row per current member: (user_id, name, email, one status per assigned module in the order of
+    ``modules``, last activity, best score, started, validly completed modules, expiring, renewal due,
+    late), grouped in SQL over the cells; a subquery the learners table filters, sorts and pages."""
+    cells, modules = dashboard.cells, dashboard.modules
+    pivot = (
+        select(
+            CohortMember.user_id.label("user_id"),
+            User.name.label("name"),
+            User.email.label("email"),
+            *[
+                func.max(case((cells.c.module_id == module.module_id, cells.c.status))).label(f"s{index}")
+                for index, module in enumerate(modules)
+            ],
+            func.max(cells.c.last_activity).label("last_activity"),
+            func.max(cells.c.best).label("best_score"),
+            func.max(case((cells.c.started, 1), else_=0)).label("started"),
+        )
+        .select_from(CohortMember)
+        .join(User, User.id == CohortMember.user_id)
+        .outerjoin(cells, cells.c.user_id == CohortMember.user_id)
+        .where(CohortMember.cohort_id == dashboard.cohort.id, CohortMember.removed_at.is_(None))
+        .group_by(CohortMember.user_id, User.name, User.email)
+        .subquery("pivot")
+    )
+    statuses = [pivot.c[f"s{index}"] for index in range(len(modules))]
+
+    def how_many(wanted: frozenset[str]) -> Any:
+        terms = [case((status.in_(sorted(wanted)), 1), else_=0) for status in statuses]
+        return sum(terms[1:], terms[0]) if terms else literal(0)
+
+    def any_of(wanted: frozenset[str]) -> Any:
+        return or_(*[status.in_(sorted(wanted)) for status in statuses]) if statuses else false()
+
+    return select(
+        *pivot.c,
+        type_coerce(how_many(VALID_STATUSES), Integer()).label("completed"),
+        any_of(frozenset({EXPIRING})).label("expiring"),
+        any_of(RENEWAL_STATUSES).label("renewal"),
+        any_of(LATE_STATUSES).label("late"),
+    ).subquery("learners")
+
+
+def _headline(dashboard: CohortDashboard) -> dict[str, Any]:
+    """Members, started, validly completed everything, expiring, due to renew, overdue (each member counted
+    once: due to renew, else expiring, as the organisation view counts them) and the average best score."""
+    learners, modules = _learners(dashboard), dashboard.modules
+
+    def members_where(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    members, started, completed, expiring, renewal_due, overdue = db.session.execute(
+        select(
+            func.count(),
+            members_where(learners.c.started == 1),
+            members_where(learners.c.completed == len(modules)) if modules else literal(0),
+            members_where(and_(learners.c.expiring, ~learners.c.renewal)),
+            members_where(learners.c.renewal),
+            members_where(learners.c.late),
+        )
+    ).one()
+    best = dashboard.scores
+    return {
+        "members": members,
+        "started": int(started),
+        "completed": int(completed),
+        "expiring": int(expiring),
+        "renewal_due": int(renewal_due),
+        "overdue": int(overdue),
+        "average_score": round(best.total / best.count, 1) if best.count else None,
+    }
 
 
 @dataclass
 class _Scores:
-    """Best assessment scores: all of them, and per module those attempted, passed and with a pre-check."""
+    """Best assessment scores of the members' rows (GROUP BY module and band of ten): in each band, per
+    module attempted and passed, and the sums the learning gain needs (rows with a pre-check too)."""
 
-    best: list[int] = field(default_factory=list)
+    bands: Counter = field(default_factory=Counter)
     attempted: Counter = field(default_factory=Counter)
     passed: Counter = field(default_factory=Counter)
-    gains: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))  # (pre-check, best)
+    gains: dict[int, list[int]] = field(default_factory=dict)  # module -> [learners, pre-check sum, best sum]
+    total: int = 0
+    count: int = 0
 
 
-def _scores(learners: dict[int, Learner], rows: dict[tuple[int, int], SummaryRow]) -> _Scores:
-    """The scores of the summary rows with an assessment; each learner's best score is set on the way."""
+def _scores(cohort: Cohort) -> _Scores:
+    summary = LearnerModuleSummary
+    band = case((summary.assessment_best >= 90, 9), else_=summary.assessment_best // 10)
+    with_precheck = summary.precheck_lowest.is_not(None)
     scores = _Scores()
-    for (user_id, module_id), (_done, best, passed_it, precheck, _valid_until) in rows.items():
-        if best is None:
-            continue
-        scores.attempted[module_id] += 1
-        scores.passed[module_id] += passed_it
-        scores.best.append(best)
-        learner = learners[user_id]
-        if learner.best_score is None or best > learner.best_score:
-            learner.best_score = best
-        if precheck is not None:
-            scores.gains[module_id].append((precheck, best))
+    for module_id, band_of, attempted, passed, total, paired, precheck_sum, paired_best in db.session.execute(
+        select(
+            summary.module_id,
+            band,
+            func.count(),
+            func.sum(case((summary.assessment_passed, 1), else_=0)),
+            func.sum(summary.assessment_best),
+            func.count(summary.precheck_lowest),
+            func.sum(summary.precheck_lowest),
+            func.sum(case((with_precheck, summary.assessment_best))),
+        )
+        .where(
+            summary.user_id.in_(_members(cohort)),
+            summary.module_id.in_(_assigned(cohort)),
+            summary.assessment_best.is_not(None),
+        )
+        .group_by(summary.module_id, band)
+    ):
+        scores.bands[int(band_of)] += attempted
+        scores.attempted[module_id] += attempted
+        scores.passed[module_id] += int(passed or 0)
+        scores.total += int(total)
+        scores.count += attempted
+        if paired:
+            gain = scores.gains.setdefault(module_id, [0, 0, 0])
+            gain[0] += paired
+            gain[1] += int(precheck_sum)
+            gain[2] += int(paired_best)
     return scores
 
 
-def _headline(people: list[Learner], modules: list[AssignedModule], best_scores: list[int]) -> dict[str, Any]:
-    return {
-        "members": len(people),
-        "started": sum(1 for learner in people if learner.last_activity is not None or learner.completed),
-        "completed": sum(1 for learner in people if modules and learner.completed == len(modules)),
-        # each member counted once: due to renew, else expiring (as the organisation view counts them)
-        "expiring": sum(
-            1
-            for learner in people
-            if EXPIRING in learner.statuses.values() and RENEWAL_STATUSES.isdisjoint(learner.statuses.values())
-        ),
-        "renewal_due": sum(1 for learner in people if not RENEWAL_STATUSES.isdisjoint(learner.statuses.values())),
-        "overdue": sum(1 for learner in people if not LATE_STATUSES.isdisjoint(learner.statuses.values())),
-        "average_score": round(sum(best_scores) / len(best_scores), 1) if best_scores else None,
-    }
-
-
-def _modules_table(modules: list[AssignedModule], per_module: dict[int, Counter], scores: _Scores) -> Table:
+def _modules_table(dashboard: CohortDashboard) -> Table:
+    per_module, scores = _per_module_statuses(dashboard), dashboard.scores
     return Table(
         "modules",
         _l("Progress by module"),
@@ -353,15 +424,15 @@ def _modules_table(modules: list[AssignedModule], per_module: dict[int, Counter]
                 *[per_module[module.module_id][status] for status in STATUSES],
                 percent(scores.passed[module.module_id], scores.attempted[module.module_id]),
             ]
-            for module in modules
+            for module in dashboard.modules
         ],
         chart="completed",
         description=_l("Learners who have completed each assigned module."),
     )
 
 
-def _scores_table(best_scores: list[int]) -> Table:
-    bands = Counter(min(score // 10, 9) for score in best_scores)
+def _scores_table(dashboard: CohortDashboard) -> Table:
+    bands = dashboard.scores.bands
     return Table(
         "scores",
         _l("Score distribution"),
@@ -372,10 +443,21 @@ def _scores_table(best_scores: list[int]) -> Table:
     )
 
 
-def _weeks_table(days: Counter) -> Table:
+def _weeks_table(dashboard: CohortDashboard) -> Table:
+    """First completions per week, from a GROUP BY day over the members' rows (a few hundred at most)."""
+    summary, cohort = LearnerModuleSummary, dashboard.cohort
+    day = utc_date(summary.first_completed_at)
     weeks: Counter = Counter()
-    for day, count in days.items():
-        weeks[_week(day)] += count
+    for first_day, count in db.session.execute(
+        select(day, func.count())
+        .where(
+            summary.user_id.in_(_members(cohort)),
+            summary.module_id.in_(_assigned(cohort)),
+            summary.first_completed_at.is_not(None),
+        )
+        .group_by(day)
+    ):
+        weeks[_week(first_day)] += count
     return Table(
         "weeks",
         _l("Completions per week"),
@@ -386,9 +468,11 @@ def _weeks_table(days: Counter) -> Table:
     )
 
 
-def _gain_table(modules: list[AssignedModule], gains: dict[int, list[tuple[int, int]]]) -> Table:
-    def average(values: list[int]) -> float:
-        return round(sum(values) / len(values), 1)
+def _gain_table(dashboard: CohortDashboard) -> Table:
+    gains = dashboard.scores.gains
+
+    def average(total: int, count: int) -> float:
+        return round(total / count, 1)
 
     return Table(
         "gain",
@@ -401,24 +485,49 @@ def _gain_table(modules: list[AssignedModule], gains: dict[int, list[tuple[int, 
             Column("gain", _l("Gain (percentage points)"), True),
         ],
         [
-            [
-                module.title,
-                len(pairs),
-                average([p for p, _ in pairs]),
-                average([a for _, a in pairs]),
-                average([a - p for p, a in pairs]),
-            ]
-            for module in modules
-            if (pairs := gains.get(module.module_id))
+            [module.title, n, average(pre, n), average(best, n), average(best - pre, n)]
+            for module in dashboard.modules
+            if (gain := gains.get(module.module_id))
+            for n, pre, best in [gain]
         ],
         chart="gain",
         description=_l("Pre-check score (the lowest) against the best assessment score, for learners who took both."),
     )
 
 
-def _renewals_table(renewals: list[list[Any]]) -> Table:
+def _renewals_table(dashboard: CohortDashboard) -> Table:
     """Renewals due: certificates that stopped counting and completions of an older edition, with the date
     each must be renewed by (the cohort's days to renew after it became needed); soonest first."""
+    cells = dashboard.cells
+    modules = {module.module_id: module for module in dashboard.modules}
+    rows = [
+        [
+            name,
+            email,
+            modules[module_id].title,
+            REASON_LABELS[renewal.Reason.EXPIRED if expired else renewal.Reason.EDITION],
+            done,
+            modules[module_id].edition,
+            valid_until,
+            renew_by,
+            STATUS_LABELS[status],
+        ]
+        for name, email, module_id, expired, done, valid_until, renew_by, status in db.session.execute(
+            select(
+                User.name,
+                User.email,
+                cells.c.module_id,
+                cells.c.expired,
+                cells.c.completed_edition,
+                cells.c.valid_until,
+                cells.c.renew_by,
+                cells.c.status,
+            )
+            .join(User, User.id == cells.c.user_id)
+            .where(cells.c.status.in_(sorted(RENEWAL_STATUSES)))
+            .order_by(User.name, User.id)
+        )
+    ]
     return Table(
         "renewals",
         _l("Renewals due"),
@@ -433,7 +542,7 @@ def _renewals_table(renewals: list[list[Any]]) -> Table:
             Column("renew_by", _l("Renew by")),
             Column("status", _l("Status")),
         ],
-        sorted(renewals, key=lambda row: (row[7], row[2], row[0])),
+        sorted(rows, key=lambda row: (row[7], row[2], row[0])),
     )
 
 
@@ -579,6 +688,16 @@ def calibration(modules: list[AssignedModule], groups: list[tuple]) -> Table:
     )
 
 
+TABLES = {
+    "modules": _modules_table,
+    "scores": _scores_table,
+    "weeks": _weeks_table,
+    "gain": _gain_table,
+    "renewals": _renewals_table,
+    "calibration": lambda dashboard: calibration(dashboard.modules, dashboard.groups),
+}
+
+
 # --- the learners table ---------------------------------------------------------------------------------
 
 
@@ -591,39 +710,98 @@ class LearnerFilter:
     descending: bool = False
 
 
-def filter_learners(dashboard: CohortDashboard, wanted: LearnerFilter) -> list[Learner]:
-    """The learners matching a filter, sorted (people without a value sort last)."""
-    found = dashboard.learners
+def _folded(column: Any) -> Any:
+    """A name in lower case, compared by code point as Python compares strings (PostgreSQL's collation
+    would otherwise order it its own way)."""
+    lowered = func.lower(column)
+    return lowered.collate("C") if db.session.get_bind().dialect.name == "postgresql" else lowered
+
+
+def _matching(dashboard: CohortDashboard, wanted: LearnerFilter) -> tuple[Any, list[Any]]:
+    """The members matching a filter (the search in name or email address, a status in a module or in any)
+    as a select of the learners subquery, and the ORDER BY of the wanted sort: people without a value last,
+    in the order of names, as the page has always shown them."""
+    learners = _learners(dashboard)
+    statement = select(learners)
     if wanted.search:
         needle = wanted.search.strip().lower()
-        found = [learner for learner in found if needle in learner.name.lower() or needle in learner.email]
+        statement = statement.where(
+            or_(
+                func.lower(learners.c.name).contains(needle, autoescape=True),
+                learners.c.email.contains(needle, autoescape=True),
+            )
+        )
     if wanted.status in STATUSES:
+        columns = [learners.c[f"s{index}"] for index in range(len(dashboard.modules))]
         if wanted.module_id is not None:
-            found = [learner for learner in found if learner.statuses.get(wanted.module_id) == wanted.status]
-        else:
-            found = [learner for learner in found if wanted.status in learner.statuses.values()]
+            positions = [i for i, module in enumerate(dashboard.modules) if module.module_id == wanted.module_id]
+            columns = [columns[i] for i in positions]
+        statement = statement.where(or_(*[column == wanted.status for column in columns]) if columns else false())
     sort = wanted.sort if wanted.sort in SORTS else "name"
-    present = [learner for learner in found if getattr(learner, sort) is not None]
-    missing = [learner for learner in found if getattr(learner, sort) is None]
-    key = (
-        (lambda learner: (learner.name.lower(), learner.user_id))
-        if sort == "name"
-        else (lambda learner: (getattr(learner, sort), learner.name.lower()))
-    )
-    return sorted(present, key=key, reverse=wanted.descending) + missing
+    name = _folded(learners.c.name)
+    if sort == "name":
+        order = [name, learners.c.user_id]
+        order = [column.desc() for column in order] if wanted.descending else order
+    else:
+        value = learners.c[sort]
+        missing = value.is_(None)
+        tie = case((missing, null()), else_=name)
+        order = [
+            missing,
+            value.desc() if wanted.descending else value,
+            tie.desc() if wanted.descending else tie,
+            learners.c.name,
+            learners.c.user_id,
+        ]
+    return statement, order
+
+
+def _learner(dashboard: CohortDashboard, row: Any) -> Learner:
+    modules = dashboard.modules
+    learner = Learner(row.user_id, row.name, row.email, last_activity=row.last_activity, best_score=row.best_score)
+    learner.statuses = {module.module_id: row[3 + index] for index, module in enumerate(modules)}
+    learner.completed = row.completed
+    return learner
+
+
+def filter_learners(dashboard: CohortDashboard, wanted: LearnerFilter) -> list[Learner]:
+    """Every learner matching a filter, sorted (people without a value sort last); one query."""
+    statement, order = _matching(dashboard, wanted)
+    return [_learner(dashboard, row) for row in db.session.execute(statement.order_by(*order))]
+
+
+def learner_page(dashboard: CohortDashboard, wanted: LearnerFilter, page: int) -> tuple[list[Learner], int, int]:
+    """One page of the matching learners (``PER_PAGE`` of them), how many match and the page shown (the
+    last one when ``page`` is past it): one query with the count beside the rows, a second only then."""
+    statement, order = _matching(dashboard, wanted)
+    counted = statement.add_columns(func.count().over().label("matching")).order_by(*order).limit(PER_PAGE)
+    page = max(1, page)
+    rows = db.session.execute(counted.offset((page - 1) * PER_PAGE)).all()
+    if rows:
+        return [_learner(dashboard, row) for row in rows], rows[0].matching, page
+    matching = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    last = max(1, -(-matching // PER_PAGE))
+    if matching == 0 or last == page:
+        return [], matching, min(page, last)
+    rows = db.session.execute(counted.offset((last - 1) * PER_PAGE)).all()
+    return [_learner(dashboard, row) for row in rows], matching, last
+
+
+def learners_columns(dashboard: CohortDashboard) -> list[Column]:
+    return [
+        Column("name", _l("Name")),
+        Column("email", _l("Email address")),
+        *[Column(f"module-{module.module_id}", module.title) for module in dashboard.modules],
+        Column("last_activity", _l("Last activity")),
+        Column("best_score", _l("Best score (%)"), True),
+    ]
 
 
 def learners_table(dashboard: CohortDashboard, learners: list[Learner]) -> Table:
     return Table(
         "learners",
         _l("Learners"),
-        [
-            Column("name", _l("Name")),
-            Column("email", _l("Email address")),
-            *[Column(f"module-{module.module_id}", module.title) for module in dashboard.modules],
-            Column("last_activity", _l("Last activity")),
-            Column("best_score", _l("Best score (%)"), True),
-        ],
+        learners_columns(dashboard),
         [
             [
                 learner.name,
@@ -635,6 +813,38 @@ def learners_table(dashboard: CohortDashboard, learners: list[Learner]) -> Table
             for learner in learners
         ],
     )
+
+
+def learner_csv_rows(dashboard: CohortDashboard, wanted: LearnerFilter, batch: int = 1000) -> Iterator[list[str]]:
+    """The learners.csv rows as escaped cells (``escape_cell`` on every text cell): name, email address, a
+    status per module, last activity (its UTC day, as ``tables.csv_cell`` writes a moment), best score.
+
+    The select and the status labels (in the request's language) are made now; the rows are read when the
+    generator runs, from a server-side cursor ``batch`` rows at a time on a connection of its own, so the
+    response can stream them after the request's context has gone and nothing is ever held whole.
+    """
+    statement, order = _matching(dashboard, wanted)
+    learners = statement.selected_columns
+    day = cast(utc_date(learners.last_activity), String())
+    statuses = [learners[f"s{index}"] for index in range(len(dashboard.modules))]
+    ordered = statement.with_only_columns(
+        learners.name, learners.email, *statuses, day, learners.best_score, maintain_column_froms=True
+    ).order_by(*order)
+    labels = {status: escape_cell(str(label)) for status, label in STATUS_LABELS.items()}
+    engine = db.engine
+
+    def rows() -> Iterator[list[str]]:
+        with engine.connect() as connection:
+            for name, email, *cells, last, best in connection.execution_options(yield_per=batch).execute(ordered):
+                yield [
+                    escape_cell(name),
+                    escape_cell(email),
+                    *[labels[status] for status in cells],
+                    escape_cell(last) if last is not None else "",
+                    str(best) if best is not None else "",
+                ]
+
+    return rows()
 
 
 __all__ = [
@@ -653,6 +863,9 @@ __all__ = [
     "LearnerFilter",
     "cohort_dashboard",
     "filter_learners",
+    "learner_csv_rows",
+    "learner_page",
+    "learners_columns",
     "learners_table",
     "option_rows",
 ]

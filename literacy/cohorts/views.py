@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from .. import pagination
 from ..auth.access import organisation_role_required
-from ..exports import csv_response
+from ..exports import csv_response, csv_stream
 from ..extensions import Taken, db
 from ..i18n import today
 from ..models import Cohort, Module, Organisation, Role
@@ -285,20 +285,17 @@ def dashboard(organisation: Organisation, cohort_id: int):
     cohort = _cohort_or_404(organisation, cohort_id)
     data = dashboards.cohort_dashboard(cohort, today())
     wanted = _learner_filter()
-    learners = dashboards.filter_learners(data, wanted)
-    pages = max(1, -(-len(learners) // dashboards.PER_PAGE))
-    page = min(pagination.page_number(request.args), pages)
-    shown = learners[(page - 1) * dashboards.PER_PAGE : page * dashboards.PER_PAGE]
+    shown, matching, page = dashboards.learner_page(data, wanted, pagination.page_number(request.args))
     return render_template(
         "cohorts/dashboard.html",
         organisation=organisation,
         cohort=cohort,
         data=data,
         wanted=wanted,
-        matching=len(learners),
+        matching=matching,
         learners=dashboards.learners_table(data, shown),
         page=page,
-        pages=pages,
+        pages=max(1, -(-matching // dashboards.PER_PAGE)),
         statuses=dashboards.STATUS_LABELS,
     )
 
@@ -310,16 +307,16 @@ RENAMED_EXPORTS = {"refresh": "renewals"}  # the renewals table was "refresh due
 @bp.get("/organisations/<org>/cohorts/<int:cohort_id>/dashboard/<name>.csv")
 @organisation_role_required(*MANAGERS)
 def export(organisation: Organisation, cohort_id: int, name: str):
+    """One table as CSV, computing only that table; learners.csv streams from a server-side cursor."""
     cohort = _cohort_or_404(organisation, cohort_id)
     name = RENAMED_EXPORTS.get(name, name)
     if name not in EXPORTS:
         abort(404)
-    from_answers = name in ("questions", "options", "calibration")
-    data = dashboards.cohort_dashboard(cohort, today(), grid=not from_answers, answers=from_answers)
+    data = dashboards.cohort_dashboard(cohort, today())
+    filename = f"cohort-{cohort.id}-{name}-{today().isoformat()}.csv"
     if name == "learners":
-        table = dashboards.learners_table(data, dashboards.filter_learners(data, _learner_filter()))
-    elif name == "options":
-        table = dashboards.option_rows(data.questions, data.modules)
-    else:
-        table = data.table(name)
-    return csv_response(table, f"cohort-{cohort.id}-{name}-{today().isoformat()}.csv")
+        rows = dashboards.learner_csv_rows(data, _learner_filter())
+        return csv_stream(dashboards.learners_columns(data), rows, filename, cells=list)
+    if name == "options":
+        return csv_response(dashboards.option_rows(data.questions, data.modules), filename)
+    return csv_response(data.table(name), filename)
