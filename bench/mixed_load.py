@@ -856,6 +856,17 @@ def gunicorn(database_url: str, folder: str, workers: int, redis_url: str) -> It
             process.wait()
 
 
+def source_version() -> str:
+    """The commit the server ran, "-dirty" when the working tree had changes (other work in progress)."""
+    done = subprocess.run(  # noqa: S603 - git with fixed arguments
+        ["git", "describe", "--always", "--dirty"],  # noqa: S607 - git from PATH
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip() or "unknown"
+
+
 def summaries_check(database_url: str, folder: str) -> tuple[int, str]:
     """``flask summaries check`` on the database: its exit status and what it printed."""
     environment = server_environment(database_url, folder, "memory://")
@@ -925,11 +936,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             warm = [sample for learner in learners for sample in learner.samples]
             for learner in learners:
                 learner.samples = []
+            cpu = time.process_time()
             elapsed = run(learners, args.seconds, weights)
+            cpu = time.process_time() - cpu
             samples = [sample for learner in learners for sample in learner.samples]
         found = scan_log(log.read_text())
 
         print(f"\n{len(samples):,} requests in {elapsed:.1f} s: {len(samples) / elapsed:.1f} requests/s")
+        print(f"the load generator used {100 * cpu / elapsed:.0f} % of one core; code at {source_version()}")
         for line in table(samples, elapsed):
             print(line)
         counts, examples = errors_by_kind(warm + samples)
