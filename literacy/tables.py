@@ -125,16 +125,17 @@ def csv_chunks(
     rows: Iterable[list[Any]],
     suppressed_text: str,
     *,
-    size: int = CHUNK_SIZE,
+    size: int | None = None,
     cells: Callable[[list[Any]], list[str]] | None = None,
 ) -> Iterator[str]:
-    """The CSV in chunks of about ``size`` characters, for a streamed response: the heading row comes first,
-    on its own and before any row is read (so the first byte leaves at once), then the rows as ``rows``
-    yields them (a server-side cursor, read a batch at a time), never all of them held at once.
+    """The CSV in chunks of about ``size`` characters (default ``CHUNK_SIZE``), for a streamed response: the
+    heading row comes first, on its own and before any row is read (so the first byte leaves at once), then
+    the rows as ``rows`` yields them (a server-side cursor, read a batch at a time), never all held at once.
 
     Every cell goes through :func:`csv_cell`, or through ``cells``, which turns a row into cells that are
     escaped already (``escape_cell`` on every text cell: the learners export, whose statuses repeat).
     """
+    size = size or CHUNK_SIZE
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([csv_cell(column.label, suppressed_text) for column in columns])
