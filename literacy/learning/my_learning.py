@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, select
+from sqlalchemy.orm import defer
 
 from .. import renewal
 from ..extensions import db
@@ -152,6 +153,7 @@ def assignments_of(user: Any) -> list[Assigned]:
         .outerjoin(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
         .where(CohortMember.user_id == user.id, CohortMember.removed_at.is_(None), Module.status == "published")
         .order_by(Cohort.id)
+        .options(defer(ModuleVersion.source))  # the stored source files: large, and no learner page shows them
     ).all()
     return [
         Assigned(assignment, name, days, module, version, _day(published_at))
