@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, session
-from flask_babel import format_timedelta, get_locale
+from flask import Flask, current_app, g, request, session
+from flask_babel import format_timedelta, get_locale, get_translations
 from flask_login import current_user
 
 from .extensions import babel
@@ -61,9 +61,33 @@ def select_locale() -> str:
     return FORMAT_LOCALES.get(language, language)
 
 
+def template_translations():  # type: ignore[no-untyped-def]
+    """This request's translations for templates' ``_()`` and ``ngettext()``, looked up once per locale.
+
+    Flask-Babel's own template functions look up the translations, and the locale's name, through ``g`` on
+    every call: about 9 µs each, for 20-90 strings a page. Keyed by the locale object, so ``force_locale``
+    (emails in their recipient's language) still gets its own.
+    """
+    if not g:
+        return get_translations()
+    locale = get_locale()
+    found = g.get("_template_translations")
+    if found is None or found[0] is not locale:
+        found = (locale, get_translations())
+        g._template_translations = found
+    return found[1]
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     init_filters(app)
+    app.jinja_env.install_gettext_callables(  # as Flask-Babel's, with the lookup done once (see above)
+        gettext=lambda s: template_translations().ugettext(s),
+        ngettext=lambda s, p, n: template_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: template_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: template_translations().unpgettext(c, s, p, n),
+    )
 
     @app.context_processor
     def language_context() -> dict[str, object]:
