@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+#: each status's words (translated when shown, so a page with many tags translates only the ones it shows)
+LABELS = {
+    "not-started": (_l("Not started"), "grey"),
+    "in-progress": (_l("In progress"), "blue"),
+    "completed": (_l("Completed"), "green"),
+    "refresh-due": (_l("Refresh due"), "yellow"),
+    # literacy.renewal's states of an assignment
+    "expiring": (_l("Expiring soon"), "yellow"),
+    "renewal-due": (_l("Renewal due"), "yellow"),
+    "renewal-overdue": (_l("Renewal overdue"), "red"),
+    "overdue": (_l("Overdue"), "red"),
+    "cannot-start": (_l("Cannot start yet"), "grey"),
+}
 
 
 def status_tag_data(status: str | None) -> tuple[str, str] | None:
-    if status is None:
+    found = LABELS.get(status) if status is not None else None
+    if found is None:
         return None
-    labels = {
-        "not-started": (_("Not started"), "grey"),
-        "in-progress": (_("In progress"), "blue"),
-        "completed": (_("Completed"), "green"),
-        "refresh-due": (_("Refresh due"), "yellow"),
-        # literacy.renewal's states of an assignment
-        "expiring": (_("Expiring soon"), "yellow"),
-        "renewal-due": (_("Renewal due"), "yellow"),
-        "renewal-overdue": (_("Renewal overdue"), "red"),
-        "overdue": (_("Overdue"), "red"),
-        "cannot-start": (_("Cannot start yet"), "grey"),
-    }
-    return labels.get(status)
+    label, colour = found
+    return str(label), colour
