@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import defer
 
 from .. import renewal
@@ -22,7 +22,6 @@ from ..models import (
     Cohort,
     CohortAssignment,
     CohortMember,
-    Lesson,
     Module,
     ModuleCompletion,
     ModuleVersion,
@@ -31,7 +30,7 @@ from ..models import (
     Response,
     utcnow,
 )
-from . import service
+from . import service, version_cache
 
 
 @dataclass(frozen=True)
@@ -139,22 +138,42 @@ class Assigned:
     edition_on: date | None  # the day the live edition was first published
 
 
+_USER = bindparam("user_id")
+_MODULES = bindparam("module_ids", expanding=True)
+_FIRST_PUBLISHED = renewal.edition_published()
+#: built once (the page's statements are the same for everyone but their parameters)
+_ASSIGNMENTS = (
+    select(CohortAssignment, Cohort.name, Cohort.renewal_days, Module, ModuleVersion, _FIRST_PUBLISHED.c.published_at)
+    .join(Cohort, Cohort.id == CohortAssignment.cohort_id)
+    .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+    .join(Module, Module.id == CohortAssignment.module_id)
+    .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+    .outerjoin(
+        _FIRST_PUBLISHED,
+        and_(_FIRST_PUBLISHED.c.module_id == Module.id, _FIRST_PUBLISHED.c.edition == ModuleVersion.edition),
+    )
+    .where(CohortMember.user_id == _USER, CohortMember.removed_at.is_(None), Module.status == "published")
+    .order_by(Cohort.id)
+    .options(defer(ModuleVersion.source))  # the stored source files: large, and no learner page shows them
+)
+_CERTIFICATES = (
+    select(ModuleCompletion, Certificate.code, Certificate.valid_until, Certificate.revoked_at)
+    .outerjoin(Certificate, Certificate.completion_id == ModuleCompletion.id)
+    .where(ModuleCompletion.user_id == _USER, ModuleCompletion.module_id.in_(_MODULES))
+    .order_by(ModuleCompletion.edition.desc(), ModuleCompletion.renewal.desc(), ModuleCompletion.id.desc())
+)
+_OPEN_ATTEMPTS = (
+    select(QuizAttempt.id, QuizAttempt.module_id, QuizAttempt.version_id, QuizAttempt.purpose)
+    .where(QuizAttempt.user_id == _USER, QuizAttempt.module_id.in_(_MODULES), QuizAttempt.submitted_at.is_(None))
+    .order_by(QuizAttempt.started_at, QuizAttempt.id)
+)
+
+
 def assignments_of(user: Any) -> list[Assigned]:
     """Modules assigned to ``user`` through cohorts they are still in (``removed_at`` empty), each with its
     cohort's days to renew and the day the live edition was first published: one query. When two cohorts
     assign the same module, every assignment is returned; ``my_learning`` shows the one due first."""
-    first = renewal.edition_published()
-    rows = db.session.execute(
-        select(CohortAssignment, Cohort.name, Cohort.renewal_days, Module, ModuleVersion, first.c.published_at)
-        .join(Cohort, Cohort.id == CohortAssignment.cohort_id)
-        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
-        .join(Module, Module.id == CohortAssignment.module_id)
-        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-        .outerjoin(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
-        .where(CohortMember.user_id == user.id, CohortMember.removed_at.is_(None), Module.status == "published")
-        .order_by(Cohort.id)
-        .options(defer(ModuleVersion.source))  # the stored source files: large, and no learner page shows them
-    ).all()
+    rows = db.session.execute(_ASSIGNMENTS, {"user_id": user.id}).all()
     return [
         Assigned(assignment, name, days, module, version, _day(published_at))
         for assignment, name, days, module, version, published_at in rows
@@ -173,7 +192,7 @@ def my_learning(user: Any, language: str, today: date, now: datetime | None = No
     the same few queries for all of them.
     """
     now = now or utcnow()
-    visible = db.session.execute(service.visible_modules(user)).all()
+    visible = service.visible_rows(user)
     assigned = assignments_of(user)
     modules: dict[int, tuple[Module, ModuleVersion]] = {m.id: (m, v) for m, v in visible}
     for item in assigned:
@@ -292,12 +311,7 @@ def _certificate_records(user: Any, module_ids: list[int], now: datetime) -> dic
     renewal) first per module: one query."""
     if not module_ids:
         return {}
-    rows = db.session.execute(
-        select(ModuleCompletion, Certificate.code, Certificate.valid_until, Certificate.revoked_at)
-        .outerjoin(Certificate, Certificate.completion_id == ModuleCompletion.id)
-        .where(ModuleCompletion.user_id == user.id, ModuleCompletion.module_id.in_(module_ids))
-        .order_by(ModuleCompletion.edition.desc(), ModuleCompletion.renewal.desc(), ModuleCompletion.id.desc())
-    ).all()
+    rows = db.session.execute(_CERTIFICATES, {"user_id": user.id, "module_ids": module_ids}).all()
     found: dict[int, list[CertificateRecord]] = {}
     for completion, code, valid_until, revoked_at in rows:
         found.setdefault(completion.module_id, []).append(_record(completion, code, valid_until, revoked_at, now))
@@ -325,24 +339,11 @@ def _record(
 
 def _lessons_by_version(versions: list[ModuleVersion], language: str) -> dict[int, list[service.LessonSummary]]:
     """Each version's lessons in order, titled in ``language`` where translated and otherwise in the
-    version's own language: one query for all the versions."""
+    version's own language: kept per published version (``version_cache``), the ones not kept yet read
+    in one query for all of them."""
     if not versions:
         return {}
-    primary = {version.id: version.language for version in versions}
-    rows = db.session.execute(
-        select(Lesson.version_id, Lesson.slug, Lesson.position, Lesson.title, Lesson.minutes, Lesson.language)
-        .where(Lesson.version_id.in_(list(primary)), Lesson.language.in_({language} | set(primary.values())))
-        .order_by(Lesson.version_id, Lesson.position)
-    ).all()
-    candidates: dict[int, list[Any]] = {}
-    for row in rows:  # another version's primary language is no fallback for this one
-        if row.language in (language, primary[row.version_id]):
-            candidates.setdefault(row.version_id, []).append(row)
-    lessons: dict[int, list[service.LessonSummary]] = {}
-    for version_id, found in candidates.items():
-        chosen = service.prefer_language(found, lambda row: row.slug, language).values()
-        lessons[version_id] = sorted(map(service.LessonSummary.from_row, chosen), key=lambda lesson: lesson.position)
-    return lessons
+    return {version_id: list(found) for version_id, found in version_cache.lessons_of(versions, language).items()}
 
 
 @dataclass(frozen=True)
@@ -372,15 +373,7 @@ def _newest_open_attempts(user: Any, module_ids: list[int]) -> dict[int, Any]:
     """The newest unsubmitted quiz attempt of ``user`` in each module that has one."""
     if not module_ids:
         return {}
-    attempts = db.session.execute(
-        select(QuizAttempt.id, QuizAttempt.module_id, QuizAttempt.version_id, QuizAttempt.purpose)
-        .where(
-            QuizAttempt.user_id == user.id,
-            QuizAttempt.module_id.in_(module_ids),
-            QuizAttempt.submitted_at.is_(None),
-        )
-        .order_by(QuizAttempt.started_at, QuizAttempt.id)
-    ).all()
+    attempts = db.session.execute(_OPEN_ATTEMPTS, {"user_id": user.id, "module_ids": module_ids}).all()
     return {row.module_id: row for row in attempts}  # later rows win
 
 

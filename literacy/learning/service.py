@@ -143,6 +143,20 @@ def visible_modules(user: Any) -> Select:
     return _visible(query, audience, parameters.get("user_id"))
 
 
+_VISIBLE = {
+    audience: _visible(
+        select(Module, ModuleVersion).options(defer(ModuleVersion.source)), audience, bindparam("user_id")
+    )
+    for audience in AUDIENCES
+}
+
+
+def visible_rows(user: Any) -> list[Any]:
+    """``visible_modules(user)``'s rows, (module, version), from a statement built once."""
+    audience, parameters = _audience(user)
+    return db.session.execute(_VISIBLE[audience], parameters).all()
+
+
 def find_module(user: Any, slug: str) -> tuple[Module, ModuleVersion] | None:
     row = db.session.execute(visible_modules(user).where(Module.slug == slug)).first()
     return (row[0], row[1]) if row else None
@@ -240,34 +254,42 @@ class Progress:
 NO_PROGRESS = Progress(frozenset(), frozenset(), None, None)
 
 
+_USER = bindparam("user_id")
+_MODULES = bindparam("module_ids", expanding=True)
+#: built once: a person's lesson rows in some modules, and their newest completions there (the newest edition's
+#: highest renewal last) with the certificates' validity
+_PROGRESS_ROWS = select(LessonProgress).where(LessonProgress.user_id == _USER, LessonProgress.module_id.in_(_MODULES))
+_NEWEST_EDITIONS = (
+    select(ModuleCompletion.module_id, func.max(ModuleCompletion.edition).label("edition"))
+    .where(ModuleCompletion.user_id == _USER, ModuleCompletion.module_id.in_(_MODULES))
+    .group_by(ModuleCompletion.module_id)
+    .subquery()
+)
+_NEWEST_COMPLETIONS = (
+    select(ModuleCompletion, Certificate.valid_until, Certificate.revoked_at, Organisation.expiry_notice_days)
+    .join(
+        _NEWEST_EDITIONS,
+        (_NEWEST_EDITIONS.c.module_id == ModuleCompletion.module_id)
+        & (_NEWEST_EDITIONS.c.edition == ModuleCompletion.edition),
+    )
+    .outerjoin(Certificate, Certificate.completion_id == ModuleCompletion.id)
+    .join(Module, Module.id == ModuleCompletion.module_id)
+    .outerjoin(Organisation, Organisation.id == Module.organisation_id)
+    .where(ModuleCompletion.user_id == _USER)
+    .order_by(ModuleCompletion.renewal)
+)
+
+
 def progress_by_module(user: Any, module_ids: list[int]) -> dict[int, Progress]:
     """Progress of ``user`` in each of ``module_ids``: two queries, whatever the number of modules."""
     if not getattr(user, "is_authenticated", False) or not module_ids:
         return {}
+    parameters = {"user_id": user.id, "module_ids": list(module_ids)}
     lessons: dict[int, list[LessonProgress]] = {}
-    for row in db.session.scalars(
-        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.module_id.in_(module_ids))
-    ):
+    for row in db.session.scalars(_PROGRESS_ROWS, parameters):
         lessons.setdefault(row.module_id, []).append(row)
-    newest = (
-        select(ModuleCompletion.module_id, func.max(ModuleCompletion.edition).label("edition"))
-        .where(ModuleCompletion.user_id == user.id, ModuleCompletion.module_id.in_(module_ids))
-        .group_by(ModuleCompletion.module_id)
-        .subquery()
-    )
     renewals: dict[int, Renewal] = {}  # the newest edition's newest completion (the highest renewal) wins
-    for completion, valid_until, revoked_at, days in db.session.execute(
-        select(ModuleCompletion, Certificate.valid_until, Certificate.revoked_at, Organisation.expiry_notice_days)
-        .join(
-            newest,
-            (newest.c.module_id == ModuleCompletion.module_id) & (newest.c.edition == ModuleCompletion.edition),
-        )
-        .outerjoin(Certificate, Certificate.completion_id == ModuleCompletion.id)
-        .join(Module, Module.id == ModuleCompletion.module_id)
-        .outerjoin(Organisation, Organisation.id == Module.organisation_id)
-        .where(ModuleCompletion.user_id == user.id)
-        .order_by(ModuleCompletion.renewal)
-    ):
+    for completion, valid_until, revoked_at, days in db.session.execute(_NEWEST_COMPLETIONS, parameters):
         opens = renewal_opens_at(completion.completed_at, valid_until, revoked_at, _window_days(days))
         renewals[completion.module_id] = Renewal(completion, valid_until, revoked_at, opens)
     found = {}

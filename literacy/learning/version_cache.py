@@ -15,7 +15,7 @@ stays flat however many versions are published over its life.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
@@ -177,6 +177,14 @@ _SUMMARIES = (
     .where(Lesson.version_id == bindparam("version_id"), Lesson.language.in_(bindparam("languages", expanding=True)))
     .order_by(Lesson.position)
 )
+_SUMMARIES_OF = (
+    select(Lesson.version_id, Lesson.slug, Lesson.position, Lesson.title, Lesson.minutes, Lesson.language)
+    .where(
+        Lesson.version_id.in_(bindparam("version_ids", expanding=True)),
+        Lesson.language.in_(bindparam("languages", expanding=True)),
+    )
+    .order_by(Lesson.version_id, Lesson.position)
+)
 _LESSON = (
     select(Lesson)
     .options(load_only(Lesson.slug, Lesson.language, Lesson.position, Lesson.title, Lesson.minutes, Lesson.html,
@@ -224,11 +232,46 @@ def lessons(version: Version, language: str) -> tuple[LessonSummary, ...]:
 
 def _load_lessons(found: Version, language: str) -> tuple[LessonSummary, ...]:
     rows = db.session.execute(_SUMMARIES, {"version_id": found.id, "languages": sorted({language, found.language})})
+    return _chosen(rows, language)
+
+
+def _chosen(rows: Any, language: str) -> tuple[LessonSummary, ...]:
+    """One lesson per slug from rows in order of position: the one in ``language`` where there is one."""
     chosen: dict[str, Any] = {}
-    for row in rows:  # the wanted language wins over the primary one
+    for row in rows:
         if row.slug not in chosen or row.language == language:
             chosen[row.slug] = row
     return tuple(LessonSummary.from_row(row) for row in chosen.values())
+
+
+def key_of(version: Any) -> VersionKey:
+    """The key of a ``Version`` or of a loaded ``ModuleVersion``."""
+    return VersionKey(version.id, version.content_hash, version.published_at)
+
+
+def lessons_of(versions: Iterable[Any], language: str) -> dict[int, tuple[LessonSummary, ...]]:
+    """``lessons`` of each of ``versions`` (``Version`` or ``ModuleVersion``), by version id; the ones not kept
+    yet are read together in one query, so a page listing many modules costs at most one."""
+    found: dict[int, tuple[LessonSummary, ...]] = {}
+    missing: dict[int, Any] = {}
+    for item in versions:
+        kept = _lesson_lists.find((key_of(item), language))
+        if kept is MISSING:
+            missing[item.id] = item
+        else:
+            found[item.id] = kept
+    if missing:
+        primary = {version_id: item.language for version_id, item in missing.items()}
+        rows: dict[int, list[Any]] = {}
+        for row in db.session.execute(
+            _SUMMARIES_OF, {"version_ids": list(primary), "languages": sorted({language, *primary.values()})}
+        ):
+            if row.language in (language, primary[row.version_id]):  # another version's language is no fallback
+                rows.setdefault(row.version_id, []).append(row)
+        for version_id, item in missing.items():
+            value = _chosen(rows.get(version_id, []), language)
+            found[version_id] = _lesson_lists.get((key_of(item), language), lambda value=value: value)
+    return found
 
 
 def lesson(version: Version, slug: str, language: str) -> LessonPage | None:
