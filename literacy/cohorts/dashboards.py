@@ -24,7 +24,10 @@ from html import unescape
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, String, and_, case, cast, false, func, literal, null, or_, select, type_coerce
+from sqlalchemy import Integer, String, and_, case, cast, false, func, literal, null, or_, select, true, type_coerce
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from .. import renewal
 from ..extensions import db
@@ -112,9 +115,8 @@ class CohortDashboard:
         return assigned_modules(self.cohort)
 
     @cached_property
-    def cells(self) -> Any:
-        """Each current member's row per assigned module, with their status (a subquery; not run by itself)."""
-        return _cells(self.cohort, self.today, self.now)
+    def combinations(self) -> list[tuple[tuple[str, ...], bool, int]]:
+        return _combinations(self)
 
     @cached_property
     def headline(self) -> dict[str, Any]:
@@ -216,143 +218,151 @@ def cohort_dashboard(
 # --- the grid, in SQL ------------------------------------------------------------------------------------
 
 
-def _cells(cohort: Cohort, today: date, now: datetime):
-    """One row per current member and assigned module (published or not): their status, as ``renewal``'s
-    rule gives it (the SQL form of ``renewal.classify``), with the summary figures the tables use.
+class _greatest(FunctionElement[Any]):
+    """The largest of several values, ignoring NULLs (NULL only when all are), on either database."""
 
-    A subquery for the grouping queries below; statuses are plain strings (the keys of ``STATUS_LABELS``).
+    name = "greatest_of"
+    inherit_cache = True
+
+
+@compiles(_greatest)
+def _greatest_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    # SQLite's scalar max() is NULL when any argument is: each term falls back on the others instead
+    values = [compiler.process(value, **kw) for value in element.clauses]
+    if len(values) == 1:
+        return values[0]
+    terms = [f"coalesce({value}, {', '.join(values[:i] + values[i + 1 :])})" for i, value in enumerate(values)]
+    return f"max({', '.join(terms)})"
+
+
+@compiles(_greatest, "postgresql")
+def _greatest_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
+def _status(summary: Any, module: AssignedModule, renewal_days: int | None, today: date, now: datetime) -> Any:
+    """A member's status in one assigned module, as SQL over their summary row (outer-joined): the rule of
+    ``renewal.classify`` for this one assignment, with everything known of the module and the cohort
+    (live edition, when it was published and assigned, due date, days to renew) as constants, so each cell
+    is a few comparisons of stored values and no date arithmetic (the test oracle checks it against
+    ``classify``: tests/test_exports_streaming.py).
+
+    Renewal is late when its date to renew by (``renewal.renewal_due_on``: the later of the day it became
+    needed and the day of the assignment, plus the days to renew) is before today, that is when both days
+    are before ``today - days``; for an expired certificate, when it stopped counting before that day began.
     """
-    summary = LearnerModuleSummary
-    first = renewal.edition_published()
-    rule = renewal.expressions(
-        has_summary=summary.user_id.is_not(None),
-        completed_edition=summary.completed_edition,
-        valid_until=summary.valid_until,
-        live_edition=func.coalesce(ModuleVersion.edition, 1),
-        edition_published_at=first.c.published_at,
-        now=now,
-    )
-    day = literal(today, Date())
+    at = literal(now, UTCDateTime())
     soon = literal(now + timedelta(days=renewal.EXPIRY_WARNING_DAYS), UTCDateTime())
-    late_work = CohortAssignment.due_on < day
-    # renewal.expressions' state, with lateness against today: each case is evaluated once per cell
-    status = case(
-        (summary.user_id.is_(None), case((late_work, literal(OVERDUE)), else_=literal(NOT_STARTED))),
-        (summary.completed_edition.is_(None), case((late_work, literal(OVERDUE)), else_=literal(IN_PROGRESS))),
-        (
-            or_(rule.expired, rule.stale),
-            case((rule.due_on < day, literal(RENEWAL_OVERDUE)), else_=literal(RENEWAL_DUE)),
+    late_work = module.due_on is not None and module.due_on < today
+    cutoff = today - timedelta(days=renewal_days or renewal.DEFAULT_RENEWAL_DAYS)
+    assigned_early = module.assigned_on is None or module.assigned_on < cutoff
+    edition_early = module.edition_on is not None and module.edition_on < cutoff
+    expired = summary.valid_until <= at
+    stale = summary.completed_edition < module.edition
+    cutoff_began = literal(renewal.start_of_day_after(cutoff - timedelta(days=1)), UTCDateTime())
+    late_renewal = (
+        or_(
+            and_(expired, summary.valid_until < cutoff_began),
+            and_(stale, true() if edition_early else false()),
+        )
+        if assigned_early
+        else false()
+    )
+    return type_coerce(
+        case(
+            (summary.user_id.is_(None), literal(OVERDUE if late_work else NOT_STARTED)),
+            (summary.completed_edition.is_(None), literal(OVERDUE if late_work else IN_PROGRESS)),
+            (or_(expired, stale), case((late_renewal, literal(RENEWAL_OVERDUE)), else_=literal(RENEWAL_DUE))),
+            (summary.valid_until <= soon, literal(EXPIRING)),
+            else_=literal(COMPLETED),
         ),
-        (and_(summary.valid_until.is_not(None), summary.valid_until <= soon), literal(EXPIRING)),
-        else_=literal(COMPLETED),
+        String(),
     )
-    return (
-        select(
-            CohortMember.user_id.label("user_id"),
-            CohortAssignment.module_id.label("module_id"),
-            type_coerce(status, String()).label("status"),
-            summary.user_id.is_not(None).label("started"),
-            summary.last_activity_at.label("last_activity"),
-            summary.assessment_best.label("best"),
-            summary.completed_edition.label("completed_edition"),
-            summary.valid_until.label("valid_until"),
-            rule.due_on.label("renew_by"),
-            rule.expired.label("expired"),
-        )
+
+
+def _grid(dashboard: CohortDashboard):
+    """One row per current member, straight from their summary rows (one outer join per assigned module, by
+    primary key; no grouping): (user_id, name, email, a status per module in the order of ``modules`` as
+    s0, s1, ..., last activity, best score, started, validly completed modules). A select to wrap."""
+    cohort, modules, today, now = dashboard.cohort, dashboard.modules, dashboard.today, dashboard.now
+    at = literal(now, UTCDateTime())
+    rows = [aliased(LearnerModuleSummary, name=f"m{index}") for index in range(len(modules))]
+    statement = (
+        select(CohortMember.user_id.label("user_id"), User.name.label("name"), User.email.label("email"))
         .select_from(CohortMember)
-        .join(CohortAssignment, CohortAssignment.cohort_id == CohortMember.cohort_id)
-        .join(Cohort, Cohort.id == CohortMember.cohort_id)
-        .join(Module, Module.id == CohortAssignment.module_id)
-        .outerjoin(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-        .outerjoin(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
-        .outerjoin(
-            summary, and_(summary.user_id == CohortMember.user_id, summary.module_id == CohortAssignment.module_id)
-        )
+        .join(User, User.id == CohortMember.user_id)
         .where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None))
-        .subquery("cells")
     )
+    for row, module in zip(rows, modules, strict=True):
+        statement = statement.outerjoin(
+            row, and_(row.user_id == CohortMember.user_id, row.module_id == module.module_id)
+        )
+    if not modules:
+        return statement.add_columns(
+            null().label("last_activity"), null().label("best_score"), false().label("started"),
+            literal(0).label("completed"),
+        )
+    valid = [
+        case(
+            (
+                and_(
+                    row.completed_edition >= module.edition,
+                    or_(row.valid_until.is_(None), row.valid_until > at),
+                ),
+                1,
+            ),
+            else_=0,
+        )
+        for row, module in zip(rows, modules, strict=True)
+    ]
+    return statement.add_columns(
+        *[
+            _status(row, module, cohort.renewal_days, today, now).label(f"s{index}")
+            for index, (row, module) in enumerate(zip(rows, modules, strict=True))
+        ],
+        type_coerce(_greatest(*[row.last_activity_at for row in rows]), UTCDateTime()).label("last_activity"),
+        type_coerce(_greatest(*[row.assessment_best for row in rows]), Integer()).label("best_score"),
+        or_(*[row.user_id.is_not(None) for row in rows]).label("started"),
+        type_coerce(sum(valid[1:], valid[0]), Integer()).label("completed"),
+    )
+
+
+def _combinations(dashboard: CohortDashboard) -> list[tuple[tuple[str, ...], bool, int]]:
+    """How many members have each combination of statuses (one per module) and of having started: a
+    GROUP BY over the grid, a few dozen rows, from which the headline and the module table are added up."""
+    grid = _grid(dashboard).subquery("grid")
+    keys = [grid.c[f"s{index}"] for index in range(len(dashboard.modules))]
+    return [
+        (tuple(row[:-2]), bool(row[-2]), row[-1])
+        for row in db.session.execute(select(*keys, grid.c.started, func.count()).group_by(*keys, grid.c.started))
+    ]
 
 
 def _per_module_statuses(dashboard: CohortDashboard) -> dict[int, Counter]:
-    """How many members have each status in each module (GROUP BY over the cells)."""
-    cells = dashboard.cells
+    """How many members have each status in each module."""
     found: dict[int, Counter] = {module.module_id: Counter() for module in dashboard.modules}
-    for module_id, status, count in db.session.execute(
-        select(cells.c.module_id, cells.c.status, func.count()).group_by(cells.c.module_id, cells.c.status)
-    ):
-        found.setdefault(module_id, Counter())[status] = count
+    for statuses, _started, count in dashboard.combinations:
+        for module, status in zip(dashboard.modules, statuses, strict=True):
+            found[module.module_id][status] += count
     return found
-
-
-def _learners(dashboard: CohortDashboard):
-    """One row per current member: (user_id, name, email, one status per assigned module in the order of
-    ``modules``, last activity, best score, started, validly completed modules, expiring, renewal due,
-    late), grouped in SQL over the cells; a subquery the learners table filters, sorts and pages."""
-    cells, modules = dashboard.cells, dashboard.modules
-    pivot = (
-        select(
-            CohortMember.user_id.label("user_id"),
-            User.name.label("name"),
-            User.email.label("email"),
-            *[
-                func.max(case((cells.c.module_id == module.module_id, cells.c.status))).label(f"s{index}")
-                for index, module in enumerate(modules)
-            ],
-            func.max(cells.c.last_activity).label("last_activity"),
-            func.max(cells.c.best).label("best_score"),
-            func.max(case((cells.c.started, 1), else_=0)).label("started"),
-        )
-        .select_from(CohortMember)
-        .join(User, User.id == CohortMember.user_id)
-        .outerjoin(cells, cells.c.user_id == CohortMember.user_id)
-        .where(CohortMember.cohort_id == dashboard.cohort.id, CohortMember.removed_at.is_(None))
-        .group_by(CohortMember.user_id, User.name, User.email)
-        .subquery("pivot")
-    )
-    statuses = [pivot.c[f"s{index}"] for index in range(len(modules))]
-
-    def how_many(wanted: frozenset[str]) -> Any:
-        terms = [case((status.in_(sorted(wanted)), 1), else_=0) for status in statuses]
-        return sum(terms[1:], terms[0]) if terms else literal(0)
-
-    def any_of(wanted: frozenset[str]) -> Any:
-        return or_(*[status.in_(sorted(wanted)) for status in statuses]) if statuses else false()
-
-    return select(
-        *pivot.c,
-        type_coerce(how_many(VALID_STATUSES), Integer()).label("completed"),
-        any_of(frozenset({EXPIRING})).label("expiring"),
-        any_of(RENEWAL_STATUSES).label("renewal"),
-        any_of(LATE_STATUSES).label("late"),
-    ).subquery("learners")
 
 
 def _headline(dashboard: CohortDashboard) -> dict[str, Any]:
     """Members, started, validly completed everything, expiring, due to renew, overdue (each member counted
     once: due to renew, else expiring, as the organisation view counts them) and the average best score."""
-    learners, modules = _learners(dashboard), dashboard.modules
-
-    def members_where(condition: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    members, started, completed, expiring, renewal_due, overdue = db.session.execute(
-        select(
-            func.count(),
-            members_where(learners.c.started == 1),
-            members_where(learners.c.completed == len(modules)) if modules else literal(0),
-            members_where(and_(learners.c.expiring, ~learners.c.renewal)),
-            members_where(learners.c.renewal),
-            members_where(learners.c.late),
-        )
-    ).one()
+    figures = Counter()
+    for statuses, started, count in dashboard.combinations:
+        present = set(statuses)
+        renewing = not RENEWAL_STATUSES.isdisjoint(present)
+        figures["members"] += count
+        figures["started"] += count if started else 0
+        figures["completed"] += count if statuses and present <= VALID_STATUSES else 0
+        figures["expiring"] += count if EXPIRING in present and not renewing else 0
+        figures["renewal_due"] += count if renewing else 0
+        figures["overdue"] += count if not LATE_STATUSES.isdisjoint(present) else 0
     best = dashboard.scores
     return {
-        "members": members,
-        "started": int(started),
-        "completed": int(completed),
-        "expiring": int(expiring),
-        "renewal_due": int(renewal_due),
-        "overdue": int(overdue),
+        **{name: figures[name] for name in ("members", "started", "completed", "expiring", "renewal_due", "overdue")},
         "average_score": round(best.total / best.count, 1) if best.count else None,
     }
 
@@ -497,37 +507,44 @@ def _gain_table(dashboard: CohortDashboard) -> Table:
 
 def _renewals_table(dashboard: CohortDashboard) -> Table:
     """Renewals due: certificates that stopped counting and completions of an older edition, with the date
-    each must be renewed by (the cohort's days to renew after it became needed); soonest first."""
-    cells = dashboard.cells
-    modules = {module.module_id: module for module in dashboard.modules}
-    rows = [
-        [
-            name,
-            email,
-            modules[module_id].title,
-            REASON_LABELS[renewal.Reason.EXPIRED if expired else renewal.Reason.EDITION],
-            done,
-            modules[module_id].edition,
-            valid_until,
-            renew_by,
-            STATUS_LABELS[status],
-        ]
-        for name, email, module_id, expired, done, valid_until, renew_by, status in db.session.execute(
-            select(
-                User.name,
-                User.email,
-                cells.c.module_id,
-                cells.c.expired,
-                cells.c.completed_edition,
-                cells.c.valid_until,
-                cells.c.renew_by,
-                cells.c.status,
-            )
-            .join(User, User.id == cells.c.user_id)
-            .where(cells.c.status.in_(sorted(RENEWAL_STATUSES)))
-            .order_by(User.name, User.id)
-        )
+    each must be renewed by (the cohort's days to renew after it became needed); soonest first.
+
+    SQL finds the members' completions that need renewing (stopped counting, or of an older edition than
+    the live one); ``renewal.classify`` gives each its date and whether it is late (the rows are few)."""
+    cohort, modules = dashboard.cohort, {module.module_id: module for module in dashboard.modules}
+    summary = LearnerModuleSummary
+    at = literal(dashboard.now, UTCDateTime())
+    older = [
+        and_(summary.module_id == module.module_id, summary.completed_edition < module.edition)
+        for module in modules.values()
     ]
+    rows = []
+    for name, email, module_id, done, valid_until in db.session.execute(
+        select(User.name, User.email, summary.module_id, summary.completed_edition, summary.valid_until)
+        .select_from(CohortMember)
+        .join(User, User.id == CohortMember.user_id)
+        .join(summary, summary.user_id == CohortMember.user_id)
+        .where(
+            CohortMember.cohort_id == cohort.id,
+            CohortMember.removed_at.is_(None),
+            summary.module_id.in_(list(modules)),
+            summary.completed_edition.is_not(None),
+            or_(summary.valid_until <= at, *older),
+        )
+        .order_by(User.name, User.id)
+    ):
+        module = modules[module_id]
+        state, due, late, reason = renewal.classify(
+            done, valid_until, True, module.edition, module.edition_on, module.assigned_on, module.due_on,
+            cohort.renewal_days, dashboard.now, dashboard.today,
+        )
+        if state != renewal.State.RENEWAL_DUE:
+            continue
+        status = RENEWAL_OVERDUE if late else RENEWAL_DUE
+        rows.append(
+            [name, email, module.title, REASON_LABELS[reason], done, module.edition, valid_until, due,
+             STATUS_LABELS[status]]
+        )
     return Table(
         "renewals",
         _l("Renewals due"),
@@ -721,7 +738,7 @@ def _matching(dashboard: CohortDashboard, wanted: LearnerFilter) -> tuple[Any, l
     """The members matching a filter (the search in name or email address, a status in a module or in any)
     as a select of the learners subquery, and the ORDER BY of the wanted sort: people without a value last,
     in the order of names, as the page has always shown them."""
-    learners = _learners(dashboard)
+    learners = _grid(dashboard).subquery("learners")
     statement = select(learners)
     if wanted.search:
         needle = wanted.search.strip().lower()
