@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g, request, session
 from flask_babel import format_timedelta, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from .extensions import babel
 from .models.types import utcnow
@@ -78,6 +80,36 @@ def template_translations():  # type: ignore[no-untyped-def]
     return found[1]
 
 
+def _rendering_gettext(translate):  # type: ignore[no-untyped-def]
+    """A template's ``_()`` bound to one rendering's translations, as Jinja's new-style gettext behaves
+    (escaped under autoescape, always a format string): put in each page's context, so its strings cost a
+    dictionary lookup instead of finding the request's translations again for each one (macros imported
+    without context use the environment's, which find them)."""
+
+    @pass_context
+    def gettext(context, string, **variables):  # type: ignore[no-untyped-def]
+        found = translate(string)
+        if context.eval_ctx.autoescape:
+            found = Markup(found)  # noqa: S704 - translations are trusted, as in Jinja's own gettext
+        return found % variables
+
+    return gettext
+
+
+def _rendering_ngettext(translate):  # type: ignore[no-untyped-def]
+    """The same for ``ngettext()`` (``num`` is the count unless given)."""
+
+    @pass_context
+    def ngettext(context, singular, plural, count, **variables):  # type: ignore[no-untyped-def]
+        variables.setdefault("num", count)
+        found = translate(singular, plural, count)
+        if context.eval_ctx.autoescape:
+            found = Markup(found)  # noqa: S704 - translations are trusted, as in Jinja's own gettext
+        return found % variables
+
+    return ngettext
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     init_filters(app)
@@ -91,7 +123,14 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language_context() -> dict[str, object]:
-        return {"current_language": current_language(), "languages": app.config["LANGUAGES"]}
+        translations = get_translations()  # of this rendering's locale (force_locale included)
+        return {
+            "current_language": current_language(),
+            "languages": app.config["LANGUAGES"],
+            # a template's _() and ngettext() resolve these before the environment's (see _rendering_gettext)
+            "gettext": _rendering_gettext(translations.ugettext),
+            "ngettext": _rendering_ngettext(translations.ungettext),
+        }
 
 
 def init_filters(app: Flask) -> None:
