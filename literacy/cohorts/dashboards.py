@@ -788,20 +788,45 @@ def filter_learners(dashboard: CohortDashboard, wanted: LearnerFilter) -> list[L
 
 
 def learner_page(dashboard: CohortDashboard, wanted: LearnerFilter, page: int) -> tuple[list[Learner], int, int]:
-    """One page of the matching learners (``PER_PAGE`` of them), how many match and the page shown (the
-    last one when ``page`` is past it): one query with the count beside the rows, a second only then."""
+    """One page of the matching learners (``PER_PAGE`` of them), how many match and the page shown (the last
+    one when ``page`` is past it).
+
+    The count comes from the status combinations the headline reads already (a search counts in SQL); the
+    page's members are found by sorting only the columns the sort and filter need (the database leaves
+    out the summary rows nothing reads), then those members' rows are read whole, so a large cohort costs
+    one narrow sort, not every member's statuses."""
     statement, order = _matching(dashboard, wanted)
-    counted = statement.add_columns(func.count().over().label("matching")).order_by(*order).limit(PER_PAGE)
-    page = max(1, page)
-    rows = db.session.execute(counted.offset((page - 1) * PER_PAGE)).all()
-    if rows:
-        return [_learner(dashboard, row) for row in rows], rows[0].matching, page
-    matching = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    last = max(1, -(-matching // PER_PAGE))
-    if matching == 0 or last == page:
-        return [], matching, min(page, last)
-    rows = db.session.execute(counted.offset((last - 1) * PER_PAGE)).all()
-    return [_learner(dashboard, row) for row in rows], matching, last
+    learners = statement.selected_columns
+    matching = _count(dashboard, wanted, statement)
+    page = min(max(1, page), max(1, -(-matching // PER_PAGE)))
+    ids = db.session.scalars(
+        statement.with_only_columns(learners.user_id, maintain_column_froms=True)
+        .order_by(*order)
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    if not ids:
+        return [], matching, page
+    rows = {row.user_id: row for row in db.session.execute(statement.where(learners.user_id.in_(ids)))}
+    return [_learner(dashboard, rows[user_id]) for user_id in ids], matching, page
+
+
+def _count(dashboard: CohortDashboard, wanted: LearnerFilter, statement: Any) -> int:
+    """How many members match: added up from the status combinations, unless there is a search."""
+    if wanted.search:
+        return db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    if wanted.status not in STATUSES:
+        return sum(count for _statuses, _started, count in dashboard.combinations)
+    positions = [
+        index
+        for index, module in enumerate(dashboard.modules)
+        if wanted.module_id is None or module.module_id == wanted.module_id
+    ]
+    return sum(
+        count
+        for statuses, _started, count in dashboard.combinations
+        if any(statuses[index] == wanted.status for index in positions)
+    )
 
 
 def learners_columns(dashboard: CohortDashboard) -> list[Column]:
