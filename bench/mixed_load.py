@@ -103,9 +103,9 @@ def build(db, learners: int, cohort_size: int, users: int, seed: int = 11) -> Pl
     Cohorts of ``cohort_size`` learners, each assigned 4 of the 6 modules (the first two with due dates);
     per assigned module a learner has not started (15 %), done some lessons (25 %) or every lesson, and
     then mostly taken the assessment once to three times, with a completion and a certificate on a pass.
-    The ``users`` simulated people are spread over the cohorts and have done every lesson of their
-    cohort's first two modules. One manager per cohort. Rows are written in bulk and the summaries are
-    rebuilt once afterwards, as after an import.
+    The ``users`` simulated people are spread over the cohorts, have done every lesson of their cohort's
+    first two modules and have an unfinished attempt at the first one's assessment. One manager per cohort.
+    Rows are written in bulk and the summaries are rebuilt once afterwards, as after an import.
     """
     from dashboards import Writer
     from sqlalchemy import func, select, text
@@ -337,6 +337,9 @@ def build(db, learners: int, cohort_size: int, users: int, seed: int = 11) -> Pl
                                 },
                             )
                             break
+                    if user_id in simulated and position == 0:  # an attempt to resume, part answered
+                        attempt_id += 1
+                        _open_attempt(out, tables, attempt_id, user_id, module_id, version, questions, rng, now)
         out.flush()
         if connection.dialect.name == "postgresql":
             for name in ("organisation", "user", "cohort", "quiz_attempt", "module_completion"):
@@ -363,6 +366,41 @@ def build(db, learners: int, cohort_size: int, users: int, seed: int = 11) -> Pl
                 )
             )
     return Plan(people, question_plan, rows=dict(out.counts))
+
+
+def _open_attempt(out, tables, attempt_id, user_id, module_id, version, questions, rng, now) -> None:
+    """An unfinished attempt with its first few questions answered: the people start at different points of
+    an assessment, so submissions happen from the first minute."""
+    out.add(
+        tables["quiz_attempt"],
+        {
+            "id": attempt_id,
+            "user_id": user_id,
+            "module_id": module_id,
+            "version_id": version.id,
+            "purpose": "assessment",
+            "language": "en",
+            "option_order": {},  # the options in their written order
+            "started_at": now - timedelta(hours=2),
+            "submitted_at": None,  # and every column the other rows have (one executemany)
+            "score": None,
+            "max_score": None,
+            "percent": None,
+            "passed": None,
+        },
+    )
+    for row in questions[: rng.randrange(len(questions))]:
+        out.add(
+            tables["response"],
+            {
+                "attempt_id": attempt_id,
+                "question_key": row.key,
+                "answer": _stored_answer(row, rng.random() < 0.8, rng),
+                "is_correct": None,
+                "confidence": 2 if row.ask_confidence else None,
+                "answered_at": now - timedelta(hours=1),
+            },
+        )
 
 
 def _email(user_id: int, learners: int) -> str:

@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 
 from literacy import summaries
 from literacy.extensions import db
-from literacy.models import Cohort, CohortMember, ModuleCompletion, QuizAttempt, Response
+from literacy.models import Cohort, CohortMember, Module, ModuleCompletion, QuizAttempt, Response, User
 
 from .conftest import make_app, make_config
 
@@ -72,6 +72,8 @@ def test_the_data_gives_each_simulated_person_a_cohort_a_manager_and_open_assess
         assert len(person.quiz_modules) == 2 and all(slug in plan.questions for slug in person.quiz_modules)
         assert all(path.startswith("/modules/") for path in person.lessons)
     assert all(question.correct for questions in plan.questions.values() for question in questions)
+    unfinished = select(func.count(QuizAttempt.id)).where(QuizAttempt.submitted_at.is_(None))
+    assert db.session.scalar(unfinished) == 3  # one each, to resume
     assert summaries.differences() == []  # rebuilt after the bulk rows
 
 
@@ -91,29 +93,51 @@ def test_a_short_run_of_three_people_has_no_errors_and_keeps_the_summaries_exact
     assert summaries.differences() == []
 
 
-def test_the_assessment_flow_answers_every_question_and_submits(site: Site) -> None:
-    learner = signed_in(site, ability=1.0)  # always the right options, read from the labels shown
-    module = learner.flow.module
-    steps = []
-    while not learner.submitted and len(steps) < 100:
+def _until_submitted(learner: mixed_load.Learner) -> list[str]:
+    """Take quiz steps until an attempt is submitted, then see its result; returns the steps taken."""
+    steps: list[str] = []
+    submitted = len(learner.submitted)
+    while len(learner.submitted) == submitted and len(steps) < 100:
         steps.append(learner.flow.step)
         learner.quiz()
     learner.quiz()  # the result page
-    assert [sample.error for sample in learner.samples] == [None] * len(learner.samples)
-    questions = len(site.plan.questions[module])
-    assert steps == ["intro", "start"] + ["question", "answer"] * questions + ["check", "submit"]
     assert learner.samples[-1].step == "result"
-    assert learner.flow.step == "intro" and learner.flow.module != module  # on to the next assessment
+    return steps
+
+
+def test_the_assessment_flow_resumes_answers_every_question_and_submits(site: Site) -> None:
+    learner = signed_in(site, ability=1.0)  # always the right options, read from the labels shown
+    first, second = learner.person.quiz_modules
+    user = db.session.scalar(select(User).where(User.email == learner.person.email))
+    resumed = db.session.scalar(
+        select(QuizAttempt).where(QuizAttempt.user_id == user.id, QuizAttempt.submitted_at.is_(None))
+    )
+    answered = db.session.scalar(select(func.count(Response.id)).where(Response.attempt_id == resumed.id))
+    assert db.session.scalar(select(Module.slug).where(Module.id == resumed.module_id)) == first
     db.session.rollback()
-    (attempt_id,) = learner.submitted
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    assert attempt.submitted_at is not None and attempt.percent == 100 and attempt.passed
-    assert db.session.scalar(select(func.count(Response.id)).where(Response.attempt_id == attempt_id)) == questions
+
+    questions = len(site.plan.questions[first])
+    steps = _until_submitted(learner)  # the attempt the data left open, from its first unanswered question
+    assert steps == ["intro", "start"] + ["question", "answer"] * (questions - answered) + ["check", "submit"]
+    assert list(learner.submitted) == [resumed.id]
+    assert learner.flow.step == "intro" and learner.flow.module == second  # on to the next assessment
+
+    steps = _until_submitted(learner)  # a new attempt, every answer right
+    questions = len(site.plan.questions[second])
+    assert steps == ["intro", "start"] + ["question", "answer"] * questions + ["check", "submit"]
+    assert [sample.error for sample in learner.samples] == [None] * len(learner.samples)
+    db.session.rollback()
+    attempt = db.session.get(QuizAttempt, list(learner.submitted)[-1])
+    assert db.session.scalar(select(Module.slug).where(Module.id == attempt.module_id)) == second
+    assert attempt.percent == 100 and attempt.passed
+    assert db.session.scalar(select(func.count(Response.id)).where(Response.attempt_id == attempt.id)) == questions
     completed = select(func.count(ModuleCompletion.id)).where(
-        ModuleCompletion.user_id == attempt.user_id, ModuleCompletion.module_id == attempt.module_id
+        ModuleCompletion.user_id == user.id, ModuleCompletion.module_id == attempt.module_id
     )
     assert db.session.scalar(completed) >= 1  # this pass, or an earlier one
-    assert mixed_load.lost_answers(db, site.plan, [learner]) == (questions, 1, [])
+    accepted = questions + len(site.plan.questions[first]) - answered
+    assert mixed_load.lost_answers(db, site.plan, [learner]) == (accepted, 2, [])
+    assert summaries.differences() == []
 
 
 def test_an_answer_the_database_lost_is_reported(site: Site) -> None:
