@@ -8,6 +8,7 @@ runs a small, fixed number of statements whatever the size of the module.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -22,6 +23,7 @@ from literacy.models import CohortLearnerSummary, LearnerModuleSummary, LessonPr
 from literacy.publishing import sync_courses
 
 from .cohorts_support import make_cohort
+from .conftest import PASSWORD, csrf_token
 from .support.modules import write_module
 
 
@@ -171,3 +173,30 @@ def test_lessons_of_organisations_stay_private_with_the_cache(client, courses, a
     module.organisation_id = make_organisation("other").id
     db.session.commit()
     assert client.get("/modules/test-module/lesson-1").status_code == 404
+
+
+def _check_form_token(page: str) -> str:
+    form = page[page.index('<div class="knowledge-check"') :]
+    return re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+
+
+def test_a_kept_knowledge_check_carries_each_persons_own_form_token(app, client, learner, make_user):
+    """The check's HTML is kept per version, but its form token is this person's: the second learner's
+    answer, posted with the token from their own page, is accepted."""
+    first = client.get("/modules/large/lesson-2").get_data(as_text=True)
+    other = app.test_client()
+    make_user("second@example.org")
+    token = csrf_token(other)
+    other.post("/sign-in", data={"email": "second@example.org", "password": PASSWORD, "csrf_token": token})
+    second = other.get("/modules/large/lesson-2").get_data(as_text=True)
+    assert "\x00" not in first + second
+    assert _check_form_token(first) != _check_form_token(second)
+    answer = {"answer": "1", "csrf_token": _check_form_token(second)}
+    assert other.post("/modules/large/lesson-2/checks/check-lesson-2", data=answer).status_code == 302
+    assert "Secret right feedback for lesson-2." in other.get("/modules/large/lesson-2").get_data(as_text=True)
+
+
+def test_a_kept_knowledge_check_is_in_the_interface_language(client, learner):
+    english = client.get("/modules/large/lesson-1").get_data(as_text=True)
+    welsh = client.get("/modules/large/lesson-1", headers={"Accept-Language": "cy"}).get_data(as_text=True)
+    assert "Check your understanding" in english and "Profwch eich dealltwriaeth" in welsh

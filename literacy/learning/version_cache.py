@@ -167,6 +167,7 @@ class _Bounded:
 
 _lesson_lists = _Bounded(MAX_VERSIONS * 2)
 _lessons = _Bounded(MAX_LESSONS)
+_fragments = _Bounded(MAX_LESSONS * 2)
 
 #: the version columns pages select with their module (``version_from_row`` reads them back)
 VERSION_COLUMNS = tuple(
@@ -313,7 +314,14 @@ def _load_lesson(found: Version, slug: str, language: str) -> LessonPage | None:
     )
 
 
+def fragment(key: Hashable, render: Callable[[], str]) -> str:
+    """Rendered HTML of a part of a version's page (a knowledge check before it is answered), by ``key``,
+    which names the version (``Version.key``) and everything else the HTML depends on; the caller leaves
+    anything that belongs to the person (the form's token) as a placeholder to fill in."""
+    return _fragments.get(key, render)
+
+
 def clear() -> None:
     """Forget everything (tests that publish a changed version under an old key use it; nothing else must)."""
-    for cache in (_lesson_lists, _lessons):
+    for cache in (_lesson_lists, _lessons, _fragments):
         cache.clear()

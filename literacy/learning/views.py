@@ -1,8 +1,22 @@
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
+from typing import Any
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..extensions import db
@@ -96,7 +110,34 @@ def lesson(module_slug: str, lesson_slug: str):
         parts=page.parts,
         checks=page.checks,
         check_feedback=feedback,
+        check_html=_checks_as_html(module, version, page, feedback),
     )
+
+
+#: stands for the form's token in a kept knowledge check (never in a page: every one is replaced)
+TOKEN_PLACE = "\x00csrf-token\x00"  # noqa: S105 - a placeholder, not a secret
+CHECK = '{% from "learning/_check.html" import knowledge_check with context %}{{ knowledge_check(m, l, q, none) }}'
+
+
+def _checks_as_html(module: Any, version: Any, page: Any, feedback: Any) -> dict[str, Markup]:
+    """The lesson's knowledge checks as HTML, rendered once per version, lesson, check and interface language
+    and kept (``version_cache.fragment``), with this person's form token put in; the check with feedback to
+    show is left to the template."""
+    token = generate_csrf()
+    language = current_language()
+    found = {}
+    for key, question in page.checks.items():
+        if feedback is not None and feedback.key == key:
+            continue
+
+        def render(question: Any = question) -> str:
+            context = {"m": module, "l": page, "q": question}
+            current_app.update_template_context(context)  # as render_template, without its signals: a part
+            return current_app.jinja_env.from_string(CHECK).render(context).replace(token, TOKEN_PLACE)
+
+        kept = version_cache.fragment((version.key, module.slug, page.slug, page.language, key, language), render)
+        found[key] = Markup(kept.replace(TOKEN_PLACE, token))  # noqa: S704 - our own template's output
+    return found
 
 
 def _commit_keeping_loaded() -> None:
