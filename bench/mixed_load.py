@@ -824,14 +824,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def server_environment(database_url: str, folder: str, redis_url: str) -> dict[str, str]:
+def server_environment(database_url: str, folder: str, redis_url: str, source: Path = REPO) -> dict[str, str]:
     """Production settings for the server: the rate limits in Redis, plain-HTTP cookies on localhost.
 
     The sign-in limits per address are raised, since every simulated person signs in from 127.0.0.1.
+    ``source`` comes first on the module path: the code to run (the virtualenv's install points at the checkout).
     """
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LITERACY_")}
     environment.update(
         {
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")])),
             "LITERACY_DATABASE_URL": database_url,
             "LITERACY_SECRET_KEY": secrets.token_hex(32),
             "LITERACY_RATELIMIT_STORAGE_URL": redis_url,
@@ -845,7 +847,9 @@ def server_environment(database_url: str, folder: str, redis_url: str) -> dict[s
 
 
 @contextmanager
-def gunicorn(database_url: str, folder: str, workers: int, redis_url: str) -> Iterator[tuple[str, Path]]:
+def gunicorn(
+    database_url: str, folder: str, workers: int, redis_url: str, source: Path = REPO
+) -> Iterator[tuple[str, Path]]:
     """The project under gunicorn as production starts it; yields its URL and its log file."""
     port = free_port()
     log = Path(folder) / "gunicorn.log"
@@ -865,8 +869,8 @@ def gunicorn(database_url: str, folder: str, workers: int, redis_url: str) -> It
     with log.open("w") as output:
         process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
             command,
-            cwd=REPO,
-            env=server_environment(database_url, folder, redis_url),
+            cwd=source,
+            env=server_environment(database_url, folder, redis_url, source),
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -894,23 +898,25 @@ def gunicorn(database_url: str, folder: str, workers: int, redis_url: str) -> It
             process.wait()
 
 
-def source_version() -> str:
+def source_version(source: Path = REPO) -> str:
     """The commit the server ran, "-dirty" when the working tree had changes (other work in progress)."""
+    if not (source / ".git").exists():
+        return str(source)  # an unpacked archive
     done = subprocess.run(  # noqa: S603 - git with fixed arguments
         ["git", "describe", "--always", "--dirty"],  # noqa: S607 - git from PATH
-        cwd=REPO,
+        cwd=source,
         capture_output=True,
         text=True,
     )
     return done.stdout.strip() or "unknown"
 
 
-def summaries_check(database_url: str, folder: str) -> tuple[int, str]:
+def summaries_check(database_url: str, folder: str, source: Path = REPO) -> tuple[int, str]:
     """``flask summaries check`` on the database: its exit status and what it printed."""
-    environment = server_environment(database_url, folder, "memory://")
+    environment = server_environment(database_url, folder, "memory://", source)
     done = subprocess.run(  # noqa: S603 - our own flask command, fixed arguments
         [str(BIN / "flask"), "--app", "literacy", "summaries", "check"],
-        cwd=REPO,
+        cwd=source,
         env=environment,
         capture_output=True,
         text=True,
@@ -936,14 +942,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--mix", default="70,15,10,5", help="shares of lesson, my-learning, quiz and dashboard requests (70,15,10,5)"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--source", type=Path, default=REPO, help="the copy of the code to run (an unpacked git archive), for a before"
+    )
     args = parser.parse_args(argv)
     weights = [float(share) for share in args.mix.split(",")]
     if len(weights) != len(KINDS):
         parser.error(f"--mix needs {len(KINDS)} shares: {', '.join(KINDS)}")
 
+    source = args.source.resolve()
+    sys.path.insert(0, str(source))  # this script's data and checks use the code the server runs
+    import literacy
     from literacy import create_app
     from literacy.extensions import db
 
+    assert literacy.__file__.startswith(str(source)), literacy.__file__
     with tempfile.TemporaryDirectory() as folder:
         url = args.database or f"sqlite:///{folder}/bench.sqlite3"
         app = create_app(
@@ -962,7 +975,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("rows: " + ", ".join(f"{name} {count:,}" for name, count in sorted(plan.rows.items())))
             db.session.remove()
             db.engine.dispose()
-        with gunicorn(url, folder, args.workers, args.redis) as (base, log):
+        with gunicorn(url, folder, args.workers, args.redis, source) as (base, log):
             learners = [Learner(base, person, plan, index, args.seed) for index, person in enumerate(plan.people)]
             refused = sign_in_all(learners)
             if refused:
@@ -981,7 +994,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         found = scan_log(log.read_text())
 
         print(f"\n{len(samples):,} requests in {elapsed:.1f} s: {len(samples) / elapsed:.1f} requests/s")
-        print(f"the load generator used {100 * cpu / elapsed:.0f} % of one core; code at {source_version()}")
+        print(f"the load generator used {100 * cpu / elapsed:.0f} % of one core; code at {source_version(source)}")
         for line in table(samples, elapsed):
             print(line)
         counts, examples = errors_by_kind(warm + samples)
@@ -998,7 +1011,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"answers the server accepted {answers:,}, attempts it graded {attempts}: {len(problems)} problems")
         for problem in problems[:10]:
             print(f"  {problem}")
-        status, said = summaries_check(url, folder)
+        status, said = summaries_check(url, folder, source)
         print(f"flask summaries check: exit {status}: {said.splitlines()[-1] if said else ''}")
         failed = bool(counts) or any(found.values()) or problems or status != 0
         print("targets (0 errors, no 'database is locked', summaries exact): " + ("NOT MET" if failed else "met"))
