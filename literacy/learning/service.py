@@ -400,7 +400,7 @@ def record_visit(
     *,
     row: Any = _LOOK_UP_ROW,
     now: datetime | None = None,
-) -> None:
+) -> bool:
     """Note that someone opened a lesson (so "continue" can bring them back); one row per lesson.
 
     The first opening counts in the summaries (a lesson started, recomputed under the person's lock).
@@ -408,23 +408,24 @@ def record_visit(
     after that the lesson's time and the summary's last activity move forward together (two UPDATEs,
     no lock, nothing recomputed), so the summaries stay equal to the raw rows. ``row`` (the lesson's
     progress row or None), or ``progress`` when the caller has loaded it, saves looking the row up again.
-    The caller commits.
+    Returns whether it wrote anything; the caller commits.
     """
     if row is _LOOK_UP_ROW:
         row = progress.row(lesson_slug) if progress is not None else _lesson_row(user, module, lesson_slug)
     if row is None:
         if _start_lesson(user, module, version, lesson_slug):
             summaries.refresh_learner(user.id, module.id)
-        return
+        return True
     now = now or utcnow()
     if now < row.started_at:  # the clock went back: the latest activity may be earlier now
         row.started_at = now
         summaries.refresh_learner(user.id, module.id)
-        return
+        return True
     if now - row.started_at < VISIT_RESOLUTION:
-        return
+        return False
     row.started_at = now
     summaries.learner_active(user.id, module.id, now)
+    return True
 
 
 _LESSON_ROW = select(LessonProgress).where(

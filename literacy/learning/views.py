@@ -88,11 +88,13 @@ def _lesson_page(module_slug: str, lesson_slug: str):
 @login_required
 def lesson(module_slug: str, lesson_slug: str):
     """A lesson: a read. Only a first opening writes (the lesson started); later openings move "last opened"
-    at most once a minute (``service.record_visit``)."""
+    at most once a minute (``service.record_visit``). A visit that wrote commits before rendering; one that
+    did not renders in the same read transaction, so the page takes one connection from the pool (on
+    PostgreSQL, a commit and a second checkout with its ping and reset cost four more round trips)."""
     module, version, page = _lesson_page(module_slug, lesson_slug)
     row, done = service.lesson_state(current_user, module, version, page.slug)
-    service.record_visit(current_user, module, version, page.slug, row=row)
-    _commit_keeping_loaded()
+    if service.record_visit(current_user, module, version, page.slug, row=row):
+        _commit_keeping_loaded()  # a page that only read keeps its one transaction (and connection) instead
     result = checks.take_result(session, module.slug, page.slug)
     feedback = None
     if result is not None and result["key"] in page.checks:
