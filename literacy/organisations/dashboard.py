@@ -124,12 +124,10 @@ def _cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) 
         figures[cohort_id]["members"] = members
     # one row per member (kept by literacy.summaries), so this adds up members, not members x modules
     each = CohortLearnerSummary
-    stale = _newer_editions(cohort_filter, now)
     at = literal(now, UTCDateTime())
     soon = literal(now + timedelta(days=renewal.EXPIRY_WARNING_DAYS), UTCDateTime())
     day = literal(today)
     ended = and_(each.valid_until.is_not(None), each.valid_until <= at)
-    renew = or_(ended, stale.c.user_id.is_not(None))
     scope = [each.cohort_id.in_(cohort_filter)]
     if people_ids is not None:
         scope.append(each.user_id.in_(people_ids))
@@ -137,30 +135,56 @@ def _cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) 
     def members_where(condition):
         return func.sum(case((condition, 1), else_=0))
 
-    for cohort_id, started, completed, expiring, renewal_due, overdue, pct_sum, pct_n in db.session.execute(
+    # as if no newer edition were live: each member's row alone (a scan of the rows, no join) ...
+    completed_all = and_(each.assigned > 0, each.completed == each.assigned, ~ended)
+    expiring = and_(~ended, each.valid_until > at, each.valid_until <= soon)
+    late = or_(each.next_due_on < day, each.renew_by < day)
+    for cohort_id, started, completed, expiring_count, renewal_due, overdue, pct_sum, pct_n in db.session.execute(
         select(
             each.cohort_id,
             members_where(each.started.is_(True)),
-            members_where(and_(each.assigned > 0, each.completed == each.assigned, ~renew)),
-            members_where(and_(~renew, each.valid_until > at, each.valid_until <= soon)),
-            members_where(renew),
-            members_where(or_(each.next_due_on < day, each.renew_by < day, stale.c.renew_by < day)),
+            members_where(completed_all),
+            members_where(expiring),
+            members_where(ended),
+            members_where(late),
             func.sum(each.percent_sum),
             func.sum(each.percent_count),
         )
-        .outerjoin(stale, and_(stale.c.cohort_id == each.cohort_id, stale.c.user_id == each.user_id))
         .where(*scope)
         .group_by(each.cohort_id)
     ):
         figures[cohort_id].update(
             started=int(started or 0),
             completed=int(completed or 0),
-            expiring=int(expiring or 0),
+            expiring=int(expiring_count or 0),
             renewal_due=int(renewal_due or 0),
             overdue=int(overdue or 0),
             pct_sum=float(pct_sum or 0),
             pct_n=int(pct_n or 0),
         )
+    # ... then the few members with a completion of an older edition: due to renew, so neither completed
+    # nor expiring, and overdue too once their date to renew by has passed
+    stale = _newer_editions(cohort_filter, now)
+    not_late = and_(
+        or_(each.next_due_on.is_(None), each.next_due_on >= day), or_(each.renew_by.is_(None), each.renew_by >= day)
+    )
+    for cohort_id, completed, expiring_count, renewing, overdue in db.session.execute(
+        select(
+            each.cohort_id,
+            members_where(completed_all),
+            members_where(expiring),
+            members_where(~ended),
+            members_where(and_(not_late, stale.c.renew_by < day)),
+        )
+        .join(stale, and_(stale.c.cohort_id == each.cohort_id, stale.c.user_id == each.user_id))
+        .where(*scope)
+        .group_by(each.cohort_id)
+    ):
+        found = figures[cohort_id]
+        found["completed"] -= int(completed or 0)
+        found["expiring"] -= int(expiring_count or 0)
+        found["renewal_due"] += int(renewing or 0)
+        found["overdue"] += int(overdue or 0)
     return figures
 
 
@@ -280,7 +304,7 @@ def _coverage(organisation: Organisation, people_ids, people: int, today: date, 
         )
         .order_by(Module.slug)
     ).all()
-    counts = _completions(people_ids, [module_id for module_id, _ in modules], now)
+    counts = _completions(people_ids, {module_id: version.edition for module_id, version in modules}, now)
     rows = [
         [
             version.text("title", version.language),
@@ -308,33 +332,38 @@ def _coverage(organisation: Organisation, people_ids, people: int, today: date, 
     )
 
 
-def _completions(people_ids, module_ids: list[int], now: datetime) -> dict[int, tuple[int, int, int, int]]:
+def _completions(people_ids, editions: dict[int, int], now: datetime) -> dict[int, tuple[int, int, int, int]]:
     """Per module, how many of these people have a completion valid at ``now`` (any edition), valid and of
-    the current edition, valid but expiring within ``renewal.EXPIRY_WARNING_DAYS``, and no longer valid."""
+    the current edition, valid but expiring within ``renewal.EXPIRY_WARNING_DAYS``, and no longer valid.
+
+    ``editions`` holds each module's live edition: the rows are counted per module and edition completed
+    (a handful of groups), so no summary row is joined to its module's version."""
     summary = LearnerModuleSummary
     at = literal(now, UTCDateTime())
     soon = literal(now + timedelta(days=renewal.EXPIRY_WARNING_DAYS), UTCDateTime())
     valid = or_(summary.valid_until.is_(None), summary.valid_until > at)
-    return {
-        module_id: (int(valid_any or 0), int(latest or 0), int(expiring or 0), int(expired or 0))
-        for module_id, valid_any, latest, expiring, expired in db.session.execute(
-            select(
-                summary.module_id,
-                func.count(case((valid, 1))),
-                func.count(case((and_(valid, summary.completed_edition >= ModuleVersion.edition), 1))),
-                func.count(case((and_(summary.valid_until > at, summary.valid_until <= soon), 1))),
-                func.count(case((summary.valid_until <= at, 1))),
-            )
-            .join(Module, Module.id == summary.module_id)
-            .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-            .where(
-                summary.user_id.in_(people_ids),
-                summary.module_id.in_(module_ids),
-                summary.completed_edition.is_not(None),
-            )
-            .group_by(summary.module_id)
+    found: dict[int, list[int]] = {}
+    for module_id, edition, valid_any, expiring, expired in db.session.execute(
+        select(
+            summary.module_id,
+            summary.completed_edition,
+            func.count(case((valid, 1))),
+            func.count(case((and_(summary.valid_until > at, summary.valid_until <= soon), 1))),
+            func.count(case((summary.valid_until <= at, 1))),
         )
-    }
+        .where(
+            summary.user_id.in_(people_ids),
+            summary.module_id.in_(list(editions)),
+            summary.completed_edition.is_not(None),
+        )
+        .group_by(summary.module_id, summary.completed_edition)
+    ):
+        counts = found.setdefault(module_id, [0, 0, 0, 0])
+        counts[0] += int(valid_any or 0)
+        counts[1] += int(valid_any or 0) if edition >= editions[module_id] else 0
+        counts[2] += int(expiring or 0)
+        counts[3] += int(expired or 0)
+    return {module_id: (a, b, c, d) for module_id, (a, b, c, d) in found.items()}
 
 
 def _coverage_figures(done: int, latest: int, expiring: int, expired: int, people: int, threshold: int) -> list[Any]:
