@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -189,6 +189,45 @@ def live_modules(user: Any) -> list[tuple[ModuleRef, version_cache.Version]]:
     """The modules ``user`` may take with their live versions, for pages that only read (one query)."""
     audience, parameters = _audience(user)
     return [_live(row) for row in db.session.execute(_LIVE[audience], parameters)]
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A person's progress row for one lesson, as the lesson page reads it (with the module, in one query)."""
+
+    id: int
+    lesson_slug: str
+    started_at: datetime
+    completed_at: datetime | None
+
+
+#: the live module by slug with the person's row for one of its lessons, if any (built once)
+_LIVE_WITH_VISIT = {
+    audience: query.add_columns(
+        LessonProgress.id.label("visit_id"), LessonProgress.started_at, LessonProgress.completed_at
+    ).outerjoin(
+        LessonProgress,
+        (LessonProgress.module_id == Module.id)
+        & (LessonProgress.user_id == bindparam("visitor_id"))
+        & (LessonProgress.lesson_slug == bindparam("lesson_slug")),
+    )
+    for audience, query in _LIVE_BY_SLUG.items()
+}
+
+
+def find_lesson_visit(
+    user: Any, slug: str, lesson_slug: str
+) -> tuple[ModuleRef, version_cache.Version, Visit | None] | None:
+    """``find_live`` for the lesson page, with the signed-in ``user``'s row for ``lesson_slug`` read in the
+    same query (one round trip fewer on every lesson page)."""
+    audience, parameters = _audience(user)
+    values = {**parameters, "slug": slug, "visitor_id": user.id, "lesson_slug": lesson_slug}
+    row = db.session.execute(_LIVE_WITH_VISIT[audience], values).first()
+    if row is None:
+        return None
+    module, version = _live(row)
+    visit = Visit(row.visit_id, lesson_slug, row.started_at, row.completed_at) if row.visit_id is not None else None
+    return module, version, visit
 
 
 def find_live(user: Any, slug: str) -> tuple[ModuleRef, version_cache.Version] | None:
@@ -417,15 +456,23 @@ def record_visit(
             summaries.refresh_learner(user.id, module.id)
         return True
     now = now or utcnow()
-    if now < row.started_at:  # the clock went back: the latest activity may be earlier now
-        row.started_at = now
-        summaries.refresh_learner(user.id, module.id)
-        return True
-    if now - row.started_at < VISIT_RESOLUTION:
+    moved_back = now < row.started_at  # the clock went back: the latest activity may be earlier now
+    if not moved_back and now - row.started_at < VISIT_RESOLUTION:
         return False
-    row.started_at = now
-    summaries.learner_active(user.id, module.id, now)
+    _move_started(row, now)
+    if moved_back:
+        summaries.refresh_learner(user.id, module.id)
+    else:
+        summaries.learner_active(user.id, module.id, now)
     return True
+
+
+def _move_started(row: Any, now: datetime) -> None:
+    """Set the lesson's time to ``now``: on the loaded model, or (for a ``Visit``) in one UPDATE by id."""
+    if isinstance(row, LessonProgress):
+        row.started_at = now
+    else:
+        db.session.execute(update(LessonProgress).where(LessonProgress.id == row.id).values(started_at=now))
 
 
 _LESSON_ROW = select(LessonProgress).where(
@@ -439,19 +486,18 @@ def _lesson_row(user: Any, module: Any, lesson_slug: str) -> LessonProgress | No
     return db.session.scalar(_LESSON_ROW, {"user_id": user.id, "module_id": module.id, "slug": lesson_slug})
 
 
-def lesson_state(user: Any, module: Any, version: Any, lesson_slug: str) -> tuple[LessonProgress | None, bool]:
-    """The person's progress row for one lesson (None before they open it) and whether the lesson shows as
-    completed (``Progress.lesson_done``): one query, and a second only for a completed lesson of a module
-    without an assessment, where a renewal due can make it show as not completed."""
-    row = _lesson_row(user, module, lesson_slug)
-    if row is None or row.completed_at is None:
-        return row, False
+def lesson_done(user: Any, module: Any, version: Any, visit: Any) -> bool:
+    """Whether the lesson of ``visit`` (the person's row for it, None before they open it) shows as completed
+    (``Progress.lesson_done``): no query, but one for a completed lesson of a module without an assessment,
+    where a renewal due can make it show as not completed."""
+    if visit is None or visit.completed_at is None:
+        return False
     if version.question_count:
-        return row, True
+        return True
     renewal = renewal_of(user, module, version)
-    slugs = frozenset({lesson_slug})
-    progress = Progress(slugs, slugs, lesson_slug, renewal.completion if renewal else None, (row,), renewal)
-    return row, progress.lesson_done(version, lesson_slug)
+    slugs = frozenset({visit.lesson_slug})
+    progress = Progress(slugs, slugs, visit.lesson_slug, renewal.completion if renewal else None, (visit,), renewal)
+    return progress.lesson_done(version, visit.lesson_slug)
 
 
 def _start_lesson(user: Any, module: Module, version: ModuleVersion, lesson_slug: str) -> bool:

@@ -91,9 +91,13 @@ def lesson(module_slug: str, lesson_slug: str):
     at most once a minute (``service.record_visit``). A visit that wrote commits before rendering; one that
     did not renders in the same read transaction, so the page takes one connection from the pool (on
     PostgreSQL, a commit and a second checkout with its ping and reset cost four more round trips)."""
-    module, version, page = _lesson_page(module_slug, lesson_slug)
-    row, done = service.lesson_state(current_user, module, version, page.slug)
-    if service.record_visit(current_user, module, version, page.slug, row=row):
+    found = service.find_lesson_visit(current_user, module_slug, lesson_slug)
+    page = version_cache.lesson(found[1], lesson_slug, current_language()) if found is not None else None
+    if found is None or page is None:
+        abort(404)
+    module, version, visit = found
+    done = service.lesson_done(current_user, module, version, visit)
+    if service.record_visit(current_user, module, version, page.slug, row=visit):
         _commit_keeping_loaded()  # a page that only read keeps its one transaction (and connection) instead
     result = checks.take_result(session, module.slug, page.slug)
     feedback = None
