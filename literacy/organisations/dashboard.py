@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, func, literal, or_, select, union_all
 
 from .. import renewal
 from ..extensions import db
@@ -164,7 +164,9 @@ def _cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) 
         )
     # ... then the few members with a completion of an older edition: due to renew, so neither completed
     # nor expiring, and overdue too once their date to renew by has passed
-    stale = _newer_editions(cohort_filter, now)
+    stale = _newer_editions(cohort_filter, today, now)
+    if stale is None:
+        return figures
     not_late = and_(
         or_(each.next_due_on.is_(None), each.next_due_on >= day), or_(each.renew_by.is_(None), each.renew_by >= day)
     )
@@ -174,7 +176,7 @@ def _cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) 
             members_where(completed_all),
             members_where(expiring),
             members_where(~ended),
-            members_where(and_(not_late, stale.c.renew_by < day)),
+            members_where(and_(not_late, stale.c.late == 1)),
         )
         .join(stale, and_(stale.c.cohort_id == each.cohort_id, stale.c.user_id == each.user_id))
         .where(*scope)
@@ -188,13 +190,83 @@ def _cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) 
     return figures
 
 
-def _newer_editions(cohort_filter, now: datetime):
+def _newer_editions(cohort_filter, today: date, now: datetime):
     """Current members who completed an older edition of one of their cohort's modules than the live one,
-    with the earliest date to renew by among those (``renewal.expressions``: the rule's own SQL).
+    and whether renewing any of those is late (a subquery of cohort_id, user_id, late), or None when no
+    cohort assigns a module with more than one edition.
 
-    The completions of older editions are found first, on their own (grouped, so SQLite reads them through
-    the summaries' index on (module, edition completed) rather than every member's rows), then matched with
-    the cohorts that assign those modules."""
+    The rule (``renewal.classify``) dates such a renewal by the later of the day it became needed (the
+    newer edition's first publication, or the day the certificate stopped counting if earlier) and the day
+    of the assignment, plus the cohort's days to renew; it is late when that date is before today, that is
+    when both days are before ``today - days``. Everything but the certificate's end is known per cohort
+    and module, so it is worked out here for each assignment (a few rows) and each completion of an older
+    edition (found through the summaries' index on module and edition) is only compared with it."""
+    first = renewal.edition_published()
+    rules = []
+    editions: dict[int, int] = {}
+    for cohort_id, module_id, assigned_at, renewal_days, live, published_at in db.session.execute(
+        select(
+            CohortAssignment.cohort_id,
+            CohortAssignment.module_id,
+            CohortAssignment.assigned_at,
+            Cohort.renewal_days,
+            ModuleVersion.edition,
+            first.c.published_at,
+        )
+        .join(Cohort, Cohort.id == CohortAssignment.cohort_id)
+        .join(Module, and_(Module.id == CohortAssignment.module_id, Module.status == "published"))
+        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+        .join(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
+        .where(CohortAssignment.cohort_id.in_(cohort_filter), ModuleVersion.edition > 1)
+    ):
+        cutoff = today - timedelta(days=renewal_days or renewal.DEFAULT_RENEWAL_DAYS)
+        edition_on = published_at.astimezone(UTC).date() if published_at is not None else None
+        assigned_early = assigned_at is None or assigned_at.astimezone(UTC).date() < cutoff
+        edition_early = edition_on is not None and edition_on < cutoff
+        cutoff_began = renewal.start_of_day_after(cutoff - timedelta(days=1))
+        rules.append((cohort_id, module_id, int(assigned_early), int(edition_early), cutoff_began))
+        editions[module_id] = live
+    if not rules:
+        return None
+    rule = _rows_as_table(rules)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _newer_editions_by_rule(cohort_filter, today, now)
+    summary = LearnerModuleSummary
+    at = literal(now, UTCDateTime())
+    late = and_(
+        rule.c.assigned_early == 1,
+        or_(rule.c.edition_early == 1, and_(summary.valid_until <= at, summary.valid_until < rule.c.cutoff_began)),
+    )
+    return (
+        select(
+            CohortMember.cohort_id.label("cohort_id"),
+            CohortMember.user_id.label("user_id"),
+            func.max(case((late, 1), else_=0)).label("late"),
+        )
+        .select_from(summary)
+        .join(CohortMember, and_(CohortMember.user_id == summary.user_id, CohortMember.removed_at.is_(None)))
+        .join(rule, and_(rule.c.cohort_id == CohortMember.cohort_id, rule.c.module_id == summary.module_id))
+        .where(
+            or_(
+                *[
+                    and_(summary.module_id == module_id, summary.completed_edition < live)
+                    for module_id, live in editions.items()
+                ]
+            ),
+            CohortMember.cohort_id.in_(cohort_filter),
+        )
+        .group_by(CohortMember.cohort_id, CohortMember.user_id)
+        .subquery("newer_editions")
+    )
+
+
+def _newer_editions_by_rule(cohort_filter, today: date, now: datetime):
+    """The same members, with the rule's own SQL (``renewal.expressions``) dating each renewal, for
+    PostgreSQL: its planner would drive the form above from the table of rules and read each module's
+    older completions once per cohort, while SQLite spends most of this form's time in date arithmetic.
+
+    The completions of older editions are found first, on their own (grouped), then matched with the
+    cohorts that assign those modules."""
     summary = LearnerModuleSummary
     first = renewal.edition_published()
     older = (
@@ -226,7 +298,7 @@ def _newer_editions(cohort_filter, now: datetime):
         select(
             CohortMember.cohort_id.label("cohort_id"),
             CohortMember.user_id.label("user_id"),
-            func.min(rule.due_on).label("renew_by"),
+            case((func.min(rule.due_on) < literal(today), 1), else_=0).label("late"),
         )
         .select_from(older)
         .join(CohortAssignment, CohortAssignment.module_id == older.c.module_id)
@@ -243,6 +315,25 @@ def _newer_editions(cohort_filter, now: datetime):
         .group_by(CohortMember.cohort_id, CohortMember.user_id)
         .subquery("newer_editions")
     )
+
+
+def _rows_as_table(rules: list[tuple]) -> Any:
+    """The per-assignment rules as a small derived table (SELECTs of constants joined by UNION ALL, in
+    groups that stay under SQLite's limit of 500 terms per compound select)."""
+
+    def one(cohort_id: int, module_id: int, assigned_early: int, edition_early: int, cutoff_began: datetime):
+        return select(
+            literal(cohort_id, Integer()).label("cohort_id"),
+            literal(module_id, Integer()).label("module_id"),
+            literal(assigned_early, Integer()).label("assigned_early"),
+            literal(edition_early, Integer()).label("edition_early"),
+            literal(cutoff_began, UTCDateTime()).label("cutoff_began"),
+        )
+
+    groups = [union_all(*[one(*row) for row in rules[at : at + 400]]).subquery() for at in range(0, len(rules), 400)]
+    if len(groups) == 1:
+        return groups[0].alias("stale_rules")
+    return union_all(*[select(*group.c) for group in groups]).subquery("stale_rules")
 
 
 def _figure_row(figures: dict[str, Any], threshold: int) -> list[Any]:
