@@ -1,6 +1,7 @@
-"""What a published version shows, read once per process and kept: its texts, its lessons in each language
-(titles for the contents and the previous/next links, the stored HTML already split around its knowledge
-checks) and the checks themselves.
+"""What a published version shows, read once per process and kept: its lessons in each language (titles for
+the contents and the previous/next links, the stored HTML already split around its knowledge checks), the
+checks themselves and their rendered HTML per interface language. The version's own columns (``Version``)
+are small and are read with the module on every request (``service.find_live``), never kept.
 
 A published version is never changed (``models/content.py``), so nothing here is ever stale and nothing
 needs invalidating across processes: a new version has a new id and so a new key. The key also carries the
@@ -8,7 +9,8 @@ version's content hash and publication time, because SQLite can hand out the id 
 again (an organisation deleted, then another module published); such a row is a different key.
 
 Nothing here belongs to a person: progress, sessions and visibility are read for every request. The cache
-is bounded (``MAX_VERSIONS`` versions, ``MAX_LESSONS`` lesson variants) so a long-running worker's memory
+is bounded (lesson lists of ``MAX_VERSIONS * 2`` versions and languages, ``MAX_LESSONS`` lesson variants,
+twice as many checks' HTML) so a long-running worker's memory
 stays flat however many versions are published over its life.
 """
 
