@@ -727,14 +727,18 @@ class LearnerFilter:
     descending: bool = False
 
 
-def _folded(column: Any) -> Any:
+def _folded(column: Any, postgresql: bool | None = None) -> Any:
     """A name in lower case, compared by code point as Python compares strings (PostgreSQL's collation
     would otherwise order it its own way)."""
     lowered = func.lower(column)
-    return lowered.collate("C") if db.session.get_bind().dialect.name == "postgresql" else lowered
+    if postgresql is None:
+        postgresql = db.session.get_bind().dialect.name == "postgresql"
+    return lowered.collate("C") if postgresql else lowered
 
 
-def _matching(dashboard: CohortDashboard, wanted: LearnerFilter) -> tuple[Any, list[Any]]:
+def _matching(
+    dashboard: CohortDashboard, wanted: LearnerFilter, postgresql: bool | None = None
+) -> tuple[Any, list[Any]]:
     """The members matching a filter (the search in name or email address, a status in a module or in any)
     as a select of the learners subquery, and the ORDER BY of the wanted sort: people without a value last,
     in the order of names, as the page has always shown them."""
@@ -755,7 +759,7 @@ def _matching(dashboard: CohortDashboard, wanted: LearnerFilter) -> tuple[Any, l
             columns = [columns[i] for i in positions]
         statement = statement.where(or_(*[column == wanted.status for column in columns]) if columns else false())
     sort = wanted.sort if wanted.sort in SORTS else "name"
-    name = _folded(learners.c.name)
+    name = _folded(learners.c.name, postgresql)
     if sort == "name":
         order = [name, learners.c.user_id]
         order = [column.desc() for column in order] if wanted.descending else order
@@ -861,21 +865,24 @@ def learner_csv_rows(dashboard: CohortDashboard, wanted: LearnerFilter, batch: i
     """The learners.csv rows as escaped cells (``escape_cell`` on every text cell): name, email address, a
     status per module, last activity (its UTC day, as ``tables.csv_cell`` writes a moment), best score.
 
-    The select and the status labels (in the request's language) are made now; the rows are read when the
-    generator runs, from a server-side cursor ``batch`` rows at a time on a connection of its own, so the
-    response can stream them after the request's context has gone and nothing is ever held whole.
+    The status labels (in the request's language) and everything the select needs are taken now; the
+    select is made and its rows read when the generator runs (after the headings have gone), from a
+    server-side cursor ``batch`` rows at a time on a connection of its own, so the response can stream them
+    after the request's context has gone and nothing is ever held whole.
     """
-    statement, order = _matching(dashboard, wanted)
-    learners = statement.selected_columns
-    day = cast(utc_date(learners.last_activity), String())
-    statuses = [learners[f"s{index}"] for index in range(len(dashboard.modules))]
-    ordered = statement.with_only_columns(
-        learners.name, learners.email, *statuses, day, learners.best_score, maintain_column_froms=True
-    ).order_by(*order)
+    dashboard.modules  # noqa: B018 - read now, in the request
     labels = {status: escape_cell(str(label)) for status, label in STATUS_LABELS.items()}
     engine = db.engine
+    postgresql = engine.dialect.name == "postgresql"
 
     def rows() -> Iterator[list[str]]:
+        statement, order = _matching(dashboard, wanted, postgresql)
+        learners = statement.selected_columns
+        day = cast(utc_date(learners.last_activity), String())
+        statuses = [learners[f"s{index}"] for index in range(len(dashboard.modules))]
+        ordered = statement.with_only_columns(
+            learners.name, learners.email, *statuses, day, learners.best_score, maintain_column_froms=True
+        ).order_by(*order)
         with engine.connect() as connection:
             for name, email, *cells, last, best in connection.execution_options(yield_per=batch).execute(ordered):
                 yield [
