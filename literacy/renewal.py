@@ -33,8 +33,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Date, Integer, String, and_, case, func, literal, null, or_, select, type_coerce
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from .models import (
     Cohort,
@@ -47,6 +45,7 @@ from .models import (
     utc_date,
     utcnow,
 )
+from .models.types import add_days, earliest_of, latest_of
 
 # A valid completion whose certificate stops counting within this many days is "expiring": My learning
 # says "Expires 3 January 2027" and the dashboards count it apart. One number for every page.
@@ -177,65 +176,6 @@ def start_of_day_after(day: date) -> datetime:
 
 
 # --- the same rule in SQL ------------------------------------------------------------------------------
-
-
-class add_days(FunctionElement[date]):
-    """A date plus a whole number of days (a column or a value), on either database."""
-
-    type = Date()
-    name = "add_days"
-    inherit_cache = True
-
-
-@compiles(add_days)
-def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
-    day, days = list(element.clauses)
-    return f"date({compiler.process(day, **kw)}, '+' || ({compiler.process(days, **kw)}) || ' days')"
-
-
-@compiles(add_days, "postgresql")
-def _add_days_postgresql(element: add_days, compiler: Any, **kw: Any) -> str:
-    day, days = list(element.clauses)
-    return f"(CAST({compiler.process(day, **kw)} AS DATE) + CAST({compiler.process(days, **kw)} AS INTEGER))"
-
-
-class _extreme(FunctionElement[date]):
-    type = Date()
-    inherit_cache = True
-
-
-class latest_of(_extreme):
-    """The later of two dates (neither NULL)."""
-
-    name = "latest_of"
-    inherit_cache = True
-
-
-class earliest_of(_extreme):
-    """The earlier of two dates (neither NULL)."""
-
-    name = "earliest_of"
-    inherit_cache = True
-
-
-@compiles(latest_of)
-def _latest_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"max({compiler.process(element.clauses, **kw)})"  # SQLite's two-argument max is a scalar
-
-
-@compiles(earliest_of)
-def _earliest_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"min({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(latest_of, "postgresql")
-def _latest_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"GREATEST({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(earliest_of, "postgresql")
-def _earliest_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"LEAST({compiler.process(element.clauses, **kw)})"
 
 
 def edition_published():

@@ -69,6 +69,7 @@ from .models import (
     UTCDateTime,
     utc_date,
 )
+from .models.types import add_days, latest_of
 
 SUMMARY_KEYS = ("user_id", "module_id")
 TALLY_KEYS = ("cohort_id", "module_id", "question_key", "answer", "confidence", "correct")
@@ -312,8 +313,8 @@ def _member_rows(cohorts: Ids | None = None, users: Ids | None = None, modules: 
 def _renew_by(summary) -> Any:
     """The date to renew by once a completion stops counting: its end's day, or the assignment's if later,
     plus the cohort's days to renew (``literacy.renewal``'s rule, for expiry)."""
-    return renewal.add_days(
-        renewal.latest_of(utc_date(summary.valid_until), utc_date(CohortAssignment.assigned_at)),
+    return add_days(
+        latest_of(utc_date(summary.valid_until), utc_date(CohortAssignment.assigned_at)),
         func.coalesce(Cohort.renewal_days, renewal.DEFAULT_RENEWAL_DAYS),
     )
 

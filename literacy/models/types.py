@@ -1,11 +1,12 @@
-"""Column types shared by the models."""
+"""Column types shared by the models, and the portable SQL date functions (one spelling for SQLite,
+one for PostgreSQL) that the summaries, the renewal rule and the reminders compose."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime
+from sqlalchemy import Date, DateTime, Integer
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -55,3 +56,82 @@ def _utc_date(element: utc_date, compiler: Any, **kw: Any) -> str:
 @compiles(utc_date, "postgresql")
 def _utc_date_postgresql(element: utc_date, compiler: Any, **kw: Any) -> str:
     return f"date(timezone('UTC', {compiler.process(element.clauses, **kw)}))"
+
+
+class days_between(FunctionElement[int]):  # noqa: N801 - an SQL function
+    """Whole days from the first date to the second, in SQL (``end - start`` on PostgreSQL)."""
+
+    type = Integer()
+    name = "days_between"
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return f"CAST(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}) AS INTEGER)"
+
+
+@compiles(days_between, "postgresql")
+def _days_between_postgresql(element: days_between, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return f"({compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
+
+
+class add_days(FunctionElement[date]):
+    """A date plus a whole number of days (a column or a value), on either database."""
+
+    type = Date()
+    name = "add_days"
+    inherit_cache = True
+
+
+@compiles(add_days)
+def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
+    day, days = list(element.clauses)
+    return f"date({compiler.process(day, **kw)}, '+' || ({compiler.process(days, **kw)}) || ' days')"
+
+
+@compiles(add_days, "postgresql")
+def _add_days_postgresql(element: add_days, compiler: Any, **kw: Any) -> str:
+    day, days = list(element.clauses)
+    return f"(CAST({compiler.process(day, **kw)} AS DATE) + CAST({compiler.process(days, **kw)} AS INTEGER))"
+
+
+class _extreme(FunctionElement[date]):
+    type = Date()
+    inherit_cache = True
+
+
+class latest_of(_extreme):
+    """The later of two dates (neither NULL)."""
+
+    name = "latest_of"
+    inherit_cache = True
+
+
+class earliest_of(_extreme):
+    """The earlier of two dates (neither NULL)."""
+
+    name = "earliest_of"
+    inherit_cache = True
+
+
+@compiles(latest_of)
+def _latest_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"  # SQLite's two-argument max is a scalar
+
+
+@compiles(earliest_of)
+def _earliest_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(latest_of, "postgresql")
+def _latest_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(earliest_of, "postgresql")
+def _earliest_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"LEAST({compiler.process(element.clauses, **kw)})"

@@ -43,8 +43,6 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db, writing
 from ..models import (
@@ -61,7 +59,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..models.types import UTCDateTime
+from ..models.types import UTCDateTime, days_between
 
 DEFAULT_DAYS_BEFORE = (7, 1)
 DEFAULT_EXPIRY_NOTICE_DAYS = 30
@@ -69,26 +67,6 @@ DIGEST_ROLES = (Role.MANAGER.value, Role.ORG_ADMIN.value)
 KINDS = ("due_reminder", "overdue_reminder", "expiry_reminder", "manager_digest")
 
 # --- portable SQL pieces ---------------------------------------------------------------------------------
-
-
-class days_between(FunctionElement[int]):  # noqa: N801 - an SQL function
-    """Whole days from the first date to the second, in SQL (``end - start`` on PostgreSQL)."""
-
-    type = Integer()
-    name = "days_between"
-    inherit_cache = True
-
-
-@compiles(days_between)
-def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
-    start, end = list(element.clauses)
-    return f"CAST(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}) AS INTEGER)"
-
-
-@compiles(days_between, "postgresql")
-def _days_between_postgresql(element: days_between, compiler: Any, **kw: Any) -> str:
-    start, end = list(element.clauses)
-    return f"({compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> Any:
