@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, select, update
 
 from ..extensions import db
 from ..models import OutboxMessage, User, utcnow
@@ -26,8 +26,6 @@ STALE_AFTER = timedelta(minutes=15)
 BATCH = 200
 #: outcomes are saved together every this many messages (see send_claimed)
 SAVE_EVERY = 25
-#: statuses after which nothing more happens to a row
-FINISHED = ("sent", "failed", "not_sent", "skipped")
 
 
 
@@ -228,22 +226,3 @@ def send_due(*, now: datetime | None = None, ids: Iterable[int] | None = None) -
                 return totals
         elif not claimed:
             return totals
-
-
-def queued_count() -> int:
-    """Messages waiting (for the operator's view and /readyz later)."""
-
-    return (
-        db.session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(("queued", "sending")))
-        )
-        or 0
-    )
-
-
-def waiting_or_due(now: datetime) -> Any:
-    """Rows a sweep would take: queued and due, or stale "sending" ones."""
-    return or_(
-        and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_AFTER),
-    )
