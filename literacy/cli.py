@@ -1,5 +1,5 @@
 """Flask commands: ``start``, ``demo``, ``create-admin``, ``summaries``, ``accounts`` (``courses``: courses_cli,
-``users``: users_cli, ``orgs``: orgs_cli)."""
+``users``: users_cli, ``orgs``: orgs_cli, ``backup``/``restore``: backup_cli)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(courses)
     app.cli.add_command(notifications_group)
+    from .backup_cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("demo")
