@@ -31,10 +31,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _bind_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, navigation, secret_key, security, templating
+    from . import cli, errors, navigation, operations, secret_key, security, templating
 
     navigation.init_app(app)
     errors.init_app(app)
+    operations.init_app(app)  # the request log; /healthz, /readyz and /metrics in front of the site
     templating.init_app(app)
     cli.init_app(app)
     secret_key.guard(app)

@@ -54,6 +54,8 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "LITERACY_QUEUE_WORKERS": ("QUEUE_WORKERS", "2"),
     "LITERACY_MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", "6"),
     "LITERACY_MAIL_RETRY_SECONDS": ("MAIL_RETRY_SECONDS", "60"),
+    "LITERACY_LOG_FORMAT": ("LOG_FORMAT", None),  # json or text; None: text with --debug and in tests, else json
+    "LITERACY_METRICS_TOKEN": ("METRICS_TOKEN", None),  # /metrics wants it as a bearer token; None: loopback only
 }
 
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}

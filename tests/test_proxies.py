@@ -201,5 +201,6 @@ def test_under_gunicorn_only_the_setting_decides_whether_a_request_is_https(tmp_
     # gunicorn itself believes X-Forwarded-Proto from 127.0.0.1; with its literacy config it leaves that to us.
     env = environment(tmp_path, LITERACY_TRUSTED_PROXIES=proxies)
     with serving(gunicorn("-c", GUNICORN_CONFIG, "--workers", "1"), tmp_path, env) as server:
-        _status, headers, _body = server.get("/healthz", {"X-Forwarded-Proto": "https"})
+        # a page of the site's (the probes, /healthz among them, are answered in front of its headers)
+        _status, headers, _body = server.get("/help", {"X-Forwarded-Proto": "https"})
     assert ("Strict-Transport-Security" in headers) is secure

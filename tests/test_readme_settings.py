@@ -21,6 +21,8 @@ DESCRIBED = {
     "LITERACY_TRUSTED_HOSTS",
     "LITERACY_SITE_URL",
     "LITERACY_QUEUE_URL",
+    "LITERACY_LOG_FORMAT",
+    "LITERACY_METRICS_TOKEN",
 }
 
 #: defined in config.py but read by nothing, so not documented (yet)

@@ -8,11 +8,11 @@ import ast
 from tests.structure_support import area, area_graph, cycles, graph, imports, modules
 
 #: web plumbing that may read the request besides the views: language choice, navigation, headers
-# web plumbing: the interface language, the navigation, the security headers, and the signed-in session
-# (which lives in the cookie)
+# web plumbing: the interface language, the navigation, the security headers, the signed-in session
+# (which lives in the cookie), and the request log (its id, method, route and status)
 REQUEST_READERS = {
     "literacy.i18n", "literacy.navigation", "literacy.security", "literacy.request_guard", "literacy.auth.sessions",
-    "literacy.extensions",
+    "literacy.extensions", "literacy.operations.request_log",
 }
 
 

@@ -34,9 +34,3 @@ def switch_language(code: str):
         account.set_language(current_user._get_current_object(), code)  # kept on the account, and audited
         db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("site.home")))
-
-
-@bp.get("/healthz")
-def health():
-    db.session.execute(db.text("SELECT 1"))
-    return {"status": "ok"}
