@@ -69,10 +69,23 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+#: TCP keepalives for PostgreSQL: a server that vanished without closing the connection (a host or network
+#: gone) shows as a closed socket within about a minute instead of the system's two hours
+POSTGRESQL_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """SQLAlchemy's engine options. No ``pool_pre_ping``: its ``SELECT 1`` (with psycopg a ``BEGIN`` too)
+    on every checkout was two of a page's round trips; a connection the database closed is found without
+    one (``database_liveness``), see docs/operations.md, "When the database goes away"."""
+    if url.startswith("postgresql"):
+        return {"connect_args": dict(POSTGRESQL_KEEPALIVES)}
+    return {}
+
+
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config from defaults, the environment and explicit overrides."""
     settings: dict[str, Any] = {
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -91,6 +104,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     if not settings.get("SQLALCHEMY_DATABASE_URI"):
         settings["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "literacy.sqlite3")
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in settings:
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings["SQLALCHEMY_DATABASE_URI"])
     if not settings.get("QUEUE_URL"):  # the embedded task queue: a SQLite file beside the database's default
         settings["QUEUE_URL"] = "sqlite:///" + str(Path(instance_path) / "queue.sqlite3")
     if settings.get("TRUSTED_HOST_NAMES") and not settings.get("TRUSTED_HOSTS"):

@@ -12,11 +12,16 @@ Every other transaction is a reader, concurrent with everything: its reads take 
 after all (a page that records a visit), the driver begins a transaction at that first write, which waits for
 the lock too. What it read before was not under the lock, so such a write must stand on its own: an UPDATE
 with its condition in the WHERE clause, or an INSERT in a savepoint that accepts a unique violation.
-PostgreSQL needs none of this: its row locks and unique indexes do the work, and these hooks leave it alone.
+PostgreSQL needs no write lock (its row locks and unique indexes do the work) but reads the same way: a
+reader's connection is in autocommit until its first write (:func:`_postgresql_begin`), so a page that only
+reads sends no ``BEGIN`` and no ``ROLLBACK``, two round trips of its 3-11; under READ COMMITTED each statement
+sees what is committed when it starts, in a transaction or not, so the reads are the same (requests only:
+commands and jobs keep psycopg's usual transactions).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -34,6 +39,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 
 class Base(DeclarativeBase):
@@ -151,3 +157,58 @@ def _sqlite_folder(dialect, conn_rec, cargs, cparams) -> None:  # type: ignore[n
         database = cparams.get("database") or (cargs[0] if cargs else "")
         if database and database != ":memory:" and not str(database).startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+#: a SELECT that takes row locks (they would end with the statement in autocommit) counts as a write
+_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
+_READER = "literacy_reader"  # set in a pooled connection's info while it is a reader in autocommit
+
+
+@event.listens_for(Engine, "begin")
+def _postgresql_begin(connection: Connection) -> None:
+    """Start a PostgreSQL transaction as a reader (autocommit until the first write) or as usual.
+
+    Readers are the transactions of requests that would be readers on SQLite (``is_writer``): those of GET,
+    HEAD and OPTIONS requests outside :func:`writing`; commands and jobs keep psycopg's usual transactions.
+    psycopg begins a transaction itself before the first statement when autocommit is off;
+    :func:`_postgresql_first_write` turns it off just before a reader's first write, so the write and
+    everything after it (savepoints, row locks, the rest of the request's writes) are one transaction,
+    committed or rolled back as before. Setting autocommit sends nothing to the server.
+    """
+    if connection.dialect.name != "postgresql" or "isolation_level" in connection.get_execution_options():
+        return
+    raw = connection.connection.dbapi_connection
+    info = connection.connection.info
+    if raw is None or (raw.autocommit and _READER not in info):
+        return  # autocommit chosen by someone else (an engine made with isolation_level="AUTOCOMMIT")
+    reader = has_request_context() and not is_writer()
+    if raw.autocommit != reader:
+        raw.autocommit = reader
+    info[_READER] = reader
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _postgresql_first_write(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    """A reader's first statement that is not a plain SELECT (an INSERT, UPDATE, DELETE, SAVEPOINT, a CTE,
+    ``SELECT ... FOR UPDATE``) or that needs a transaction (a server-side cursor) begins the transaction."""
+    if not conn.connection.info.get(_READER):
+        return
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT" and not getattr(cursor, "name", None) and not _LOCKING.search(statement):
+        return
+    conn.connection.info[_READER] = False
+    conn.connection.dbapi_connection.autocommit = False
+
+
+@event.listens_for(Pool, "checkin")
+def _postgresql_plain(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
+    """A reader's connection goes back to the pool with autocommit off, psycopg's default, so nothing that
+    takes it without a transaction's begin (a raw connection, a migration) inherits a reader's autocommit."""
+    if connection_record.info.pop(_READER, None) and dbapi_connection is not None:
+        try:
+            dbapi_connection.autocommit = False
+        except Exception:  # noqa: BLE001 - a broken connection, which the pool will replace anyway
+            connection_record.invalidate()
+
+
+from . import database_liveness  # noqa: E402, F401 - the pool's free check on checkout, and outages logged

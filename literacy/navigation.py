@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 
 from .auth.access import IMPLIED_ROLES, may, organisations_for
+from .auth.sessions import header_roles
 from .extensions import db
 from .models import Membership, Organisation, Role
 
@@ -61,9 +62,11 @@ def _places(user) -> tuple[bool, list[_Place]]:  # type: ignore[no-untyped-def]
     if user.is_site_admin:
         managed = organisations_for(user, Role.MANAGER)
         return bool(managed), [_Place(o.slug, o.name) for o in managed]
-    rows = db.session.execute(_ROLES, {"user_id": user.id}).all()
-    managed = {row.slug: _Place(row.slug, row.name) for row in rows if row.role in _MANAGING}
-    return any(row.role in _AUTHORING for row in rows), sorted(managed.values(), key=lambda place: place.name)
+    rows = header_roles(user)  # read with the session's user when the request only reads
+    if rows is None:
+        rows = db.session.execute(_ROLES, {"user_id": user.id}).all()
+    managed = {slug: _Place(slug, name) for role, slug, name in rows if role in _MANAGING}
+    return any(role in _AUTHORING for role, _slug, _name in rows), sorted(managed.values(), key=lambda p: p.name)
 
 
 def navigation() -> list[NavItem]:

@@ -18,14 +18,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
-from ..extensions import db
-from ..models import User, UserSession, utcnow
+from ..extensions import READING_METHODS, db
+from ..models import Membership, Organisation, User, UserSession, utcnow
 
 SESSION_ID = "sid"  # the cookie's session id (the raw token; only its hash is stored)
 LAST_SEEN = "seen"  # Unix time of the last request, for the idle timeout
@@ -128,19 +129,33 @@ def is_current(row: UserSession) -> bool:
     return has_request_context() and row.token_hash == current_token_hash()
 
 
+#: the account through a live session, with the person's roles in organisations that are not archived (one row
+#: per membership, or one without): the header shows links by those roles on every page (``navigation``)
+_LOAD = (
+    select(User, UserSession.created_at, Membership.role, Organisation.slug, Organisation.name)
+    .join(UserSession, UserSession.user_id == User.id)
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Organisation, (Organisation.id == Membership.organisation_id) & Organisation.archived_at.is_(None))
+    .where(User.id == bindparam("user_id"), UserSession.token_hash == bindparam("token_hash"))
+    .where(UserSession.ended_at.is_(None))
+)
+#: where ``load`` leaves the roles it read, for this request's header (``header_roles``)
+_ROLES_READ = "literacy_header_roles"
+
+
 def load(user_id: str) -> User | None:
-    """Flask-Login's user loader: the account only through a live session row, in one query."""
+    """Flask-Login's user loader: the account only through a live session row, in one query that also reads
+    the person's roles for the header (``header_roles``)."""
     token = session.get(SESSION_ID)
     if not isinstance(token, str) or not user_id.isdigit():
         return _signed_out(None)
-    found = db.session.execute(
-        select(User, UserSession.created_at)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == int(user_id), UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None))
-    ).first()
-    if found is None or not found[0].is_enabled:
+    rows = db.session.execute(_LOAD, {"user_id": int(user_id), "token_hash": token_hash(token)}).all()
+    if not rows or not rows[0][0].is_enabled:
         return _signed_out("ended")
-    user, created_at = found
+    user, created_at = rows[0][0], rows[0][1]
+    if has_request_context() and request.method in READING_METHODS:
+        # a page that only reads cannot change anyone's roles before its header is rendered
+        setattr(g, _ROLES_READ, (user.id, [row[2:] for row in rows if row.slug is not None]))
     now = utcnow()
     if created_at <= now - lifetime():
         return _signed_out("expired")
@@ -177,3 +192,10 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+def header_roles(user: User) -> list[Any] | None:
+    """The (role, organisation slug, organisation name) rows ``load`` read for ``user`` in this request, or
+    None when it read none (a form's request, which may change roles before it renders, or another user)."""
+    found = g.get(_ROLES_READ) if has_request_context() else None
+    return found[1] if found is not None and found[0] == user.id else None

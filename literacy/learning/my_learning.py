@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import defer
+from sqlalchemy import and_, bindparam, join, or_, select
 
 from .. import renewal
 from ..extensions import db
@@ -25,6 +24,7 @@ from ..models import (
     Module,
     ModuleCompletion,
     ModuleVersion,
+    Organisation,
     Question,
     QuizAttempt,
     Response,
@@ -48,8 +48,8 @@ class Resume:
 class _ModuleEntry:
     """A module as the page lists it: its live version, with texts shown in ``language``."""
 
-    module: Module
-    version: ModuleVersion
+    module: service.ModuleRef
+    version: version_cache.Version
     language: str
 
     @property
@@ -130,35 +130,66 @@ class MyLearning:
 class Assigned:
     """A cohort's assignment of a module to the learner, with what the renewal rule needs about it."""
 
-    assignment: CohortAssignment
+    assigned_at: datetime
+    due_on: date | None
     cohort_name: str
     renewal_days: int
-    module: Module
-    version: ModuleVersion
+    module: service.ModuleRef
+    version: version_cache.Version
     edition_on: date | None  # the day the live edition was first published
 
 
 _USER = bindparam("user_id")
 _MODULES = bindparam("module_ids", expanding=True)
 _FIRST_PUBLISHED = renewal.edition_published()
-#: built once (the page's statements are the same for everyone but their parameters)
-_ASSIGNMENTS = (
-    select(CohortAssignment, Cohort.name, Cohort.renewal_days, Module, ModuleVersion, _FIRST_PUBLISHED.c.published_at)
-    .join(Cohort, Cohort.id == CohortAssignment.cohort_id)
-    .join(CohortMember, CohortMember.cohort_id == Cohort.id)
-    .join(Module, Module.id == CohortAssignment.module_id)
+#: the cohorts' assignments to the learner, in cohorts they are still in
+_ASSIGNED = join(CohortAssignment, Cohort, Cohort.id == CohortAssignment.cohort_id).join(
+    CohortMember,
+    (CohortMember.cohort_id == Cohort.id) & (CohortMember.user_id == _USER) & CohortMember.removed_at.is_(None),
+)
+#: built once per audience (the page's statements are the same for everyone but their parameters): the published
+#: modules the learner may take or has been assigned, with their live versions' columns (``version_cache``) and,
+#: one row per assignment, the assignment, its cohort and the day the live edition was first published
+_MODULES_AND_ASSIGNMENTS = {
+    audience: select(
+        Module.id,
+        Module.slug,
+        Module.organisation_id,
+        *version_cache.VERSION_COLUMNS,
+        CohortAssignment.id.label("assignment_id"),
+        CohortAssignment.assigned_at,
+        CohortAssignment.due_on,
+        Cohort.name.label("cohort_name"),
+        Cohort.renewal_days,
+        _FIRST_PUBLISHED.c.published_at.label("edition_published_at"),
+    )
+    .select_from(Module)
     .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+    .outerjoin(_ASSIGNED, CohortAssignment.module_id == Module.id)
     .outerjoin(
         _FIRST_PUBLISHED,
         and_(_FIRST_PUBLISHED.c.module_id == Module.id, _FIRST_PUBLISHED.c.edition == ModuleVersion.edition),
     )
-    .where(CohortMember.user_id == _USER, CohortMember.removed_at.is_(None), Module.status == "published")
-    .order_by(Cohort.id)
-    .options(defer(ModuleVersion.source))  # the stored source files: large, and no learner page shows them
-)
+    .where(
+        Module.status == "published",
+        or_(service.visibility(audience, bindparam("member_id")), CohortAssignment.id.is_not(None)),
+    )
+    .order_by(Cohort.id, Module.id)
+    for audience in service.AUDIENCES
+}
+#: every completion of the learner in some modules with its certificate and the organisation's notice days,
+#: newest (highest edition, then renewal) first per module
 _CERTIFICATES = (
-    select(ModuleCompletion, Certificate.code, Certificate.valid_until, Certificate.revoked_at)
+    select(
+        ModuleCompletion,
+        Certificate.code,
+        Certificate.valid_until,
+        Certificate.revoked_at,
+        Organisation.expiry_notice_days,
+    )
     .outerjoin(Certificate, Certificate.completion_id == ModuleCompletion.id)
+    .join(Module, Module.id == ModuleCompletion.module_id)
+    .outerjoin(Organisation, Organisation.id == Module.organisation_id)
     .where(ModuleCompletion.user_id == _USER, ModuleCompletion.module_id.in_(_MODULES))
     .order_by(ModuleCompletion.edition.desc(), ModuleCompletion.renewal.desc(), ModuleCompletion.id.desc())
 )
@@ -169,15 +200,35 @@ _OPEN_ATTEMPTS = (
 )
 
 
+def modules_and_assignments(
+    user: Any,
+) -> tuple[dict[int, tuple[service.ModuleRef, version_cache.Version]], list[Assigned]]:
+    """The published modules ``user`` may take or has been assigned through cohorts they are still in
+    (``removed_at`` empty), with their live versions, and the assignments, each with its cohort's days to
+    renew and the day the live edition was first published: one query. When two cohorts assign the same
+    module, every assignment is returned; ``my_learning`` shows the one due first."""
+    audience, parameters = service.audience_of(user)
+    statement = _MODULES_AND_ASSIGNMENTS[audience]
+    modules: dict[int, tuple[service.ModuleRef, version_cache.Version]] = {}
+    assigned: list[Assigned] = []
+    for row in db.session.execute(statement, {"user_id": user.id, "member_id": parameters.get("user_id")}):
+        module, version = modules.get(row.id) or (
+            service.ModuleRef(row.id, row.slug, row.organisation_id), version_cache.version_from_row(row)
+        )
+        modules.setdefault(row.id, (module, version))
+        if row.assignment_id is not None:
+            assigned.append(
+                Assigned(
+                    row.assigned_at, row.due_on, row.cohort_name, row.renewal_days, module, version,
+                    _day(row.edition_published_at),
+                )
+            )
+    return modules, assigned
+
+
 def assignments_of(user: Any) -> list[Assigned]:
-    """Modules assigned to ``user`` through cohorts they are still in (``removed_at`` empty), each with its
-    cohort's days to renew and the day the live edition was first published: one query. When two cohorts
-    assign the same module, every assignment is returned; ``my_learning`` shows the one due first."""
-    rows = db.session.execute(_ASSIGNMENTS, {"user_id": user.id}).all()
-    return [
-        Assigned(assignment, name, days, module, version, _day(published_at))
-        for assignment, name, days, module, version, published_at in rows
-    ]
+    """The assignments of ``modules_and_assignments``."""
+    return modules_and_assignments(user)[1]
 
 
 def _day(moment: datetime | None) -> date | None:
@@ -192,13 +243,9 @@ def my_learning(user: Any, language: str, today: date, now: datetime | None = No
     the same few queries for all of them.
     """
     now = now or utcnow()
-    visible = service.visible_rows(user)
-    assigned = assignments_of(user)
-    modules: dict[int, tuple[Module, ModuleVersion]] = {m.id: (m, v) for m, v in visible}
-    for item in assigned:
-        modules.setdefault(item.module.id, (item.module, item.version))
-    progress = service.progress_by_module(user, list(modules))
-    records = _certificate_records(user, list(modules), now)
+    modules, assigned = modules_and_assignments(user)
+    records, newest = _certificate_records(user, list(modules), now)
+    progress = service.progress_by_module(user, list(modules), newest)
     in_progress, open_attempts = _in_progress(user, modules, progress, language)
     return MyLearning(
         in_progress,
@@ -209,7 +256,7 @@ def my_learning(user: Any, language: str, today: date, now: datetime | None = No
 
 def _in_progress(
     user: Any,
-    modules: dict[int, tuple[Module, ModuleVersion]],
+    modules: dict[int, tuple[service.ModuleRef, version_cache.Version]],
     progress: dict[int, service.Progress],
     language: str,
 ) -> tuple[list[InProgress], dict[int, _OpenAttempt]]:
@@ -241,7 +288,7 @@ def _in_progress(
 
 
 def _completed(
-    modules: dict[int, tuple[Module, ModuleVersion]],
+    modules: dict[int, tuple[service.ModuleRef, version_cache.Version]],
     records: dict[int, list[CertificateRecord]],
     language: str,
 ) -> list[Completed]:
@@ -285,8 +332,8 @@ def _assignments(
             started=bool(state.started_lessons) or module.id in open_attempts,
             live_edition=version.edition,
             edition_on=item.edition_on,
-            assigned_on=_day(item.assignment.assigned_at),
-            due_on=item.assignment.due_on,
+            assigned_on=_day(item.assigned_at),
+            due_on=item.due_on,
             renewal_days=item.renewal_days,
             now=now,
             today=today,
@@ -306,16 +353,21 @@ def _sooner(entry: Assignment, than: Assignment) -> bool:
     return (entry.completed, entry.due_on or date.max) < (than.completed, than.due_on or date.max)
 
 
-def _certificate_records(user: Any, module_ids: list[int], now: datetime) -> dict[int, list[CertificateRecord]]:
+def _certificate_records(
+    user: Any, module_ids: list[int], now: datetime
+) -> tuple[dict[int, list[CertificateRecord]], dict[int, Any]]:
     """Every completion of ``user`` in these modules with its certificate, newest (highest edition, then
-    renewal) first per module: one query."""
+    renewal) first per module, and each module's newest as ``service.progress_by_module`` takes them: one
+    query."""
     if not module_ids:
-        return {}
+        return {}, {}
     rows = db.session.execute(_CERTIFICATES, {"user_id": user.id, "module_ids": module_ids}).all()
     found: dict[int, list[CertificateRecord]] = {}
-    for completion, code, valid_until, revoked_at in rows:
+    newest: dict[int, Any] = {}
+    for completion, code, valid_until, revoked_at, days in rows:
         found.setdefault(completion.module_id, []).append(_record(completion, code, valid_until, revoked_at, now))
-    return found
+        newest.setdefault(completion.module_id, (completion, valid_until, revoked_at, days))
+    return found, newest
 
 
 def _record(

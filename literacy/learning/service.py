@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -115,15 +115,25 @@ def _visible(query: Select, audience: str, user_id: Any = None) -> Select:
     "everyone" (anonymous: the shared modules), "member" (the shared ones and their own organisations'
     ones; ``user_id`` names them) or "admin" (every published module)."""
     query = query.join(ModuleVersion, ModuleVersion.id == Module.current_version_id).where(Module.status == "published")
+    return query.where(visibility(audience, user_id))
+
+
+def visibility(audience: str, user_id: Any = None) -> Any:
+    """The condition on modules (already published) that ``_visible`` adds for ``audience``."""
     if audience == "admin":
-        return query
+        return true()
     if audience == "member":
         organisations = select(Membership.organisation_id).where(Membership.user_id == user_id)
-        return query.where(or_(Module.organisation_id.is_(None), Module.organisation_id.in_(organisations)))
-    return query.where(Module.organisation_id.is_(None))
+        return or_(Module.organisation_id.is_(None), Module.organisation_id.in_(organisations))
+    return Module.organisation_id.is_(None)
 
 
 AUDIENCES = ("everyone", "member", "admin")
+
+
+def audience_of(user: Any) -> tuple[str, dict[str, Any]]:
+    """Which of ``_visible``'s statements serves ``user`` ("everyone", "member", "admin"), and its parameters."""
+    return _audience(user)
 
 
 def _audience(user: Any) -> tuple[str, dict[str, Any]]:
@@ -319,16 +329,20 @@ _NEWEST_COMPLETIONS = (
 )
 
 
-def progress_by_module(user: Any, module_ids: list[int]) -> dict[int, Progress]:
-    """Progress of ``user`` in each of ``module_ids``: two queries, whatever the number of modules."""
+def progress_by_module(user: Any, module_ids: list[int], newest: dict[int, Any] | None = None) -> dict[int, Progress]:
+    """Progress of ``user`` in each of ``module_ids``: two queries, whatever the number of modules; one when
+    the caller read the newest completions already (``newest``: by module, each module's newest edition's
+    highest renewal as (completion, valid_until, revoked_at, the organisation's expiry_notice_days))."""
     if not getattr(user, "is_authenticated", False) or not module_ids:
         return {}
     parameters = {"user_id": user.id, "module_ids": list(module_ids)}
     lessons: dict[int, list[LessonProgress]] = {}
     for row in db.session.scalars(_PROGRESS_ROWS, parameters):
         lessons.setdefault(row.module_id, []).append(row)
-    renewals: dict[int, Renewal] = {}  # the newest edition's newest completion (the highest renewal) wins
-    for completion, valid_until, revoked_at, days in db.session.execute(_NEWEST_COMPLETIONS, parameters):
+    if newest is None:  # the newest edition's newest completion (the highest renewal) wins
+        newest = {row[0].module_id: row for row in db.session.execute(_NEWEST_COMPLETIONS, parameters)}
+    renewals: dict[int, Renewal] = {}
+    for completion, valid_until, revoked_at, days in newest.values():
         opens = renewal_opens_at(completion.completed_at, valid_until, revoked_at, _window_days(days))
         renewals[completion.module_id] = Renewal(completion, valid_until, revoked_at, opens)
     found = {}
