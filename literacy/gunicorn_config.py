@@ -6,6 +6,9 @@ Everything else (``--workers``, ``--bind``, ...) is still given on the command l
 - :func:`on_starting` refuses to start several workers while the rate limits are counted in memory
   (``literacy.rate_limits``): gunicorn prints ``Error: Refusing to start ...`` and exits with status 1
   before any worker starts.
+- With ``PROMETHEUS_MULTIPROC_DIR`` set (``literacy.operations.metrics``), :func:`on_starting` removes the
+  counts files an earlier run left there, and :func:`child_exit` tells prometheus-client that a worker is
+  gone, so ``/metrics`` adds up the workers' request counts correctly.
 - gunicorn reads none of the proxy headers itself. By default it believes ``X-Forwarded-Proto`` from
   127.0.0.1 and from any Unix socket peer, which would make a request "secure" even with
   ``LITERACY_TRUSTED_PROXIES=0``; the application reads those headers, as that setting says
@@ -34,3 +37,13 @@ def on_starting(server: Any) -> None:
     """gunicorn's hook in the master process, after the settings are final and before any worker starts."""
     storage_uri = _settings.load("")["RATELIMIT_STORAGE_URI"]  # the environment, as create_app() reads it
     _rate_limits.check(storage_uri, int(server.cfg.workers), debug=get_debug_flag())
+    from literacy.operations import metrics  # here, not at the top: the master needs it only with this hook
+
+    metrics.prepare_directory()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """gunicorn's hook in the master process when a worker has exited (prometheus-client's multiprocess mode)."""
+    from literacy.operations import metrics
+
+    metrics.process_exited(worker.pid)

@@ -21,12 +21,10 @@ from typing import Any
 from flask import Flask, g, has_request_context
 from flask.logging import default_handler
 
+from ..security import InvalidSetting
+
 LOGGER = "literacy"
 FORMATS = ("json", "text")
-
-
-class InvalidLogFormat(ValueError):
-    """``LITERACY_LOG_FORMAT`` is neither ``json`` nor ``text``."""
 
 
 def log_format(app: Flask) -> str:
@@ -35,7 +33,7 @@ def log_format(app: Flask) -> str:
     if not value:
         return "text" if (app.debug or app.testing) else "json"
     if value not in FORMATS:
-        raise InvalidLogFormat(f"LITERACY_LOG_FORMAT must be json or text, not {value!r}")
+        raise InvalidSetting(f"LITERACY_LOG_FORMAT must be json or text, not {value!r}")
     return value
 
 

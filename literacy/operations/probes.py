@@ -13,10 +13,11 @@ paths itself, so none of them
 ``/readyz``: ``{"status": "ok"}``, or 503 ``{"status": "unavailable"}`` with the reason in the log
 (``readiness``). Only GET and HEAD; no versions, host names or errors in any body.
 
-``/metrics``: with ``LITERACY_METRICS_TOKEN`` set, only for ``Authorization: Bearer <token>`` (compared
-in constant time), 401 otherwise. Without a token, only for a request made from the loopback address
-directly (no ``X-Forwarded-For``, ``Forwarded`` or ``X-Real-IP``, so not one relayed by a proxy on the same
-machine), and 404 for anyone else, as if there were no such page.
+``/metrics``: Prometheus's text format 0.0.4 (which every Prometheus reads). With
+``LITERACY_METRICS_TOKEN`` set, only for ``Authorization: Bearer <token>`` (compared in constant time),
+401 otherwise. Without a token, only for a request made from the loopback address directly (no
+``X-Forwarded-For``, ``Forwarded`` or ``X-Real-IP``, so not one relayed by a proxy on the same machine),
+and 404 for anyone else, as if there were no such page.
 
 Without a secret key the guard in front of this layer refuses these paths too (``secret_key.guard``).
 """
@@ -31,7 +32,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from werkzeug.wrappers import Response
 
 from . import metrics, readiness
@@ -93,7 +94,7 @@ def metrics_response(app: Flask, environ: dict[str, Any]) -> Response:
         return Response("Unauthorized\n", 401, mimetype="text/plain", headers=headers)
     if answer == 404:
         return Response("Not Found\n", 404, mimetype="text/plain", headers=PLAIN_HEADERS)
-    return Response(metrics.exposition(app), 200, content_type=CONTENT_TYPE_LATEST, headers=PLAIN_HEADERS)
+    return Response(metrics.exposition(app), 200, content_type=CONTENT_TYPE_PLAIN_0_0_4, headers=PLAIN_HEADERS)
 
 
 def answer(app: Flask, environ: dict[str, Any]) -> Response:
