@@ -289,6 +289,27 @@ def report(peer: dict) -> None:
         )
 
 
+def breakdown(python: str, home: str = HOME, requests: int = 5, classes=CLASSES) -> dict:
+    """Where Kolibri's time goes: the view called in process (no HTTP, as ours is timed through the WSGI app),
+    its JSON rendering apart, its SQL statements counted, and one profiled request's share inside SQLite."""
+    built = build(python, home, tuple(classes), reuse=True)
+    out = Path(home) / "bench-peer-breakdown.json"
+    spec = {"out": str(out), "coach": COACH, "classrooms": built["classrooms"], "requests": requests}
+    code = f"import runpy; runpy.run_path({str(Path(__file__).resolve())!r}, run_name='__kolibri_breakdown__')"
+    log = Path(home) / "bench-peer.log"
+    extra = {"KOLIBRI_PEER_SPEC": json.dumps(spec)}
+    _kolibri(python, home, "manage", "--skip-update", "shell", "--command", code, log=log, extra=extra)
+    found = json.loads(out.read_text())
+    print(f"Kolibri {built['version']}: the class summary in process (Django view + DRF's JSON rendering):")
+    for each in found:
+        print(
+            f"  {each['learners']:>6,} learners: median {each['total_ms']:8.1f} ms (view {each['view_ms']:.1f}, "
+            f"JSON rendering {each['render_ms']:.1f}; n={requests}); {each['queries']} SQL statements; "
+            f"profiled: {each['sqlite_share']:.0%} of the time inside SQLite"
+        )
+    return {"version": built["version"], "classes": found}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kolibri", default=os.environ.get("KOLIBRI_PYTHON"), help="Kolibri's venv python")
@@ -296,6 +317,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--reuse", action="store_true", help="measure the data an earlier run built in --home")
     parser.add_argument("--build-only", action="store_true", help="build (or check) the data and time nothing")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also time the view in process: view, JSON rendering, SQL share"
+    )
     parser.add_argument(
         "--classes", default=",".join(map(str, CLASSES)), help="learners per class, biggest first (5000,500)"
     )
@@ -307,6 +331,8 @@ def main() -> None:
         build(args.kolibri, args.home, classes, reuse=args.reuse)
         return
     report(measure(args.kolibri, args.home, args.requests, args.reuse, classes))
+    if args.breakdown:
+        breakdown(args.kolibri, args.home, min(args.requests, 5), classes)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -665,7 +691,70 @@ def _build(spec: dict) -> None:  # noqa: C901 - one pass that writes every table
     )
 
 
-if __name__ == "__kolibri_build__":
+def _breakdown(spec: dict) -> None:
+    import cProfile
+    import pstats
+
+    from django.db import connections
+    from kolibri.core.auth.models import FacilityUser
+    from kolibri.plugins.coach.class_summary_api import ClassSummaryViewSet
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    view = ClassSummaryViewSet.as_view({"get": "retrieve"})
+    coach = FacilityUser.objects.get(username=spec["coach"])
+    factory = APIRequestFactory()
+    statements = {"n": 0}
+
+    def counted(execute, sql, params, many, context):
+        statements["n"] += 1
+        return execute(sql, params, many, context)
+
+    def once(pk: str) -> tuple[float, float]:
+        request = factory.get(f"/coach/api/classsummary/{pk}/", HTTP_ACCEPT="application/json")
+        force_authenticate(request, user=coach)
+        started = time.perf_counter()
+        response = view(request, pk=pk)
+        viewed = time.perf_counter()
+        response.render()
+        assert response.status_code == 200, response.status_code
+        return viewed - started, time.perf_counter() - viewed
+
+    found = []
+    for classroom in spec["classrooms"]:
+        once(classroom["id"])  # warm up
+        samples = [once(classroom["id"]) for _ in range(spec["requests"])]
+        statements["n"] = 0
+        wrappers = [connections[name].execute_wrapper(counted) for name in connections]
+        for each in wrappers:
+            each.__enter__()
+        try:
+            once(classroom["id"])
+        finally:
+            for each in wrappers:
+                each.__exit__(None, None, None)
+        profile = cProfile.Profile()
+        profile.enable()
+        once(classroom["id"])
+        profile.disable()
+        stats = pstats.Stats(profile).stats
+        total = sum(entry[2] for entry in stats.values())
+        inside = sum(entry[2] for key, entry in stats.items() if "sqlite3.Cursor" in key[2])
+        found.append(
+            {
+                "learners": classroom["learners"],
+                "total_ms": statistics.median(view + render for view, render in samples) * 1000,
+                "view_ms": statistics.median(view for view, _ in samples) * 1000,
+                "render_ms": statistics.median(render for _, render in samples) * 1000,
+                "queries": statements["n"],
+                "sqlite_share": inside / total if total else 0.0,
+            }
+        )
+    Path(spec["out"]).write_text(json.dumps(found))
+
+
+if __name__ == "__kolibri_breakdown__":
+    _breakdown(json.loads(os.environ["KOLIBRI_PEER_SPEC"]))
+elif __name__ == "__kolibri_build__":
     _build(json.loads(os.environ["KOLIBRI_PEER_SPEC"]))
 elif __name__ == "__main__":
     main()
