@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 
 from .. import summaries
 from ..extensions import db
@@ -285,19 +285,38 @@ class Progress:
         return row is None or row.completed_at is None or opens is None or row.completed_at > opens
 
     def status(self, version: ModuleVersion, now: datetime | None = None) -> Status:
-        if self.completion is not None:
-            if self.completion.edition < version.edition:
-                return Status.REFRESH_DUE
-            if (
-                self.renewal is not None
-                and self.renewal.completion.edition == version.edition
-                and self.renewal.state(now) != certificates.State.VALID
-            ):
-                return Status.RENEWAL_DUE  # the catalogue and the module page say so, as My learning does
-            return Status.COMPLETED
-        if self.started_lessons:
-            return Status.IN_PROGRESS
-        return Status.NOT_STARTED
+        renewal = self.renewal
+        return status_of(
+            version,
+            self.completion.edition if self.completion is not None else None,
+            renewal.completion.edition if renewal is not None else None,
+            renewal.valid_until if renewal is not None else None,
+            renewal.revoked_at if renewal is not None else None,
+            bool(self.started_lessons),
+            now,
+        )
+
+
+def status_of(
+    version: Any,
+    completed_edition: int | None,
+    renewal_edition: int | None,
+    valid_until: datetime | None,
+    revoked_at: datetime | None,
+    started: bool,
+    now: datetime | None = None,
+) -> Status:
+    """A person's status in a module from their newest completion's edition (None: none), the edition and
+    certificate of the completion that renews (usually the same), and whether they opened a lesson."""
+    if completed_edition is not None:
+        if completed_edition < version.edition:
+            return Status.REFRESH_DUE
+        if renewal_edition == version.edition and certificates.state_of(valid_until, revoked_at, now) != (
+            certificates.State.VALID
+        ):
+            return Status.RENEWAL_DUE  # the catalogue and the module page say so, as My learning does
+        return Status.COMPLETED
+    return Status.IN_PROGRESS if started else Status.NOT_STARTED
 
 
 NO_PROGRESS = Progress(frozenset(), frozenset(), None, None)
@@ -376,21 +395,55 @@ def shown_language(version: ModuleVersion, wanted: str) -> str:
     return wanted if wanted in version.languages else version.language
 
 
+_LEARNER = bindparam("learner_id")
+_NEWEST = aliased(ModuleCompletion)
+#: the person's newest completion of the module (the newest edition's highest renewal), and whether they opened
+#: one of its lessons, as columns of the module's row
+_NEWEST_COMPLETION_ID = (
+    select(_NEWEST.id)
+    .where(_NEWEST.user_id == _LEARNER, _NEWEST.module_id == Module.id)
+    .order_by(_NEWEST.edition.desc(), _NEWEST.renewal.desc(), _NEWEST.id.desc())
+    .limit(1)
+    .correlate(Module)
+    .scalar_subquery()
+)
+_STARTED = (
+    select(LessonProgress.id)
+    .where(LessonProgress.user_id == _LEARNER, LessonProgress.module_id == Module.id)
+    .correlate(Module)
+    .exists()
+)
+#: built once: the live modules a signed-in person may take, each with their status's columns
+_CATALOGUE = {
+    audience: query.add_columns(
+        _STARTED.label("started"),
+        ModuleCompletion.edition.label("completed_edition"),
+        Certificate.valid_until,
+        Certificate.revoked_at,
+    )
+    .outerjoin(ModuleCompletion, ModuleCompletion.id == _NEWEST_COMPLETION_ID)
+    .outerjoin(Certificate, Certificate.completion_id == ModuleCompletion.id)
+    for audience, query in _LIVE.items()
+}
+
+
 def catalogue(user: Any, language: str) -> list[CatalogueEntry]:
-    """The modules ``user`` may take, with their status for a signed-in person: three queries (the
-    modules with their versions, and two for their progress)."""
-    rows = live_modules(user)
-    progress = progress_by_module(user, [module.id for module, _ in rows])
-    signed_in = getattr(user, "is_authenticated", False)
-    entries = [
-        CatalogueEntry(
-            module,
-            version,
-            shown_language(version, language),
-            progress.get(module.id, NO_PROGRESS).status(version) if signed_in else None,
-        )
-        for module, version in rows
-    ]
+    """The modules ``user`` may take, with their status for a signed-in person: one query (the modules with
+    their versions, the newest completion's edition and certificate, and whether a lesson was opened)."""
+    entries = []
+    if getattr(user, "is_authenticated", False):
+        audience, parameters = _audience(user)
+        now = utcnow()
+        for row in db.session.execute(_CATALOGUE[audience], {**parameters, "learner_id": user.id}):
+            module, version = _live(row)
+            edition = row.completed_edition
+            status = status_of(version, edition, edition, row.valid_until, row.revoked_at, row.started, now)
+            entries.append(CatalogueEntry(module, version, shown_language(version, language), status))
+    else:
+        entries = [
+            CatalogueEntry(module, version, shown_language(version, language), None)
+            for module, version in live_modules(user)
+        ]
     return sorted(entries, key=lambda e: (e.module.organisation_id is not None, e.text("title").casefold()))
 
 
