@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -221,3 +222,39 @@ def test_without_the_folder_setting_the_hooks_do_nothing(tmp_path, monkeypatch):
     metrics.prepare_directory()
     metrics.process_exited(12345)
     assert metrics.multiprocess_dir() is None
+
+
+@pytest.mark.slow
+def test_under_gunicorn_with_two_workers(tmp_path):
+    """As the docs say to run it: two workers, the counts folder, a trusted host name, JSON logs."""
+    from .support.servers import GUNICORN_CONFIG, REDIS_URL, environment, gunicorn, redis_unreachable, serving
+
+    if reason := redis_unreachable():
+        pytest.skip(reason)
+    directory = tmp_path / "metrics"
+    directory.mkdir()
+    (directory / "histogram_1.db").write_bytes(b"left by an earlier run")
+    env = environment(
+        tmp_path,
+        PROMETHEUS_MULTIPROC_DIR=str(directory),
+        LITERACY_RATELIMIT_STORAGE_URL=REDIS_URL,
+        LITERACY_TRUSTED_HOSTS="learning.example.gov.uk",
+    )
+    site = {"Host": "learning.example.gov.uk"}
+    with serving(gunicorn("-c", GUNICORN_CONFIG, "--workers", "2"), tmp_path, env) as server:
+        assert not (directory / "histogram_1.db").exists()
+        for _ in range(10):
+            assert server.get("/help", site)[0] == 200
+        status, _headers, text = server.get("/metrics")  # from 127.0.0.1, with Host: 127.0.0.1:port
+        assert status == 200
+        assert requests_counted(text, HELP) == 10
+        assert server.get("/healthz")[0] == 200
+        try:
+            server.get("/readyz")
+            raise AssertionError("ready without migrations")
+        except OSError as error:  # urllib raises on 503
+            assert getattr(error, "code", None) == 503
+    lines = [line for line in server.output.splitlines() if line.startswith("{")]
+    requests = [json.loads(line) for line in lines if '"duration_ms"' in line]
+    assert len(requests) == 10 and {line["route"] for line in requests} == {HELP}
+    assert any("not ready: database:" in line for line in lines)
