@@ -41,6 +41,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
     type_coerce,
     union_all,
@@ -89,6 +90,18 @@ def _in(column, ids: Ids):
 def _names(source) -> list[str]:
     """The labels of a SELECT's columns: the names of the table columns it fills."""
     return list(source.selected_columns.keys())
+
+
+def plan_for_cached_reads(connection: Any = None) -> None:
+    """Plan the rest of this transaction (PostgreSQL only) for tables held in memory: a page read through
+    an index costs about what a page of a sequential scan does (``random_page_cost`` 1.1, the value usually
+    advised for SSDs, instead of the default 4, which assumes a disk seek). The dashboards read a cohort's
+    rows by key; with the default, the planner reads every summary row of a module (hash joins, full scans)
+    even for a cohort of 500 out of 50,000 people. ``connection``: one of its own (a streamed export)."""
+    target = db.session if connection is None else connection
+    bind = db.session.get_bind() if connection is None else connection
+    if bind.dialect.name == "postgresql":
+        target.execute(text("SET LOCAL random_page_cost = 1.1"))
 
 
 def lock_people(user_ids: Ids) -> None:

@@ -25,11 +25,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, String, and_, case, cast, false, func, literal, null, or_, select, true, type_coerce
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
-from sqlalchemy.sql.functions import FunctionElement
 
-from .. import renewal
+from .. import renewal, summaries
 from ..extensions import db
 from ..models import (
     Cohort,
@@ -212,32 +209,11 @@ def cohort_dashboard(
     ``grid`` and ``answers`` are kept for callers that used to leave parts out: every part is lazy now.
     """
     del grid, answers
+    summaries.plan_for_cached_reads()
     return CohortDashboard(cohort, today, now or utcnow())
 
 
 # --- the grid, in SQL ------------------------------------------------------------------------------------
-
-
-class _greatest(FunctionElement[Any]):
-    """The largest of several values, ignoring NULLs (NULL only when all are), on either database."""
-
-    name = "greatest_of"
-    inherit_cache = True
-
-
-@compiles(_greatest)
-def _greatest_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    # SQLite's scalar max() is NULL when any argument is: each term falls back on the others instead
-    values = [compiler.process(value, **kw) for value in element.clauses]
-    if len(values) == 1:
-        return values[0]
-    terms = [f"coalesce({value}, {', '.join(values[:i] + values[i + 1 :])})" for i, value in enumerate(values)]
-    return f"max({', '.join(terms)})"
-
-
-@compiles(_greatest, "postgresql")
-def _greatest_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"GREATEST({compiler.process(element.clauses, **kw)})"
 
 
 def _status(summary: Any, module: AssignedModule, renewal_days: int | None, today: date, now: datetime) -> Any:
@@ -270,7 +246,7 @@ def _status(summary: Any, module: AssignedModule, renewal_days: int | None, toda
     )
     return type_coerce(
         case(
-            (summary.user_id.is_(None), literal(OVERDUE if late_work else NOT_STARTED)),
+            (summary.user_id.is_(None), literal(_untouched(module, today))),
             (summary.completed_edition.is_(None), literal(OVERDUE if late_work else IN_PROGRESS)),
             (or_(expired, stale), case((late_renewal, literal(RENEWAL_OVERDUE)), else_=literal(RENEWAL_DUE))),
             (summary.valid_until <= soon, literal(EXPIRING)),
@@ -280,57 +256,105 @@ def _status(summary: Any, module: AssignedModule, renewal_days: int | None, toda
     )
 
 
-def _grid(dashboard: CohortDashboard):
-    """One row per current member, straight from their summary rows (one outer join per assigned module, by
-    primary key; no grouping): (user_id, name, email, a status per module in the order of ``modules`` as
-    s0, s1, ..., last activity, best score, started, validly completed modules). A select to wrap."""
+def _untouched(module: AssignedModule, today: date) -> str:
+    """The status of a member with no summary row for the module: overdue once its due date has passed."""
+    return OVERDUE if module.due_on is not None and module.due_on < today else NOT_STARTED
+
+
+def _member_rows(dashboard: CohortDashboard, only: list[int] | None = None):
+    """The members' summary rows in the assigned modules folded into one row per member who has any (a
+    GROUP BY over a single join, so each row is read once, where one outer join per module would read the
+    rows of every module separately): (user_id, the status in each module as r0, r1, ..., last activity,
+    best score, validly completed modules). A subquery; members with no row are not in it. ``only``: just
+    these members (a page of the learners table)."""
     cohort, modules, today, now = dashboard.cohort, dashboard.modules, dashboard.today, dashboard.now
+    summary = LearnerModuleSummary
     at = literal(now, UTCDateTime())
-    rows = [aliased(LearnerModuleSummary, name=f"m{index}") for index in range(len(modules))]
-    statement = (
-        select(CohortMember.user_id.label("user_id"), User.name.label("name"), User.email.label("email"))
-        .select_from(CohortMember)
-        .join(User, User.id == CohortMember.user_id)
-        .where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None))
+    valid = case(
+        (
+            and_(
+                or_(
+                    *[
+                        and_(summary.module_id == module.module_id, summary.completed_edition >= module.edition)
+                        for module in modules
+                    ]
+                ),
+                or_(summary.valid_until.is_(None), summary.valid_until > at),
+            ),
+            1,
+        ),
+        else_=0,
     )
-    for row, module in zip(rows, modules, strict=True):
-        statement = statement.outerjoin(
-            row, and_(row.user_id == CohortMember.user_id, row.module_id == module.module_id)
+    return (
+        select(
+            summary.user_id.label("user_id"),
+            *[
+                func.max(
+                    case(
+                        (
+                            summary.module_id == module.module_id,
+                            _status(summary, module, cohort.renewal_days, today, now),
+                        )
+                    )
+                ).label(f"r{index}")
+                for index, module in enumerate(modules)
+            ],
+            func.max(summary.last_activity_at).label("last_activity"),
+            func.max(summary.assessment_best).label("best_score"),
+            func.sum(valid).label("completed"),
         )
+        .where(
+            summary.user_id.in_(_members(cohort) if only is None else only),
+            summary.module_id.in_([module.module_id for module in modules]),
+        )
+        .group_by(summary.user_id)
+        .subquery("member_rows")
+    )
+
+
+def _grid(dashboard: CohortDashboard, *, people: bool = True, rows: bool = True, only: list[int] | None = None):
+    """One row per current member: (user_id, name, email, a status per module in the order of ``modules``
+    as s0, s1, ..., last activity, best score, started, validly completed modules). A select to wrap.
+
+    The summary rows come from ``_member_rows`` (one pass over them, outer-joined by member); ``people``
+    False leaves out the name and email (no join of the users), ``rows`` False leaves out everything the
+    summary rows give (a sort by name needs none of it), ``only`` keeps just these members."""
+    cohort, modules, today = dashboard.cohort, dashboard.modules, dashboard.today
+    columns = [CohortMember.user_id.label("user_id")]
+    if people:
+        columns += [User.name.label("name"), User.email.label("email")]
+    statement = select(*columns).select_from(CohortMember)
+    if people:
+        statement = statement.join(User, User.id == CohortMember.user_id)
+    statement = statement.where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None))
+    if only is not None:
+        statement = statement.where(CohortMember.user_id.in_(only))
+    if not rows:
+        return statement
     if not modules:
         return statement.add_columns(
             null().label("last_activity"), null().label("best_score"), false().label("started"),
             literal(0).label("completed"),
         )
-    valid = [
-        case(
-            (
-                and_(
-                    row.completed_edition >= module.edition,
-                    or_(row.valid_until.is_(None), row.valid_until > at),
-                ),
-                1,
-            ),
-            else_=0,
-        )
-        for row, module in zip(rows, modules, strict=True)
-    ]
-    return statement.add_columns(
+    found = _member_rows(dashboard, only)
+    return statement.outerjoin(found, found.c.user_id == CohortMember.user_id).add_columns(
         *[
-            _status(row, module, cohort.renewal_days, today, now).label(f"s{index}")
-            for index, (row, module) in enumerate(zip(rows, modules, strict=True))
+            type_coerce(func.coalesce(found.c[f"r{index}"], literal(_untouched(module, today))), String()).label(
+                f"s{index}"
+            )
+            for index, module in enumerate(modules)
         ],
-        type_coerce(_greatest(*[row.last_activity_at for row in rows]), UTCDateTime()).label("last_activity"),
-        type_coerce(_greatest(*[row.assessment_best for row in rows]), Integer()).label("best_score"),
-        or_(*[row.user_id.is_not(None) for row in rows]).label("started"),
-        type_coerce(sum(valid[1:], valid[0]), Integer()).label("completed"),
+        type_coerce(found.c.last_activity, UTCDateTime()).label("last_activity"),
+        type_coerce(found.c.best_score, Integer()).label("best_score"),
+        found.c.user_id.is_not(None).label("started"),
+        type_coerce(func.coalesce(found.c.completed, 0), Integer()).label("completed"),
     )
 
 
 def _combinations(dashboard: CohortDashboard) -> list[tuple[tuple[str, ...], bool, int]]:
     """How many members have each combination of statuses (one per module) and of having started: a
     GROUP BY over the grid, a few dozen rows, from which the headline and the module table are added up."""
-    grid = _grid(dashboard).subquery("grid")
+    grid = _grid(dashboard, people=False).subquery("grid")
     keys = [grid.c[f"s{index}"] for index in range(len(dashboard.modules))]
     return [
         (tuple(row[:-2]), bool(row[-2]), row[-1])
@@ -370,25 +394,31 @@ def _headline(dashboard: CohortDashboard) -> dict[str, Any]:
 @dataclass
 class _Scores:
     """Best assessment scores of the members' rows (GROUP BY module and band of ten): in each band, per
-    module attempted and passed, and the sums the learning gain needs (rows with a pre-check too)."""
+    module attempted and passed, and the sums the learning gain needs (rows with a pre-check too); and the
+    first completions per week."""
 
     bands: Counter = field(default_factory=Counter)
     attempted: Counter = field(default_factory=Counter)
     passed: Counter = field(default_factory=Counter)
     gains: dict[int, list[int]] = field(default_factory=dict)  # module -> [learners, pre-check sum, best sum]
+    weeks: Counter = field(default_factory=Counter)  # Monday -> first completions in that week
     total: int = 0
     count: int = 0
 
 
 def _scores(cohort: Cohort) -> _Scores:
+    """The scores and the first completions per day in one pass over the members' rows: a GROUP BY module,
+    band of ten and day of first completion (band or day NULL for a row without one), added up here."""
     summary = LearnerModuleSummary
     band = case((summary.assessment_best >= 90, 9), else_=summary.assessment_best // 10)
+    day = utc_date(summary.first_completed_at)
     with_precheck = summary.precheck_lowest.is_not(None)
     scores = _Scores()
-    for module_id, band_of, attempted, passed, total, paired, precheck_sum, paired_best in db.session.execute(
+    for module_id, band_of, first_day, rows, passed, total, paired, precheck_sum, paired_best in db.session.execute(
         select(
             summary.module_id,
             band,
+            day,
             func.count(),
             func.sum(case((summary.assessment_passed, 1), else_=0)),
             func.sum(summary.assessment_best),
@@ -399,15 +429,19 @@ def _scores(cohort: Cohort) -> _Scores:
         .where(
             summary.user_id.in_(_members(cohort)),
             summary.module_id.in_(_assigned(cohort)),
-            summary.assessment_best.is_not(None),
+            or_(summary.assessment_best.is_not(None), summary.first_completed_at.is_not(None)),
         )
-        .group_by(summary.module_id, band)
+        .group_by(summary.module_id, band, day)
     ):
-        scores.bands[int(band_of)] += attempted
-        scores.attempted[module_id] += attempted
+        if first_day is not None:
+            scores.weeks[_week(first_day)] += rows
+        if band_of is None:
+            continue
+        scores.bands[int(band_of)] += rows
+        scores.attempted[module_id] += rows
         scores.passed[module_id] += int(passed or 0)
         scores.total += int(total)
-        scores.count += attempted
+        scores.count += rows
         if paired:
             gain = scores.gains.setdefault(module_id, [0, 0, 0])
             gain[0] += paired
@@ -454,20 +488,8 @@ def _scores_table(dashboard: CohortDashboard) -> Table:
 
 
 def _weeks_table(dashboard: CohortDashboard) -> Table:
-    """First completions per week, from a GROUP BY day over the members' rows (a few hundred at most)."""
-    summary, cohort = LearnerModuleSummary, dashboard.cohort
-    day = utc_date(summary.first_completed_at)
-    weeks: Counter = Counter()
-    for first_day, count in db.session.execute(
-        select(day, func.count())
-        .where(
-            summary.user_id.in_(_members(cohort)),
-            summary.module_id.in_(_assigned(cohort)),
-            summary.first_completed_at.is_not(None),
-        )
-        .group_by(day)
-    ):
-        weeks[_week(first_day)] += count
+    """First completions per week (counted with the scores, ``_scores``)."""
+    weeks = dashboard.scores.weeks
     return Table(
         "weeks",
         _l("Completions per week"),
@@ -521,12 +543,10 @@ def _renewals_table(dashboard: CohortDashboard) -> Table:
     rows = []
     for name, email, module_id, done, valid_until in db.session.execute(
         select(User.name, User.email, summary.module_id, summary.completed_edition, summary.valid_until)
-        .select_from(CohortMember)
-        .join(User, User.id == CohortMember.user_id)
-        .join(summary, summary.user_id == CohortMember.user_id)
+        .select_from(summary)
+        .join(User, User.id == summary.user_id)
         .where(
-            CohortMember.cohort_id == cohort.id,
-            CohortMember.removed_at.is_(None),
+            summary.user_id.in_(_members(cohort)),
             summary.module_id.in_(list(modules)),
             summary.completed_edition.is_not(None),
             or_(summary.valid_until <= at, *older),
@@ -737,12 +757,17 @@ def _folded(column: Any, postgresql: bool | None = None) -> Any:
 
 
 def _matching(
-    dashboard: CohortDashboard, wanted: LearnerFilter, postgresql: bool | None = None
+    dashboard: CohortDashboard,
+    wanted: LearnerFilter,
+    postgresql: bool | None = None,
+    *,
+    rows: bool = True,
+    only: list[int] | None = None,
 ) -> tuple[Any, list[Any]]:
     """The members matching a filter (the search in name or email address, a status in a module or in any)
     as a select of the learners subquery, and the ORDER BY of the wanted sort: people without a value last,
-    in the order of names, as the page has always shown them."""
-    learners = _grid(dashboard).subquery("learners")
+    in the order of names, as the page has always shown them. ``rows`` and ``only`` as for ``_grid``."""
+    learners = _grid(dashboard, rows=rows, only=only).subquery("learners")
     statement = select(learners)
     if wanted.search:
         needle = wanted.search.strip().lower()
@@ -799,7 +824,8 @@ def learner_page(dashboard: CohortDashboard, wanted: LearnerFilter, page: int) -
     page's members are found by sorting only the columns the sort and filter need (the database leaves
     out the summary rows nothing reads), then those members' rows are read whole, so a large cohort costs
     one narrow sort, not every member's statuses."""
-    statement, order = _matching(dashboard, wanted)
+    needs_rows = wanted.sort != "name" or wanted.status in STATUSES
+    statement, order = _matching(dashboard, wanted, rows=needs_rows)
     learners = statement.selected_columns
     matching = _count(dashboard, wanted, statement)
     page = min(max(1, page), max(1, -(-matching // PER_PAGE)))
@@ -811,7 +837,8 @@ def learner_page(dashboard: CohortDashboard, wanted: LearnerFilter, page: int) -
     ).all()
     if not ids:
         return [], matching, page
-    rows = {row.user_id: row for row in db.session.execute(statement.where(learners.user_id.in_(ids)))}
+    shown, _order = _matching(dashboard, LearnerFilter(), only=list(ids))
+    rows = {row.user_id: row for row in db.session.execute(shown)}
     return [_learner(dashboard, rows[user_id]) for user_id in ids], matching, page
 
 
@@ -884,6 +911,7 @@ def learner_csv_rows(dashboard: CohortDashboard, wanted: LearnerFilter, batch: i
             learners.name, learners.email, *statuses, day, learners.best_score, maintain_column_froms=True
         ).order_by(*order)
         with engine.connect() as connection:
+            summaries.plan_for_cached_reads(connection)
             for name, email, *cells, last, best in connection.execution_options(yield_per=batch).execute(ordered):
                 yield [
                     escape_cell(name),
