@@ -19,9 +19,16 @@ class LearnerModuleSummary(db.Model):
     """One row per person and module they have touched: what a dashboard needs instead of raw progress."""
 
     # SQLite: WITHOUT ROWID keeps each row inside its primary key, so a dashboard's look-up by (person,
-    # module) reads one b-tree, and the module index carries the person too (covering for coverage).
+    # module) reads one b-tree. The module index holds everything the organisation's coverage count reads
+    # (module, edition, validity and the person: on SQLite as the primary key, on PostgreSQL included).
     __table_args__ = (
-        Index("ix_learner_module_summary_module", "module_id", "completed_edition"),
+        Index(
+            "ix_learner_module_summary_module_validity",
+            "module_id",
+            "completed_edition",
+            "valid_until",
+            postgresql_include=["user_id"],
+        ),
         {"sqlite_with_rowid": False},
     )
 
