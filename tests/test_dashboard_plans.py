@@ -1,0 +1,123 @@
+"""How the dashboards read (issue 16), with the figures unchanged: PostgreSQL's planning for cached summary
+rows, the coverage count read either way, migration 0010's index, and a headline of one member."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import event, inspect, select, text
+
+from literacy import create_app, summaries
+from literacy.extensions import db
+from literacy.models import Membership
+from literacy.organisations import dashboard as org_dashboard
+
+from .cohorts_support import attempt, complete, make_cohort, make_module, make_people
+from .conftest import make_config
+from .test_migrations import empty_database_url  # noqa: F401  (a fixture)
+
+TODAY = date(2026, 11, 23)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def _statements(run) -> list[str]:
+    seen: list[str] = []
+
+    def before(_connection, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    return seen
+
+
+def test_cached_reads_are_planned_for_this_transaction_only(app):
+    postgresql = db.engine.dialect.name == "postgresql"
+    if not postgresql:
+        # nothing to tell SQLite's planner: no statement at all
+        assert _statements(summaries.plan_for_cached_reads) == []
+        return
+    default = db.session.execute(text("SHOW random_page_cost")).scalar_one()
+    summaries.plan_for_cached_reads()
+    assert db.session.execute(text("SHOW random_page_cost")).scalar_one() == "1.1"
+    db.session.rollback()
+    assert db.session.execute(text("SHOW random_page_cost")).scalar_one() == default
+    with db.engine.connect() as connection:
+        summaries.plan_for_cached_reads(connection)
+        assert connection.execute(text("SHOW random_page_cost")).scalar_one() == "1.1"
+
+
+def test_coverage_counts_the_same_whichever_way_it_is_read(app, make_organisation):
+    """On SQLite a large organisation's coverage reads the module index through (``user_id + 0``), a small
+    one reads each person's rows by key; both must count the same, and only the organisation's people."""
+    org = make_organisation("org-a")
+    other = make_organisation("org-b")
+    ours, theirs = make_people(org, 5), make_people(other, 3, "other")
+    basics, law = make_module("basics", edition=2), make_module("law")
+    make_cohort(org, "Ours", ours, [(basics, date(2026, 11, 20)), (law, None)])
+    make_cohort(other, "Theirs", theirs, [(basics, None)])
+    complete(ours[0], basics, edition=2, percent=100)
+    complete(ours[1], basics, edition=1, percent=60)
+    complete(ours[2], law, percent=80)
+    attempt(ours[3], law, {"q1": "b", "q2": "a", "q3": "b"})
+    for person in theirs:
+        complete(person, basics, edition=2, percent=90)
+    db.session.commit()
+    people_ids = select(Membership.user_id).where(Membership.organisation_id == org.id)
+    editions = {basics.id: 2, law.id: 1}
+    by_key = org_dashboard._completions(people_ids, editions, NOW, people=0)
+    by_index = org_dashboard._completions(people_ids, editions, NOW, people=10**9)
+    assert by_key == by_index
+    assert by_key[basics.id] == (2, 1, 0, 0) and by_key[law.id] == (1, 1, 0, 0)
+    statements = _statements(lambda: org_dashboard._completions(people_ids, editions, NOW, people=10**9))
+    if db.engine.dialect.name == "sqlite":
+        assert any("learner_module_summary.user_id + " in statement for statement in statements)
+    assert not any(
+        "user_id + " in statement
+        for statement in _statements(lambda: org_dashboard._completions(people_ids, editions, NOW, people=0))
+    )
+
+
+def test_a_cohort_of_one_has_one_member(app, client, auth, make_organisation, make_user):
+    org = make_organisation("org-a")
+    make_user("manager@a.example", organisation=org, roles=("manager",))
+    cohort = make_cohort(org, "Solo", make_people(org, 1), [(make_module("basics"), None)])
+    db.session.commit()
+    auth.sign_in("manager@a.example")
+    page = client.get(f"/organisations/org-a/cohorts/{cohort.id}/dashboard").get_data(as_text=True)
+    assert '<span class="headline-figures__number">1</span> member</li>' in page
+    assert "1</span> members" not in page
+
+
+def _indexes() -> dict[str, list[str]]:
+    return {
+        index["name"]: index["column_names"] for index in inspect(db.engine).get_indexes("learner_module_summary")
+    }
+
+
+def test_0010_replaces_the_module_index_up_down_and_up_again(empty_database_url):  # noqa: F811
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0009")
+        assert _indexes()["ix_learner_module_summary_module"] == ["module_id", "completed_edition"]
+        upgrade(revision="0010")
+        indexes = _indexes()
+        assert "ix_learner_module_summary_module" not in indexes
+        assert indexes["ix_learner_module_summary_module_validity"][:3] == [
+            "module_id",
+            "completed_edition",
+            "valid_until",
+        ]
+        downgrade(revision="0009")
+        indexes = _indexes()
+        assert indexes["ix_learner_module_summary_module"] == ["module_id", "completed_edition"]
+        assert "ix_learner_module_summary_module_validity" not in indexes
+        upgrade()
+        assert "ix_learner_module_summary_module_validity" in _indexes()
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
