@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, join, or_, select
+from sqlalchemy import and_, bindparam, join, literal_column, null, or_, select, union_all
 
 from .. import renewal
 from ..extensions import db
@@ -21,6 +21,8 @@ from ..models import (
     Cohort,
     CohortAssignment,
     CohortMember,
+    LessonProgress,
+    Membership,
     Module,
     ModuleCompletion,
     ModuleVersion,
@@ -116,6 +118,7 @@ class MyLearning:
     in_progress: list[InProgress]
     completed: list[Completed]
     assignments: list[Assignment]
+    programmes: list[tuple[Any, Any]] = ()  # type: ignore[assignment] - other organisations' cohorts joined
 
     @property
     def overdue(self) -> int:
@@ -193,11 +196,72 @@ _CERTIFICATES = (
     .where(ModuleCompletion.user_id == _USER, ModuleCompletion.module_id.in_(_MODULES))
     .order_by(ModuleCompletion.edition.desc(), ModuleCompletion.renewal.desc(), ModuleCompletion.id.desc())
 )
-_OPEN_ATTEMPTS = (
-    select(QuizAttempt.id, QuizAttempt.module_id, QuizAttempt.version_id, QuizAttempt.purpose)
-    .where(QuizAttempt.user_id == _USER, QuizAttempt.module_id.in_(_MODULES), QuizAttempt.submitted_at.is_(None))
-    .order_by(QuizAttempt.started_at, QuizAttempt.id)
+#: the learner's rows of three small kinds in one statement (one round trip instead of three): their lesson
+#: rows in the page's modules (``LESSON``), their unfinished quiz attempts there, oldest first (``ATTEMPT``), and
+#: the cohorts of other organisations they are a current member of (``PROGRAMME``: the rule of
+#: ``cohorts.service.programmes_joined``, which tests/test_my_learning.py compares)
+LESSON, ATTEMPT, PROGRAMME = 0, 1, 2
+_LEARNER_ROWS = union_all(
+    select(
+        literal_column(str(LESSON)).label("kind"),
+        LessonProgress.id,
+        LessonProgress.module_id,
+        LessonProgress.lesson_slug.label("name"),
+        LessonProgress.started_at,
+        LessonProgress.completed_at,
+        LessonProgress.version_id,
+        null().label("other_name"),
+    ).where(LessonProgress.user_id == _USER, LessonProgress.module_id.in_(_MODULES)),
+    select(
+        literal_column(str(ATTEMPT)), QuizAttempt.id, QuizAttempt.module_id, QuizAttempt.purpose,
+        QuizAttempt.started_at, null(), QuizAttempt.version_id, null(),
+    ).where(QuizAttempt.user_id == _USER, QuizAttempt.module_id.in_(_MODULES), QuizAttempt.submitted_at.is_(None)),
+    select(
+        literal_column(str(PROGRAMME)), Cohort.id, Cohort.organisation_id, Cohort.name, null(), null(), null(),
+        Organisation.name,
+    )
+    .join(Organisation, Organisation.id == Cohort.organisation_id)
+    .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+    .where(
+        CohortMember.user_id == _USER,
+        CohortMember.removed_at.is_(None),
+        Cohort.organisation_id.not_in(select(Membership.organisation_id).where(Membership.user_id == _USER)),
+    ),
 )
+_LEARNER_ROWS_ORDERED = select(_LEARNER_ROWS.subquery("learner_rows")).order_by("kind", "started_at", "id")
+
+
+@dataclass(frozen=True)
+class Named:
+    """A cohort or an organisation as the list of programmes joined shows it."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class _LearnerRows:
+    lessons: dict[int, list[service.Visit]]
+    attempts: dict[int, Any]  # by module: the newest unfinished attempt (id, version_id, purpose)
+    programmes: list[tuple[Named, Named]]
+
+
+def _learner_rows(user: Any, module_ids: list[int]) -> _LearnerRows:
+    """``_LEARNER_ROWS`` sorted out: one query."""
+    lessons: dict[int, list[service.Visit]] = {}
+    attempts: dict[int, Any] = {}
+    programmes: list[tuple[Named, Named]] = []
+    for row in db.session.execute(_LEARNER_ROWS_ORDERED, {"user_id": user.id, "module_ids": module_ids}):
+        if row.kind == LESSON:
+            lessons.setdefault(row.module_id, []).append(
+                service.Visit(row.id, row.name, row.started_at, row.completed_at)
+            )
+        elif row.kind == ATTEMPT:
+            attempts[row.module_id] = _Attempt(row.id, row.version_id, row.name)  # later (newer) rows win
+        else:
+            programmes.append((Named(row.id, row.name), Named(row.module_id, row.other_name)))
+    programmes.sort(key=lambda pair: (pair[1].name, pair[0].name))
+    return _LearnerRows(lessons, attempts, programmes)
 
 
 def modules_and_assignments(
@@ -245,25 +309,27 @@ def my_learning(user: Any, language: str, today: date, now: datetime | None = No
     now = now or utcnow()
     modules, assigned = modules_and_assignments(user)
     records, newest = _certificate_records(user, list(modules), now)
-    progress = service.progress_by_module(user, list(modules), newest)
-    in_progress, open_attempts = _in_progress(user, modules, progress, language)
+    rows = _learner_rows(user, list(modules))
+    progress = service.progress_by_module(user, list(modules), newest, rows.lessons)
+    in_progress, open_attempts = _in_progress(modules, progress, rows.attempts, language)
     return MyLearning(
         in_progress,
         _completed(modules, records, language),
         _assignments(assigned, progress, records, open_attempts, language, today, now),
+        rows.programmes,
     )
 
 
 def _in_progress(
-    user: Any,
     modules: dict[int, tuple[service.ModuleRef, version_cache.Version]],
     progress: dict[int, service.Progress],
+    attempts: dict[int, Any],
     language: str,
 ) -> tuple[list[InProgress], dict[int, _OpenAttempt]]:
     """Modules started but not completed, or with an unfinished attempt, each with where "Continue" goes;
     most recent activity first. A refresh due shows with the completed modules until they start again."""
     lessons = _lessons_by_version([version for _, version in modules.values()], language)
-    open_attempts = _open_attempts(user, list(modules))
+    open_attempts = _open_attempts(attempts)
     found: list[InProgress] = []
     for module_id, (module, version) in modules.items():
         state = progress.get(module_id, service.NO_PROGRESS)
@@ -405,9 +471,16 @@ class _OpenAttempt:
     next_number: int | None  # first unanswered question; None when all are answered
 
 
-def _open_attempts(user: Any, module_ids: list[int]) -> dict[int, _OpenAttempt]:
-    """Each module's unfinished attempt (the newest) and its first unanswered question: three queries."""
-    newest = _newest_open_attempts(user, module_ids)
+@dataclass(frozen=True)
+class _Attempt:
+    id: int
+    version_id: int
+    purpose: str
+
+
+def _open_attempts(newest: dict[int, _Attempt]) -> dict[int, _OpenAttempt]:
+    """Each module's unfinished attempt (the newest, by module) with its first unanswered question: two
+    queries when there is one."""
     if not newest:
         return {}
     answered = _answered_keys([row.id for row in newest.values()])
@@ -419,14 +492,6 @@ def _open_attempts(user: Any, module_ids: list[int]) -> dict[int, _OpenAttempt]:
         number = next((n for n, key in enumerate(keys, start=1) if key not in done), None)
         found[module_id] = _OpenAttempt(row.id, row.purpose, number)
     return found
-
-
-def _newest_open_attempts(user: Any, module_ids: list[int]) -> dict[int, Any]:
-    """The newest unsubmitted quiz attempt of ``user`` in each module that has one."""
-    if not module_ids:
-        return {}
-    attempts = db.session.execute(_OPEN_ATTEMPTS, {"user_id": user.id, "module_ids": module_ids}).all()
-    return {row.module_id: row for row in attempts}  # later rows win
 
 
 def _answered_keys(attempt_ids: list[int]) -> dict[int, set[str]]:

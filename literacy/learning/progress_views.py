@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, render_template
 from flask_login import current_user, login_required
 
-from ..cohorts import service as cohorts
 from ..i18n import current_language, today
 from ..models import utcnow
 from . import bp, certificates
@@ -16,7 +15,7 @@ from .my_learning import my_learning as build_my_learning
 @login_required
 def my_learning():
     learning = build_my_learning(current_user, current_language(), today())
-    programmes = cohorts.programmes_joined(current_user)  # other organisations' cohorts, each with "Leave"
+    programmes = learning.programmes  # other organisations' cohorts, each with "Leave"
     return render_template("learning/my_learning.html", learning=learning, today=today(), programmes=programmes)
 
 

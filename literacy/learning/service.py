@@ -348,16 +348,20 @@ _NEWEST_COMPLETIONS = (
 )
 
 
-def progress_by_module(user: Any, module_ids: list[int], newest: dict[int, Any] | None = None) -> dict[int, Progress]:
-    """Progress of ``user`` in each of ``module_ids``: two queries, whatever the number of modules; one when
-    the caller read the newest completions already (``newest``: by module, each module's newest edition's
-    highest renewal as (completion, valid_until, revoked_at, the organisation's expiry_notice_days))."""
+def progress_by_module(
+    user: Any, module_ids: list[int], newest: dict[int, Any] | None = None, lessons: dict[int, list[Any]] | None = None
+) -> dict[int, Progress]:
+    """Progress of ``user`` in each of ``module_ids``: two queries, whatever the number of modules; none for
+    what the caller read already: ``newest`` (by module, each module's newest edition's highest renewal as
+    (completion, valid_until, revoked_at, the organisation's expiry_notice_days)) and ``lessons`` (by module,
+    the person's lesson rows there, as ``LessonProgress`` or ``Visit``)."""
     if not getattr(user, "is_authenticated", False) or not module_ids:
         return {}
     parameters = {"user_id": user.id, "module_ids": list(module_ids)}
-    lessons: dict[int, list[LessonProgress]] = {}
-    for row in db.session.scalars(_PROGRESS_ROWS, parameters):
-        lessons.setdefault(row.module_id, []).append(row)
+    if lessons is None:
+        lessons = {}
+        for row in db.session.scalars(_PROGRESS_ROWS, parameters):
+            lessons.setdefault(row.module_id, []).append(row)
     if newest is None:  # the newest edition's newest completion (the highest renewal) wins
         newest = {row[0].module_id: row for row in db.session.execute(_NEWEST_COMPLETIONS, parameters)}
     renewals: dict[int, Renewal] = {}
