@@ -123,3 +123,22 @@ def test_the_500_page_shows_a_generated_request_id(app, client):
     assert response.status_code == 500
     request_id = response.headers["X-Request-ID"]
     assert len(request_id) == 32 and f"<code>{request_id}</code>" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_database_that_cannot_be_reached_gives_the_503_page_and_not_ready(tmp_path, kind, caplog):
+    """No stand-in: a SQLite "file" that is a folder, a PostgreSQL port nothing listens on."""
+    from .conftest import make_app, make_config
+
+    url = f"sqlite:///{tmp_path}" if kind == "sqlite" else "postgresql+psycopg://postgres@127.0.0.1:1/none"
+    app = make_app(make_config(url))
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING, logger="literacy"):
+        page = client.get("/modules", headers={"X-Request-ID": f"{kind}-down"})
+        ready = client.get("/readyz")
+    assert page.status_code == 503 and f"<code>{kind}-down</code>" in page.get_data(as_text=True)
+    assert ready.status_code == 503
+    (line,) = [r for r in caplog.records if r.getMessage().startswith("database unavailable:")]
+    assert line.request_id == f"{kind}-down"
+    with app.app_context():
+        db.engine.dispose()
