@@ -50,7 +50,8 @@ def scrape(client, **kwargs) -> str:
 
 
 def test_without_a_token_only_a_direct_loopback_request_is_answered(app, client):
-    assert client.get("/metrics").status_code == 200  # the test client comes from 127.0.0.1
+    answered = client.get("/metrics")  # the test client comes from 127.0.0.1
+    assert answered.status_code == 200 and "Set-Cookie" not in answered.headers
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
     refused = [
         client.get("/metrics", environ_base=STRANGER),
