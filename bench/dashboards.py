@@ -374,13 +374,16 @@ def main() -> None:
         help="Kolibri's venv python: measure its coach class summary in this run, beside ours (kolibri_peer.py)",
     )
     parser.add_argument("--kolibri-home", default=kolibri_peer.HOME, help="KOLIBRI_HOME of the peer's cached data")
+    parser.add_argument(
+        "--kolibri-database", metavar="URL", help="the peer's data in PostgreSQL (default: SQLite in --kolibri-home)"
+    )
     args = parser.parse_args()
     if args.build_only and not args.database:
         parser.error("--build-only needs --database")
     if args.kolibri and not args.build_only:
         # the peer's data first (cached in --kolibri-home after the first build), so that nothing is built
         # between the two sets of timings
-        kolibri_peer.build(args.kolibri, args.kolibri_home, reuse=True)
+        kolibri_peer.build(args.kolibri, args.kolibri_home, reuse=True, database=args.kolibri_database)
 
     from sqlalchemy import event, text
 
@@ -536,7 +539,9 @@ def main() -> None:
         print()
         if args.kolibri:
             # after every timing of ours, with our app idle: the two never run at once
-            peer = kolibri_peer.measure(args.kolibri, args.kolibri_home, args.requests, reuse=True)
+            peer = kolibri_peer.measure(
+                args.kolibri, args.kolibri_home, args.requests, reuse=True, database=args.kolibri_database
+            )
             peers(peer, engine, (members, big_page), (small_members, small_page), (total, rate))
         else:
             low, high = KOLIBRI_DASHBOARD_MS
@@ -553,7 +558,10 @@ def peers(peer: dict, engine, big: tuple[int, float], small: tuple[int, float], 
     kolibri_peer.report(peer)
     kolibri_big, kolibri_small = peer["classes"][0], peer["classes"][-1]
     (members, page), (small_members, small_page), (csv_ms, csv_rate) = big, small, csv
-    print(f"peers, measured in this run (ours on {engine.url.drivername} through the WSGI app; Kolibri's over HTTP):")
+    print(
+        f"peers, measured in this run (ours on {engine.url.drivername} through the WSGI app; Kolibri's on "
+        f"{peer['engine']} over HTTP):"
+    )
     rows = [
         (
             f"dashboard {members:,} members / Kolibri's summary {kolibri_big['learners']:,}",

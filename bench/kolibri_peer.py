@@ -38,6 +38,7 @@ import statistics
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -88,22 +89,66 @@ def _kolibri(python: str, home: str, *args: str, log: Path, extra: dict[str, str
         raise SystemExit(f"kolibri {args[0]} {args[1] if len(args) > 1 else ''} failed: see {log}")
 
 
-def _wanted(classes: tuple[int, ...], seed: int) -> dict:
-    return {"classes": list(classes), "seed": seed, "modules": MODULES, "assigned": ASSIGNED}
+def _wanted(classes: tuple[int, ...], seed: int, database: str | None = None) -> dict:
+    wanted = {"classes": list(classes), "seed": seed, "modules": MODULES, "assigned": ASSIGNED}
+    if database:
+        wanted["database"] = database
+    return wanted
 
 
-def build(python: str, home: str, classes: tuple[int, ...] = CLASSES, seed: int = SEED, reuse: bool = False) -> dict:
-    """The facility described by the marker in ``home``, building it first unless ``reuse`` finds it."""
+def _use_postgresql(python: str, home: str, database: str) -> None:
+    """Point the new home's options.ini at an (emptied) PostgreSQL database: Kolibri's ``postgres`` engine,
+    which needs psycopg2 in Kolibri's venv (``pip install psycopg2-binary``)."""
+    url = urllib.parse.urlsplit(database)
+    name = url.path.lstrip("/")
+    options = {
+        "DATABASE_ENGINE": "postgres",
+        "DATABASE_NAME": name,
+        "DATABASE_USER": url.username or "",
+        "DATABASE_PASSWORD": url.password or "",
+        "DATABASE_HOST": url.hostname or "",
+        "DATABASE_PORT": str(url.port or ""),
+    }
+    (Path(home) / "options.ini").write_text(
+        "[Database]\n" + "".join(f"{key} = {value}\n" for key, value in options.items())
+    )
+    reset = (
+        "import psycopg2, sys; c = psycopg2.connect(dbname=sys.argv[1], user=sys.argv[2], password=sys.argv[3], "
+        "host=sys.argv[4], port=sys.argv[5] or None); c.autocommit = True; "
+        "c.cursor().execute('DROP SCHEMA public CASCADE; CREATE SCHEMA public')"
+    )
+    arguments = [name, options["DATABASE_USER"], options["DATABASE_PASSWORD"], options["DATABASE_HOST"]]
+    subprocess.run([python, "-c", reset, *arguments, options["DATABASE_PORT"]], check=True)  # noqa: S603
+
+
+def engine(built: dict) -> str:
+    return "PostgreSQL" if built["wanted"].get("database") else "SQLite"
+
+
+def build(
+    python: str,
+    home: str,
+    classes: tuple[int, ...] = CLASSES,
+    seed: int = SEED,
+    reuse: bool = False,
+    database: str | None = None,
+) -> dict:
+    """The facility described by the marker in ``home``, building it first unless ``reuse`` finds it.
+
+    ``database``: a PostgreSQL URL for Kolibri's data (emptied first), instead of SQLite files in ``home``.
+    """
     marker = Path(home) / MARKER
     if reuse and marker.exists():
         built = json.loads(marker.read_text())
-        if built["wanted"] == _wanted(classes, seed):
+        if built["wanted"] == _wanted(classes, seed, database):
             print(f"Kolibri {built['version']}: reusing the data built in {home}", flush=True)
             return built
         print(f"{marker} was built for {built['wanted']}: building again", flush=True)
     if Path(home).exists():
         shutil.rmtree(home)
     Path(home).mkdir(parents=True)
+    if database:
+        _use_postgresql(python, home, database)
     log = Path(home) / "bench-peer.log"
     started = time.perf_counter()
     _kolibri(
@@ -140,7 +185,7 @@ def build(python: str, home: str, classes: tuple[int, ...] = CLASSES, seed: int 
         log=log,
         extra={"KOLIBRI_PEER_SPEC": json.dumps(spec)},
     )
-    built = json.loads(out.read_text()) | {"wanted": _wanted(classes, seed)}
+    built = json.loads(out.read_text()) | {"wanted": _wanted(classes, seed, database)}
     built["build_seconds"] = round(time.perf_counter() - started)
     marker.write_text(json.dumps(built, indent=1))
     print(
@@ -215,13 +260,15 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
-def measure(python: str, home: str = HOME, requests: int = 10, reuse: bool = True, classes=CLASSES) -> dict:
+def measure(
+    python: str, home: str = HOME, requests: int = 10, reuse: bool = True, classes=CLASSES, database: str | None = None
+) -> dict:
     """Build (or reuse) the facility, then time the coach's class summary of each class over HTTP.
 
     Returns ``{"version", "engine", "classes": [{"learners", "median_ms", "p95_ms", "bytes", "kib_per_ms",
     "entries"}, ...]}``, biggest class first.
     """
-    built = build(python, home, tuple(classes), reuse=reuse)
+    built = build(python, home, tuple(classes), reuse=reuse, database=database)
     results = []
     with Server(python, home) as server:
         jar = http.cookiejar.CookieJar()
@@ -268,7 +315,7 @@ def measure(python: str, home: str = HOME, requests: int = 10, reuse: bool = Tru
                     },
                 }
             )
-    return {"version": built["version"], "engine": "SQLite", "rows": built["rows"], "classes": results}
+    return {"version": built["version"], "engine": engine(built), "rows": built["rows"], "classes": results}
 
 
 def report(peer: dict) -> None:
@@ -289,10 +336,10 @@ def report(peer: dict) -> None:
         )
 
 
-def breakdown(python: str, home: str = HOME, requests: int = 5, classes=CLASSES) -> dict:
+def breakdown(python: str, home: str = HOME, requests: int = 5, classes=CLASSES, database: str | None = None) -> dict:
     """Where Kolibri's time goes: the view called in process (no HTTP, as ours is timed through the WSGI app),
     its JSON rendering apart, its SQL statements counted, and one profiled request's share inside SQLite."""
-    built = build(python, home, tuple(classes), reuse=True)
+    built = build(python, home, tuple(classes), reuse=True, database=database)
     out = Path(home) / "bench-peer-breakdown.json"
     spec = {"out": str(out), "coach": COACH, "classrooms": built["classrooms"], "requests": requests}
     code = f"import runpy; runpy.run_path({str(Path(__file__).resolve())!r}, run_name='__kolibri_breakdown__')"
@@ -305,7 +352,7 @@ def breakdown(python: str, home: str = HOME, requests: int = 5, classes=CLASSES)
         print(
             f"  {each['learners']:>6,} learners: median {each['total_ms']:8.1f} ms (view {each['view_ms']:.1f}, "
             f"JSON rendering {each['render_ms']:.1f}; n={requests}); {each['queries']} SQL statements; "
-            f"profiled: {each['sqlite_share']:.0%} of the time inside SQLite"
+            f"profiled: {each['driver_share']:.0%} of the time inside the database driver ({engine(built)})"
         )
     return {"version": built["version"], "classes": found}
 
@@ -315,6 +362,11 @@ def main() -> None:
     parser.add_argument("--kolibri", default=os.environ.get("KOLIBRI_PYTHON"), help="Kolibri's venv python")
     parser.add_argument("--home", default=HOME, help="KOLIBRI_HOME for the peer (deleted and rebuilt unless reused)")
     parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument(
+        "--database",
+        help="a PostgreSQL URL for Kolibri's data (emptied when built; psycopg2-binary in Kolibri's venv); "
+        "default SQLite in --home",
+    )
     parser.add_argument("--reuse", action="store_true", help="measure the data an earlier run built in --home")
     parser.add_argument("--build-only", action="store_true", help="build (or check) the data and time nothing")
     parser.add_argument(
@@ -328,11 +380,11 @@ def main() -> None:
         parser.error("give Kolibri's python with --kolibri or KOLIBRI_PYTHON")
     classes = tuple(int(each) for each in args.classes.split(","))
     if args.build_only:
-        build(args.kolibri, args.home, classes, reuse=args.reuse)
+        build(args.kolibri, args.home, classes, reuse=args.reuse, database=args.database)
         return
-    report(measure(args.kolibri, args.home, args.requests, args.reuse, classes))
+    report(measure(args.kolibri, args.home, args.requests, args.reuse, classes, args.database))
     if args.breakdown:
-        breakdown(args.kolibri, args.home, min(args.requests, 5), classes)
+        breakdown(args.kolibri, args.home, min(args.requests, 5), classes, args.database)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -676,9 +728,10 @@ def _build(spec: dict) -> None:  # noqa: C901 - one pass that writes every table
             flush()
         classrooms.append({"id": classroom.id, "name": classroom.name, "learners": size})
     for database in connections:
-        if connections[database].vendor == "sqlite":
+        vendor = connections[database].vendor
+        if vendor in ("sqlite", "postgresql"):
             with connections[database].cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("ANALYZE" if vendor == "sqlite" else "VACUUM ANALYZE")
     Path(spec["out"]).write_text(
         json.dumps(
             {
@@ -738,7 +791,7 @@ def _breakdown(spec: dict) -> None:
         profile.disable()
         stats = pstats.Stats(profile).stats
         total = sum(entry[2] for entry in stats.values())
-        inside = sum(entry[2] for key, entry in stats.items() if "sqlite3.Cursor" in key[2])
+        inside = sum(entry[2] for key, entry in stats.items() if "sqlite3.Cursor" in key[2] or "psycopg2" in key[2])
         found.append(
             {
                 "learners": classroom["learners"],
@@ -746,7 +799,7 @@ def _breakdown(spec: dict) -> None:
                 "view_ms": statistics.median(view for view, _ in samples) * 1000,
                 "render_ms": statistics.median(render for _, render in samples) * 1000,
                 "queries": statements["n"],
-                "sqlite_share": inside / total if total else 0.0,
+                "driver_share": inside / total if total else 0.0,
             }
         )
     Path(spec["out"]).write_text(json.dumps(found))
