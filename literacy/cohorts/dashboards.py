@@ -25,6 +25,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, String, and_, case, cast, false, func, literal, null, or_, select, true, type_coerce
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from .. import renewal, summaries
 from ..extensions import db
@@ -216,6 +219,28 @@ def cohort_dashboard(
 # --- the grid, in SQL ------------------------------------------------------------------------------------
 
 
+class _greatest(FunctionElement[Any]):
+    """The largest of several values, ignoring NULLs (NULL only when all are), on either database."""
+
+    name = "greatest_of"
+    inherit_cache = True
+
+
+@compiles(_greatest)
+def _greatest_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    # SQLite's scalar max() is NULL when any argument is: each term falls back on the others instead
+    values = [compiler.process(value, **kw) for value in element.clauses]
+    if len(values) == 1:
+        return values[0]
+    terms = [f"coalesce({value}, {', '.join(values[:i] + values[i + 1 :])})" for i, value in enumerate(values)]
+    return f"max({', '.join(terms)})"
+
+
+@compiles(_greatest, "postgresql")
+def _greatest_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
 def _status(summary: Any, module: AssignedModule, renewal_days: int | None, today: date, now: datetime) -> Any:
     """A member's status in one assigned module, as SQL over their summary row (outer-joined): the rule of
     ``renewal.classify`` for this one assignment, with everything known of the module and the cohort
@@ -263,10 +288,11 @@ def _untouched(module: AssignedModule, today: date) -> str:
 
 def _member_rows(dashboard: CohortDashboard, only: list[int] | None = None):
     """The members' summary rows in the assigned modules folded into one row per member who has any (a
-    GROUP BY over a single join, so each row is read once, where one outer join per module would read the
-    rows of every module separately): (user_id, the status in each module as r0, r1, ..., last activity,
-    best score, validly completed modules). A subquery; members with no row are not in it. ``only``: just
-    these members (a page of the learners table)."""
+    GROUP BY over a single join, so each row is read once; one outer join per module has PostgreSQL read
+    the rows of every module separately, each with a hash join over all of that module's rows): (user_id,
+    the status in each module as r0, r1, ..., last activity, best score, validly completed modules). A
+    subquery; members with no row are not in it. ``only``: just these members (a page of the learners
+    table)."""
     cohort, modules, today, now = dashboard.cohort, dashboard.modules, dashboard.today, dashboard.now
     summary = LearnerModuleSummary
     at = literal(now, UTCDateTime())
@@ -312,14 +338,23 @@ def _member_rows(dashboard: CohortDashboard, only: list[int] | None = None):
     )
 
 
-def _grid(dashboard: CohortDashboard, *, people: bool = True, rows: bool = True, only: list[int] | None = None):
+def _grid(
+    dashboard: CohortDashboard,
+    *,
+    people: bool = True,
+    rows: bool = True,
+    only: list[int] | None = None,
+    postgresql: bool | None = None,
+):
     """One row per current member: (user_id, name, email, a status per module in the order of ``modules``
     as s0, s1, ..., last activity, best score, started, validly completed modules). A select to wrap.
 
-    The summary rows come from ``_member_rows`` (one pass over them, outer-joined by member); ``people``
-    False leaves out the name and email (no join of the users), ``rows`` False leaves out everything the
-    summary rows give (a sort by name needs none of it), ``only`` keeps just these members."""
-    cohort, modules, today = dashboard.cohort, dashboard.modules, dashboard.today
+    ``people`` False leaves out the name and email (no join of the users), ``rows`` False leaves out
+    everything the summary rows give (a sort by name needs none of it), ``only`` keeps just these members.
+    The summary rows are read as suits each database: PostgreSQL folds them per member in one pass
+    (``_member_rows``), SQLite looks up each assigned module's row by primary key (``_joined_rows``), which
+    costs it half as much as grouping."""
+    cohort, modules = dashboard.cohort, dashboard.modules
     columns = [CohortMember.user_id.label("user_id")]
     if people:
         columns += [User.name.label("name"), User.email.label("email")]
@@ -333,21 +368,60 @@ def _grid(dashboard: CohortDashboard, *, people: bool = True, rows: bool = True,
         return statement
     if not modules:
         return statement.add_columns(
-            null().label("last_activity"), null().label("best_score"), false().label("started"),
+            null().label("last_activity"),
+            null().label("best_score"),
+            false().label("started"),
             literal(0).label("completed"),
         )
+    if postgresql is None:
+        postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if not postgresql:
+        return _joined_rows(dashboard, statement)
     found = _member_rows(dashboard, only)
     return statement.outerjoin(found, found.c.user_id == CohortMember.user_id).add_columns(
         *[
-            type_coerce(func.coalesce(found.c[f"r{index}"], literal(_untouched(module, today))), String()).label(
-                f"s{index}"
-            )
+            type_coerce(func.coalesce(found.c[f"r{index}"], literal(_untouched(module, dashboard.today))), String())
+            .label(f"s{index}")
             for index, module in enumerate(modules)
         ],
         type_coerce(found.c.last_activity, UTCDateTime()).label("last_activity"),
         type_coerce(found.c.best_score, Integer()).label("best_score"),
         found.c.user_id.is_not(None).label("started"),
         type_coerce(func.coalesce(found.c.completed, 0), Integer()).label("completed"),
+    )
+
+
+def _joined_rows(dashboard: CohortDashboard, statement: Any) -> Any:
+    """The grid's columns from one outer join per assigned module, by primary key (no grouping)."""
+    cohort, modules, today, now = dashboard.cohort, dashboard.modules, dashboard.today, dashboard.now
+    at = literal(now, UTCDateTime())
+    rows = [aliased(LearnerModuleSummary, name=f"m{index}") for index in range(len(modules))]
+    for row, module in zip(rows, modules, strict=True):
+        statement = statement.outerjoin(
+            row, and_(row.user_id == CohortMember.user_id, row.module_id == module.module_id)
+        )
+    valid = [
+        case(
+            (
+                and_(
+                    row.completed_edition >= module.edition,
+                    or_(row.valid_until.is_(None), row.valid_until > at),
+                ),
+                1,
+            ),
+            else_=0,
+        )
+        for row, module in zip(rows, modules, strict=True)
+    ]
+    return statement.add_columns(
+        *[
+            _status(row, module, cohort.renewal_days, today, now).label(f"s{index}")
+            for index, (row, module) in enumerate(zip(rows, modules, strict=True))
+        ],
+        type_coerce(_greatest(*[row.last_activity_at for row in rows]), UTCDateTime()).label("last_activity"),
+        type_coerce(_greatest(*[row.assessment_best for row in rows]), Integer()).label("best_score"),
+        or_(*[row.user_id.is_not(None) for row in rows]).label("started"),
+        type_coerce(sum(valid[1:], valid[0]), Integer()).label("completed"),
     )
 
 
@@ -394,31 +468,25 @@ def _headline(dashboard: CohortDashboard) -> dict[str, Any]:
 @dataclass
 class _Scores:
     """Best assessment scores of the members' rows (GROUP BY module and band of ten): in each band, per
-    module attempted and passed, and the sums the learning gain needs (rows with a pre-check too); and the
-    first completions per week."""
+    module attempted and passed, and the sums the learning gain needs (rows with a pre-check too)."""
 
     bands: Counter = field(default_factory=Counter)
     attempted: Counter = field(default_factory=Counter)
     passed: Counter = field(default_factory=Counter)
     gains: dict[int, list[int]] = field(default_factory=dict)  # module -> [learners, pre-check sum, best sum]
-    weeks: Counter = field(default_factory=Counter)  # Monday -> first completions in that week
     total: int = 0
     count: int = 0
 
 
 def _scores(cohort: Cohort) -> _Scores:
-    """The scores and the first completions per day in one pass over the members' rows: a GROUP BY module,
-    band of ten and day of first completion (band or day NULL for a row without one), added up here."""
     summary = LearnerModuleSummary
     band = case((summary.assessment_best >= 90, 9), else_=summary.assessment_best // 10)
-    day = utc_date(summary.first_completed_at)
     with_precheck = summary.precheck_lowest.is_not(None)
     scores = _Scores()
-    for module_id, band_of, first_day, rows, passed, total, paired, precheck_sum, paired_best in db.session.execute(
+    for module_id, band_of, attempted, passed, total, paired, precheck_sum, paired_best in db.session.execute(
         select(
             summary.module_id,
             band,
-            day,
             func.count(),
             func.sum(case((summary.assessment_passed, 1), else_=0)),
             func.sum(summary.assessment_best),
@@ -429,19 +497,15 @@ def _scores(cohort: Cohort) -> _Scores:
         .where(
             summary.user_id.in_(_members(cohort)),
             summary.module_id.in_(_assigned(cohort)),
-            or_(summary.assessment_best.is_not(None), summary.first_completed_at.is_not(None)),
+            summary.assessment_best.is_not(None),
         )
-        .group_by(summary.module_id, band, day)
+        .group_by(summary.module_id, band)
     ):
-        if first_day is not None:
-            scores.weeks[_week(first_day)] += rows
-        if band_of is None:
-            continue
-        scores.bands[int(band_of)] += rows
-        scores.attempted[module_id] += rows
+        scores.bands[int(band_of)] += attempted
+        scores.attempted[module_id] += attempted
         scores.passed[module_id] += int(passed or 0)
         scores.total += int(total)
-        scores.count += rows
+        scores.count += attempted
         if paired:
             gain = scores.gains.setdefault(module_id, [0, 0, 0])
             gain[0] += paired
@@ -488,8 +552,20 @@ def _scores_table(dashboard: CohortDashboard) -> Table:
 
 
 def _weeks_table(dashboard: CohortDashboard) -> Table:
-    """First completions per week (counted with the scores, ``_scores``)."""
-    weeks = dashboard.scores.weeks
+    """First completions per week, from a GROUP BY day over the members' rows (a few hundred at most)."""
+    summary, cohort = LearnerModuleSummary, dashboard.cohort
+    day = utc_date(summary.first_completed_at)
+    weeks: Counter = Counter()
+    for first_day, count in db.session.execute(
+        select(day, func.count())
+        .where(
+            summary.user_id.in_(_members(cohort)),
+            summary.module_id.in_(_assigned(cohort)),
+            summary.first_completed_at.is_not(None),
+        )
+        .group_by(day)
+    ):
+        weeks[_week(first_day)] += count
     return Table(
         "weeks",
         _l("Completions per week"),
@@ -767,7 +843,7 @@ def _matching(
     """The members matching a filter (the search in name or email address, a status in a module or in any)
     as a select of the learners subquery, and the ORDER BY of the wanted sort: people without a value last,
     in the order of names, as the page has always shown them. ``rows`` and ``only`` as for ``_grid``."""
-    learners = _grid(dashboard, rows=rows, only=only).subquery("learners")
+    learners = _grid(dashboard, rows=rows, only=only, postgresql=postgresql).subquery("learners")
     statement = select(learners)
     if wanted.search:
         needle = wanted.search.strip().lower()
