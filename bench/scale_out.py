@@ -10,7 +10,8 @@ noticing), the ``ExecStart`` lines of ``docs/examples/literacy-web@.service`` an
 - a database it creates (emptied when it exists; its name must contain ``scale_out``), migrated with
   ``flask db upgrade``, the shipped courses published with ``flask courses sync``, and learners in a cohort
   with one module due in 7 days and every lesson of another done, so its assessment is open;
-- two Redis databases it empties (rate limits and the task queue), an SMTP server (aiosmtpd) in this process;
+- Redis databases 13 (rate limits) and 14 (the task queue), with names of this run's own (a queue name and
+  accounts with a tag), deleted at the end; an SMTP server (aiosmtpd) in this process;
 - instance A and instance B: each ``gunicorn -c python:literacy.gunicorn_config --workers 2`` on its own port
   and one Huey consumer; nginx in front on HTTPS (a throw-away self-signed certificate), round robin.
 
@@ -172,8 +173,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def recreate_database(url: str) -> None:
-    """Drop and create the database ``url`` names (on the same server's ``postgres`` database)."""
+def recreate_database(url: str, create: bool = True) -> None:
+    """Drop and create (or only drop) the database ``url`` names (from the same server's ``postgres``)."""
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -184,7 +185,18 @@ def recreate_database(url: str) -> None:
     server = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {name}")
+        if create:
+            connection.execute(f"CREATE DATABASE {name}")
+
+
+def forget(url: str, numbers: tuple[int, ...], tag: str) -> None:
+    """Delete this run's keys (its queue, its accounts' counts) from the Redis databases it used."""
+    import redis
+
+    for number in numbers:
+        client = redis.Redis.from_url(f"{url}/{number}")
+        for key in client.scan_iter(f"*{tag}*"):
+            client.delete(key)
 
 
 class Inbox:
@@ -277,13 +289,16 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 
 @contextlib.contextmanager
-def bench_lock() -> Iterator[None]:
+def bench_lock(waited: list[float]) -> Iterator[None]:
+    """Hold the benchmarks' lock; appends to ``waited`` how long it took to get it."""
+    started = time.monotonic()
     with open(LOCK, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             print(f"  (waiting for {LOCK}: another benchmark is running)", flush=True)
             fcntl.flock(handle, fcntl.LOCK_EX)
+        waited.append(time.monotonic() - started)
         try:
             yield
         finally:
@@ -311,7 +326,7 @@ class Seeded:
     questions: int
 
 
-def seed(learners: int, spare: int) -> Seeded:
+def seed(learners: int, spare: int, tag: str) -> Seeded:
     """Learners in a cohort of an organisation, DUE_MODULE due in 7 days, QUIZ_MODULE's lessons done."""
     from sqlalchemy import select
     from werkzeug.security import generate_password_hash
@@ -357,8 +372,8 @@ def seed(learners: int, spare: int) -> Seeded:
     db.session.flush()
     today = datetime.now(ZoneInfo("Europe/London")).date()
     db.session.add(CohortAssignment(cohort_id=cohort.id, module_id=due_module.id, due_on=today + timedelta(days=7)))
-    emails = [f"learner{number}@scale-out.example" for number in range(1, learners + 1)]
-    spares = [f"person{number}@scale-out.example" for number in range(1, spare + 1)]
+    emails = [f"learner{number}-{tag}@scale-out.example" for number in range(1, learners + 1)]
+    spares = [f"person{number}-{tag}@scale-out.example" for number in range(1, spare + 1)]
     for email in emails + spares:
         user = User(email=email, name=email.split("@")[0].title(), password_hash=hashed, email_verified_at=now)
         db.session.add(user)
@@ -519,7 +534,7 @@ def wait_for(inbox: Inbox, recipients: list[str], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and any(inbox.count()[r] < 1 for r in recipients):
         time.sleep(0.2)
-    time.sleep(3)  # a second copy would arrive now
+    time.sleep(2)  # a second copy would arrive now
 
 
 def outbox_rows(kind: str) -> list[tuple[str, str, int]]:
@@ -826,23 +841,24 @@ def main(argv: list[str] | None = None) -> int:
         help="a PostgreSQL database this script drops and creates (its name must contain scale_out)",
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="Redis, without a database number")
-    parser.add_argument("--limits-db", type=int, default=13, help="Redis database for the rate limits (emptied)")
-    parser.add_argument("--queue-db", type=int, default=14, help="Redis database for the task queue (emptied)")
+    parser.add_argument("--limits-db", type=int, default=13, help="Redis database for the rate limits")
+    parser.add_argument("--queue-db", type=int, default=14, help="Redis database for the task queue")
     parser.add_argument("--learners", type=int, default=30, help="learners answering at once in check 4")
     parser.add_argument("--seconds", type=float, default=30, help="length of the load in check 4")
     parser.add_argument("--kill-after", type=float, default=10, help="seconds into the load when A is killed")
     parser.add_argument("--settle", type=float, default=5, help="seconds after the kill in which errors may happen")
     parser.add_argument("--resets", type=int, default=10, help="password resets asked for in check 3")
     parser.add_argument("--keep", action="store_true", help="print the folder of logs and configuration and keep it")
+    parser.add_argument("--drop-database", action="store_true", help="drop the database at the end")
     args = parser.parse_args(argv)
     nginx = shutil_which("nginx")
     if nginx is None:
         raise SystemExit("nginx is not installed (apt-get install nginx-light)")
 
-    import redis
-
-    for number in (args.limits_db, args.queue_db):
-        redis.Redis.from_url(f"{args.redis}/{number}").flushdb()
+    # This run's names in Redis (the queue's name, the accounts the limits count) carry a tag of their own, so
+    # runs at the same time (the test beside a manual run) never take each other's tasks or counts; only
+    # this run's keys are deleted at the end.
+    tag = secrets.token_hex(4)
     began = time.monotonic()
     recreate_database(args.database)
     folder = Path(tempfile.mkdtemp(prefix="scale-out-"))
@@ -859,7 +875,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = {
         "LITERACY_SECRET_KEY": secrets.token_urlsafe(48),  # one key for every instance: sessions are signed cookies
         "LITERACY_DATABASE_URL": args.database,
-        "LITERACY_QUEUE_URL": f"{args.redis}/{args.queue_db}",
+        "LITERACY_QUEUE_URL": f"{args.redis}/{args.queue_db}?name=scale-out-{tag}",
         "LITERACY_RATELIMIT_STORAGE_URL": f"{args.redis}/{args.limits_db}",
         "LITERACY_TRUSTED_PROXIES": "1",
         "LITERACY_TRUSTED_HOSTS": "127.0.0.1",
@@ -898,7 +914,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app()
         context = app.app_context()
         context.push()
-        data = seed(args.learners, args.resets + 3)
+        data = seed(args.learners, args.resets + 3, tag)
         db.session.remove()
 
         instances = []
@@ -976,7 +992,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(report(check_sessions(a, b, front, verify, spares[0], log)))
         results.append(report(check_rate_limit(a, b, front, verify, spares[1:3])))
         results.append(report(check_jobs(a, b, verify, inbox, spares[3:], data.learners)))
-        with bench_lock():
+        waited_for_lock: list[float] = []
+        with bench_lock(waited_for_lock):
             results.append(
                 report(
                     check_kill(
@@ -998,12 +1015,23 @@ def main(argv: list[str] | None = None) -> int:
         tracebacks = {p.name: p.read_text().count("Traceback") for p in folder.glob("*.log")}
         print("tracebacks in the logs: " + ", ".join(f"{name} {count}" for name, count in sorted(tracebacks.items())))
         failed = [result.name for result in results if not result.passed]
-        print(f"\n{len(results) - len(failed)} of {len(results)} checks passed in {time.monotonic() - began:.0f} s")
+        took = time.monotonic() - began - sum(waited_for_lock)
+        print(
+            f"\n{len(results) - len(failed)} of {len(results)} checks passed in {took:.0f} s "
+            f"(and {sum(waited_for_lock):.0f} s waiting for {LOCK})"
+        )
         return 1 if failed or status != 0 else 0
     finally:
         for process, sig in reversed(processes):
             stop(process, sig)
         smtp.stop()
+        forget(args.redis, (args.limits_db, args.queue_db), tag)
+        if args.drop_database:
+            with contextlib.suppress(Exception):
+                from literacy.extensions import db
+
+                db.engine.dispose()
+            recreate_database(args.database, create=False)
         if args.keep:
             print(f"logs and configuration kept in {folder}")
         else:

@@ -4,12 +4,13 @@ instances behind nginx on one PostgreSQL database and Redis, with a session, the
 queue shared, and one instance killed under load without losing an answer.
 
 The last test starts real servers (about 40 s on a 2-core machine). It needs nginx, Redis on 127.0.0.1:6379
-and PostgreSQL on 127.0.0.1 (user postgres); each missing one skips it with the reason. It creates its own
-database, ``literacy_scale_out_test``, whichever database the other tests use.
+and PostgreSQL on 127.0.0.1 (user postgres); each missing one skips it with the reason. It creates a database
+of its own, ``literacy_scale_out_test_<pid>``, whichever database the other tests use, and drops it.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -142,10 +143,11 @@ def _missing_service() -> str | None:
 @pytest.mark.skipif(_missing_service() is not None, reason=_missing_service() or "")
 def test_two_instances_behind_nginx_pass_every_check():
     """The whole script, smaller: 10 learners for 10 s, instance A killed after 4 s."""
+    database = f"postgresql://postgres@127.0.0.1/literacy_scale_out_test_{os.getpid()}"  # one per run, dropped
     done = subprocess.run(  # noqa: S603 - the benchmark script with fixed arguments
-        [sys.executable, str(ROOT / "bench" / "scale_out.py")]
-        + ["--database", "postgresql://postgres@127.0.0.1/literacy_scale_out_test", "--limits-db", "11"]
-        + ["--queue-db", "12", "--learners", "10", "--seconds", "10", "--kill-after", "4", "--resets", "4"],
+        [sys.executable, str(ROOT / "bench" / "scale_out.py"), "--database", database, "--drop-database"]
+        + ["--limits-db", "11", "--queue-db", "12"]
+        + ["--learners", "10", "--seconds", "10", "--kill-after", "4", "--resets", "4"],
         cwd=ROOT,
         capture_output=True,
         text=True,
