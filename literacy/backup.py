@@ -326,7 +326,9 @@ def libpq(url: str | URL) -> tuple[str, dict[str, str]]:
     if parsed.password:
         environment["PGPASSWORD"] = str(parsed.password)
     environment.setdefault("PGCONNECT_TIMEOUT", "10")
-    uri = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    # URL.set(password=None) would keep the password (None means "unchanged" there): build the URL anew
+    bare = URL.create("postgresql", parsed.username, None, parsed.host, parsed.port, parsed.database, parsed.query)
+    uri = bare.render_as_string(hide_password=False)
     return uri, environment
 
 
