@@ -45,7 +45,11 @@ def _loaded_locale() -> str | None:
     return user.locale
 
 
-def database_unavailable(error: DBAPIError) -> tuple[str, int]:
+#: how long the 503 page asks browsers and crawlers to wait before trying again, in seconds
+RETRY_AFTER = "120"
+
+
+def database_unavailable(error: DBAPIError) -> tuple[str, int, dict[str, str]]:
     """The 503 page, rendered with no query: the person is taken as signed out (their language kept
     when it is known without the database), and no theme is looked up."""
     current_app.logger.warning(
@@ -60,7 +64,7 @@ def database_unavailable(error: DBAPIError) -> tuple[str, int]:
     g.organisation_theme = None
     with force_locale(FORMAT_LOCALES.get(locale, locale)) if locale else nullcontext():
         page = render_template("errors/503.html", request_id=request_log.request_id())
-    return page, 503
+    return page, 503, {"Retry-After": RETRY_AFTER}
 
 
 def init_app(app: Flask) -> None:

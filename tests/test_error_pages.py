@@ -29,7 +29,7 @@ def test_a_lost_database_answers_the_503_page_with_the_request_id(app, client, m
     monkeypatch.setattr("literacy.site.views.my_learning", _lost)
     with caplog.at_level(logging.INFO, logger="literacy"):
         response = client.get("/", headers={"X-Request-ID": "support-1234"})
-    assert response.status_code == 503
+    assert response.status_code == 503 and response.headers["Retry-After"] == "120"
     page = response.get_data(as_text=True)
     assert "The service is temporarily unavailable. Try again in a few minutes." in page
     assert "<code>support-1234</code>" in page and response.headers["X-Request-ID"] == "support-1234"
