@@ -14,9 +14,12 @@ signed-in lesson page, the catalogue and My learning. A wrk script counts every 
 
     flock /tmp/bench.lock .venv/bin/python bench/bench_pages.py [--database URL] [--source PATH]
 
-``--source`` runs another copy of the code (an unpacked ``git archive`` of an older commit) for a before and
-after comparison; the floor is the same. Targets (issue 16): lesson page >= 50 % of the floor, catalogue and
-My learning >= 30 %; ``--check-targets`` makes missing one an error too.
+``--rounds N`` measures every page N times, each time just after the floor, and reports each page's median
+share of the floor measured just before it: the machine's other work comes and goes, and a floor measured a
+minute before a page says little about it. ``--source`` runs another copy of the code (an unpacked
+``git archive`` of an older commit) for a before and after comparison; the floor is the same. Targets
+(issue 16): lesson page >= 50 % of the floor, catalogue and My learning >= 30 %; ``--check-targets`` makes
+missing one an error too.
 """
 
 from __future__ import annotations
@@ -198,6 +201,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure the floor and every page this many times, alternating, and report each page's "
+                             "median share of the floor measured just before it (the machine's other work varies)")
     parser.add_argument("--check-targets", action="store_true", help="fail when a target ratio is missed")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -268,13 +274,34 @@ def main() -> int:
         print(f"\n{engine}, {options.workers} gunicorn sync workers each, wrk {options.threads} threads, "
               f"{options.connections} connections, {options.seconds} s; code: {source}")
         print(f"{'page':<24} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'of floor':>9} {'not 200':>8}")
+        rounds: dict[str, list[dict[str, float]]] = {label: [] for label, _url, _sent in targets}
+        for number in range(options.rounds):
+            if options.rounds > 1:
+                print(f"round {number + 1} of {options.rounds}")
+            floor_rps = 0.0
+            for position, (label, url, sent) in enumerate(targets):
+                if options.rounds > 1 and position > 1:  # the floor again, just before this page
+                    floor_rps = run_wrk(targets[0][1], options, script, None)["rps"]
+                result = run_wrk(url, options, script, sent)
+                if label == "floor (bare Flask)":
+                    floor_rps = result["rps"]
+                result["ratio"] = result["rps"] / floor_rps
+                rounds[label].append(result)
+                print(f"{label:<24} {result['rps']:>11.1f} {result['p50_us'] / 1000:>8.1f} "
+                      f"{result['p99_us'] / 1000:>8.1f} {result['ratio']:>8.0%} "
+                      f"{result['non200'] + result['socket_errors']:>8}")
         results: dict[str, dict[str, float]] = {}
-        for label, url, sent in targets:
-            result = results[label] = run_wrk(url, options, script, sent)
-            ratio = result["rps"] / results["floor (bare Flask)"]["rps"]
-            result["ratio"] = ratio
-            print(f"{label:<24} {result['rps']:>11.1f} {result['p50_us'] / 1000:>8.1f} {result['p99_us'] / 1000:>8.1f} "
-                  f"{ratio:>8.0%} {result['non200'] + result['socket_errors']:>8}")
+        for label, found in rounds.items():
+            middle = sorted(found, key=lambda result: result["ratio"])[len(found) // 2]
+            results[label] = {**middle, "non200": sum(r["non200"] for r in found),
+                              "socket_errors": sum(r["socket_errors"] for r in found),
+                              "ratios": [r["ratio"] for r in found]}
+        if options.rounds > 1:
+            print(f"\nmedian of {options.rounds} rounds, each page's share of the floor measured just before it:")
+            for label, result in results.items():
+                ratios = ", ".join(f"{ratio:.0%}" for ratio in result["ratios"])
+                print(f"{label:<24} {result['rps']:>11.1f} {result['p50_us'] / 1000:>8.1f} "
+                      f"{result['p99_us'] / 1000:>8.1f} {result['ratio']:>8.0%}   rounds: {ratios}")
     finally:
         for server in (project, floor):
             if server is not None:
