@@ -79,7 +79,7 @@ PASSWORD = "scale-out password"
 QUIZ_MODULE = "ai-basics"  # every lesson done: the learners answer its assessment under load
 DUE_MODULE = "managing-bias"  # assigned, due in 7 days: the hourly job queues one reminder per member
 SIGN_IN_LIMIT = 4
-LOCK = "/tmp/bench.lock"  # noqa: S108 - the benchmarks' shared lock (docs/testing.md)
+LOCK = "/tmp/bench.lock"  # noqa: S108 - the lock every benchmark script on this machine takes
 TIMEOUT = 30
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -696,8 +696,9 @@ class Learner:
 
 
 def _moved(response: requests.Response, to: str) -> bool:
-    """A redirect onwards in the assessment (not to the sign-in page)."""
-    return response.status_code == 302 and to in response.headers.get("Location", "")
+    """A redirect whose path contains ``to`` (so not to the sign-in page, whose ``next`` is in the query)."""
+    path = requests.utils.urlparse(response.headers.get("Location", "")).path
+    return response.status_code == 302 and to in path and not path.startswith("/sign-in")
 
 
 def verify_answers(learners: list[Learner]) -> list[str]:
@@ -824,7 +825,8 @@ def check_kill(
     )
     lines.extend(f"  {problem}" for problem in problems[:10])
     pending = sum(thread.is_alive() for thread in threads)
-    ok = not problems and not late and answers_after and pending == 0 and b.web.poll() is None and saved > 0
+    both_served = by_instance[str(a.port)] > 0 and by_instance[str(b.port)] > 0  # the load was spread before
+    ok = not problems and not late and answers_after and not pending and b.web.poll() is None and both_served
     if pending:
         lines.append(f"{pending} learners still waiting for a request to succeed")
     return Result("4. one instance killed mid-load: no answer lost, the other keeps serving", bool(ok), lines)
@@ -850,7 +852,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resets", type=int, default=10, help="password resets asked for in check 3")
     parser.add_argument("--keep", action="store_true", help="print the folder of logs and configuration and keep it")
     parser.add_argument("--drop-database", action="store_true", help="drop the database at the end")
+    parser.add_argument(
+        "--no-lock",
+        action="store_true",
+        help=f"do not wait for {LOCK} (the test suite: its small load is not a measurement, and tests never wait)",
+    )
     args = parser.parse_args(argv)
+    # Stopped with SIGTERM (a timeout, a test runner), the servers are still stopped (the ``finally`` below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     nginx = shutil_which("nginx")
     if nginx is None:
         raise SystemExit("nginx is not installed (apt-get install nginx-light)")
@@ -993,7 +1002,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(report(check_rate_limit(a, b, front, verify, spares[1:3])))
         results.append(report(check_jobs(a, b, verify, inbox, spares[3:], data.learners)))
         waited_for_lock: list[float] = []
-        with bench_lock(waited_for_lock):
+        with contextlib.nullcontext() if args.no_lock else bench_lock(waited_for_lock):
             results.append(
                 report(
                     check_kill(
