@@ -4,8 +4,9 @@ Kolibri (Learning Equality's LMS, Django) is installed from PyPI into a virtual 
 outside this repository (see bench/README.md); nothing of it is committed. Given that environment's python
 (``--kolibri /tmp/kolibri-venv/bin/python`` or ``KOLIBRI_PYTHON``), this script
 
-1. provisions a device in a fresh ``KOLIBRI_HOME`` under /tmp (SQLite, Kolibri's default), non-interactively,
-   with the statistics ping, zeroconf and every outside URL turned off;
+1. provisions a device in a fresh ``KOLIBRI_HOME`` under /tmp (SQLite, Kolibri's default, or with
+   ``--database`` a PostgreSQL database through Kolibri's own ``postgres`` engine), non-interactively, with
+   the statistics ping, zeroconf and every outside URL turned off;
 2. builds, through Kolibri's own Django ORM in a ``kolibri manage shell`` (bulk inserts, never one HTTP call
    per row), a facility with a classroom of 5,000 learners and one of 500, a coach of both, a small offline
    channel (ContentNode/ChannelMetadata rows made here: no channel can be imported without a network), six
