@@ -79,12 +79,23 @@ def is_alive(dbapi_connection: Any) -> bool:
     if pgconn is None:  # another driver: nothing known to check
         return True
     try:
-        readable, _, _ = select.select([pgconn.socket], [], [], 0)
-    except Exception:  # noqa: BLE001 - a socket psycopg no longer has (it raises), or a closed one
+        socket = pgconn.socket
+    except Exception:  # noqa: BLE001 - psycopg raises when the connection has no socket any more
         return False
     # An idle connection is sent nothing (the site never LISTENs): what arrived is the server's goodbye
     # ("terminating connection due to administrator command") and the end of the stream.
-    return not readable
+    return not _readable(socket)
+
+
+def _readable(socket: int) -> bool:
+    """Whether something (or the end of the stream) waits on ``socket``, without waiting: ``poll`` where there
+    is one (``select`` cannot watch descriptors above 1023, which a busy process may hand out)."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(socket, select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([socket], [], [], 0)
+    return bool(readable)
 
 
 @event.listens_for(Pool, "checkout")
