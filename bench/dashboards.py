@@ -410,6 +410,9 @@ def main() -> None:
                 _organisation, cohort = generate(db, args.people)
                 print(f"generated in {time.perf_counter() - started:.0f} s")
             db.create_all()  # the summary tables, when reusing data written before they existed
+            for table in db.metadata.sorted_tables:  # and indexes added since (create_all adds none to a table)
+                for index in table.indexes:
+                    index.create(db.engine, checkfirst=True)
             from literacy import summaries
             from literacy.models import LearnerModuleSummary, User
 
