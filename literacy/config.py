@@ -74,13 +74,22 @@ def normalise_database_url(url: str) -> str:
 POSTGRESQL_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 
 
+#: seconds before opening a PostgreSQL connection gives up on a server that does not answer at all (a host
+#: gone rather than a refusal), so a page or ``/readyz`` fails in bounded time instead of hanging
+POSTGRESQL_CONNECT_TIMEOUT = 10
+
+
 def engine_options(url: str) -> dict[str, Any]:
     """SQLAlchemy's engine options. No ``pool_pre_ping``: its ``SELECT 1`` (with psycopg a ``BEGIN`` too)
     on every checkout was two of a page's round trips; a connection the database closed is found without
-    one (``database_liveness``), see docs/operations.md, "When the database goes away"."""
+    one (``database_liveness``), see docs/operations.md, "When the database goes away".
+
+    ``hide_parameters``: a database error's message, which the log writes with its traceback, shows the
+    statement but not its values (people's email addresses, names, answers)."""
+    options: dict[str, Any] = {"hide_parameters": True}
     if url.startswith("postgresql"):
-        return {"connect_args": dict(POSTGRESQL_KEEPALIVES)}
-    return {}
+        options["connect_args"] = {**POSTGRESQL_KEEPALIVES, "connect_timeout": POSTGRESQL_CONNECT_TIMEOUT}
+    return options
 
 
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
