@@ -123,6 +123,32 @@ def test_0010_replaces_the_module_index_up_down_and_up_again(empty_database_url)
         db.engine.dispose()
 
 
+def test_0010_gives_the_new_index_statistics_where_the_database_has_been_analyzed(empty_database_url):  # noqa: F811
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            db.engine.dispose()
+            return  # PostgreSQL's planner needs no statistics for a new B-tree index
+        upgrade(revision="0009")
+        with db.engine.begin() as connection:  # summary rows (no people or modules needed here), then ANALYZE
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.execute(
+                text(
+                    "INSERT INTO learner_module_summary (user_id, module_id, last_activity_at, lessons_completed, "
+                    "completed_edition, assessment_passed) VALUES (:user, :module, '2026-11-23 12:00:00', 1, 1, 1)"
+                ),
+                [{"user": user, "module": module} for user in range(1, 41) for module in range(1, 4)],
+            )
+            connection.execute(text("ANALYZE"))
+        upgrade(revision="0010")
+        with db.engine.connect() as connection:
+            analysed = set(connection.execute(text("SELECT idx FROM sqlite_stat1")).scalars())
+        assert "ix_learner_module_summary_module_validity" in analysed
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
 def test_scores_and_weeks_agree_with_the_members_rows(app, make_organisation):
     """Scores and first completions per week, in one GROUPING SETS pass on PostgreSQL and two GROUP BYs on
     SQLite, against the same figures added up in Python from the members' summary rows."""
