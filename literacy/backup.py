@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from .config import PACKAGE_ROOT
+from .operations import readiness
 
 DOCS = 'docs/operations.md, "Backups and restore"'
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -67,8 +68,8 @@ class Copy:
 
 
 def code_heads() -> list[str]:
-    """The Alembic head(s) of this code's migrations."""
-    return list(ScriptDirectory(str(PACKAGE_ROOT / "migrations")).get_heads())
+    """The Alembic head(s) of this code's migrations (readiness reads them once per process)."""
+    return sorted(readiness.code_heads())
 
 
 def revision_state(revision: str | None) -> str:
