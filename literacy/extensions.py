@@ -159,8 +159,11 @@ def _sqlite_folder(dialect, conn_rec, cargs, cparams) -> None:  # type: ignore[n
             Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-#: a SELECT that takes row locks (they would end with the statement in autocommit) counts as a write
-_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
+#: a SELECT that takes row locks or a transaction's advisory lock (either would end with the statement in
+#: autocommit) counts as a write
+_LOCKING = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b|\bpg_advisory_xact_lock", re.IGNORECASE
+)
 _READER = "literacy_reader"  # set in a pooled connection's info while it is a reader in autocommit
 
 

@@ -168,3 +168,15 @@ def test_a_get_that_writes_and_a_post_write_in_one_transaction(client, learner):
     assert service.progress_by_module(learner, [module_id("fresh")])[module_id("fresh")].completed_lessons == {
         "lesson-1"
     }
+
+
+@postgresql_only
+def test_a_readers_advisory_lock_begins_its_transaction(app):
+    """A transaction-level advisory lock taken in a GET (the site administrators' lock) would end with its
+    statement in autocommit; it counts as a first write, so the lock is held until the commit."""
+    from sqlalchemy import func
+
+    with app.test_request_context("/", method="GET"):
+        seen = transaction_states(lambda: db.session.execute(select(func.pg_advisory_xact_lock(1234))))
+        assert seen == [("SELECT", False, "INTRANS")], seen
+        db.session.rollback()

@@ -77,19 +77,27 @@ class Outcome(StrEnum):
     OWN_ACCOUNT = "own_account"  # refused: an administrator does not switch off their own account here
 
 
+# One key for "the set of site administrators" (any fixed 64-bit number; this one spells "admins").
+_SITE_ADMINS_LOCK = 0x61646D696E73
+
+
 def _locked_admins() -> set[int]:
-    """The enabled site administrators, their rows locked until the commit (PostgreSQL: ``FOR UPDATE``,
-    taken in id order so two requests cannot deadlock; SQLite: the request already holds the write lock).
+    """The enabled site administrators, counted while holding the site-administrator lock until the commit
+    (PostgreSQL: a transaction-level advisory lock; SQLite: the request already holds the write lock).
 
     So two administrators revoking each other at the same moment queue here: the second one counts after
-    the first has committed, and is refused if it would remove the last.
+    the first has committed, and is refused if it would remove the last. One lock rather than ``FOR
+    UPDATE`` on the administrators' rows: the set of rows changes while requests wait for it, and the
+    audit record's foreign-key check on a row another request had locked made a cycle (a deadlock
+    with eight administrators at once).
     """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(_SITE_ADMINS_LOCK)))
     return set(
         db.session.scalars(
             select(User.id)
             .where(User.is_site_admin.is_(True), User.is_enabled.is_(True))
             .order_by(User.id)
-            .with_for_update()
         )
     )
 
