@@ -3,14 +3,78 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel import Locale, dates, numbers
 from flask import Flask
-from flask_babel import format_date, format_decimal
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
 
 from .content.kinds import Kind
 from .content.model import KINDS
 from .tables import Suppressed
+
+DAY_FORMAT = "d MMM yyyy"
+# whole numbers Babel must write as Python's "{:,}" does (with the locale's group sign) before that is trusted
+GROUPING_SAMPLES = (0, 7, -7, 999, 1000, -1000, 1234, 12345, 123456, 1234567, -1234567890)
+
+
+LocaleKey = tuple[str, str | None, str | None, str | None, str | None]
+
+
+def _key(locale: Locale) -> LocaleKey:
+    """A locale as a plain tuple: cheap to hash and compare, where comparing ``Locale`` objects is not."""
+    return (locale.language, locale.territory, locale.script, locale.variant, locale.modifier)
+
+
+@lru_cache(maxsize=64)
+def _group_sign(key: LocaleKey) -> str | None:
+    """The locale's group sign when Babel writes every sample whole number of it as ``{:,}`` does (English
+    and Welsh do), else None: those are then written without Babel, which parses its pattern and quantizes
+    a Decimal on every call (a dashboard page has over a thousand numbers)."""
+    locale = Locale(*key)
+    group = numbers.get_group_symbol(locale)
+    for sample in GROUPING_SAMPLES:
+        if numbers.format_decimal(sample, locale=locale) != f"{sample:,}".replace(",", group):
+            return None
+    return group
+
+
+@lru_cache(maxsize=4096)
+def _babel_number(key: LocaleKey, kind: type, value: float | int) -> str:
+    del kind  # in the cache's key only, so that 1 and 1.0 (equal as keys) are kept apart
+    return numbers.format_decimal(value, locale=Locale(*key))
+
+
+@lru_cache(maxsize=4096)
+def _babel_day(key: LocaleKey, day: date) -> str:
+    return dates.format_date(day, DAY_FORMAT, locale=Locale(*key))
+
+
+def format_number(value: int | float, locale: Locale | None = None) -> str:
+    """A number as Flask-Babel's ``format_decimal`` writes it in the request's language, cheaply: whole
+    numbers through the locale's group sign when it groups as ``{:,}`` does, others through Babel once per
+    process, language and value."""
+    locale = locale or get_locale()
+    if locale is None:  # outside a request: Babel's own default
+        return numbers.format_decimal(value)
+    key = _key(locale)
+    if type(value) is int:
+        group = _group_sign(key)
+        if group is not None:
+            return f"{value:,}".replace(",", group)
+    return _babel_number(key, type(value), value)
+
+
+def format_day(value: date, locale: Locale | None = None) -> str:
+    """A day (of a moment: its day where the reader is, as Flask-Babel's ``format_date`` rebases it) as
+    "1 Dec 2026" in the request's language, through Babel once per process, language and day."""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
+    locale = locale or get_locale()
+    if locale is None:
+        return dates.format_date(value, DAY_FORMAT)
+    return _babel_day(_key(locale), value)
 
 
 def dashboard_cell(value: object) -> str:
@@ -20,11 +84,11 @@ def dashboard_cell(value: object) -> str:
     if isinstance(value, Suppressed):
         return _("fewer than %(number)s", number=value.threshold)
     if isinstance(value, datetime | date):
-        return format_date(value, "d MMM yyyy")
+        return format_day(value)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int | float):
-        return format_decimal(value)
+        return format_number(value)
     return str(value)
 
 
