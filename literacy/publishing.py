@@ -247,8 +247,9 @@ def _quiz_rows(source: content.ModuleSource, version_id: int) -> Iterator[Questi
     for purpose, quiz in _quizzes(source):
         for language, variant in quiz.variants.items():
             for position, question in enumerate(variant.questions, start=1):
-                yield question_row(
-                    question, version_id=version_id, purpose=purpose, language=language, position=position
+                yield question_row(  # lesson_slug: the lesson the question is about ("Lessons to revisit")
+                    question, version_id=version_id, purpose=purpose, language=language, position=position,
+                    lesson_slug=question.lesson,
                 )
 
 

@@ -21,6 +21,7 @@ title: Every kind of question
 ::: question pick-one
 type: single
 confidence: yes
+lesson: lesson-1
 
 Which one is right for pick-one?
 
@@ -37,6 +38,7 @@ Explanation of pick-one.
 
 ::: question pick-many
 type: multiple
+lesson: lesson-2
 
 Which are right in pick-many?
 
@@ -125,7 +127,9 @@ def write_quiz_module(
     welsh: bool = False,
 ) -> Path:
     folder = write_module(root, slug, lessons=lessons, questions=1, welsh=welsh, title=f"Quiz module {slug}")
-    (folder / "quiz.md").write_text(QUIZ, encoding="utf-8")
+    # pick-one is about lesson-1 and pick-many about lesson-2 (when there is one); the others name no lesson
+    quiz = QUIZ if lessons >= 2 else QUIZ.replace("lesson: lesson-2\n", "")
+    (folder / "quiz.md").write_text(quiz, encoding="utf-8")
     if precheck:
         (folder / "precheck.md").write_text(PRECHECK, encoding="utf-8")
     settings = (folder / "module.yaml").read_text(encoding="utf-8")

@@ -28,7 +28,7 @@ Report = Callable[[int, str], None]  # (line in the file, message)
 #: (the values posted for "answer", the option keys in the order shown) -> the response, None if none
 Reader = Callable[[Sequence[str], Sequence[str]], object]
 
-COMMON_SETTINGS = frozenset({"type", "confidence"})
+COMMON_SETTINGS = frozenset({"type", "confidence", "lesson"})
 #: Longest typed answer kept from a form.
 MAX_TYPED = 500
 
@@ -38,7 +38,7 @@ class Kind:
     """One question kind, described once: the parser, the graders, the forms and the pages ask it."""
 
     name: str
-    settings: frozenset[str]  # settings this kind takes besides type and confidence
+    settings: frozenset[str]  # settings this kind takes besides type, confidence and lesson
     has_options: bool
     validate: Callable[[QuestionBlock, Report], None]
     grade: Callable[[Question, object], bool]

@@ -48,6 +48,7 @@ class Question:
     if_correct_html: str = ""
     if_wrong_html: str = ""
     line: int = 0  # line of the ``::: question`` opening in its file
+    lesson: str | None = None  # assessment and pre-check: the slug of the lesson the question is about
 
     @property
     def has_options(self) -> bool:

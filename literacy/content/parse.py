@@ -32,7 +32,16 @@ from .model import (
     Reading,
 )
 from .problems import Problem, Problems
-from .questions import QuestionBlock, Scan, build_question, scan, validate_block
+from .questions import (
+    MAX_QUESTION_CHARS,
+    QuestionBlock,
+    Scan,
+    build_question,
+    prompt_parts,
+    scan,
+    text_length,
+    validate_block,
+)
 from .render import SLUG_RE, SLUG_RULE, Rendered, render_inline, render_markdown, url_scheme
 from .yamlfields import Fields, compose
 
@@ -595,7 +604,7 @@ class _ModuleParser:
             variants[language] = variant
         if meta.language not in variants:
             return None
-        return Quiz(_merge_quiz_accepts(variants, meta.language), meta.language)
+        return Quiz(_same_lessons(_merge_quiz_accepts(variants, meta.language), meta.language), meta.language)
 
     def _read_quiz_variant(self, name: str, text: str, language: str) -> tuple[QuizVariant, _ParsedBlocks]:
         """One quiz file: a header with at most a title, an introduction, then question blocks only."""
@@ -604,7 +613,7 @@ class _ModuleParser:
         if document.header is not None:
             document.header.unknown({"title"})
             title = document.header.text("title", required=False) or ""
-        parsed = self._scan_questions(document, name, language)
+        parsed = self._scan_questions(document, name, language, quiz=True)
         intro_lines = self._quiz_intro(parsed, name)
         if not parsed.blocks:
             self.problems.add(name, document.body_line, f"{name} has no questions (::: question ID ... :::)")
@@ -627,21 +636,52 @@ class _ModuleParser:
 
     # Questions --------------------------------------------------------------------------------------
 
-    def _scan_questions(self, document: Document, name: str, language: str) -> _ParsedBlocks:
+    def _scan_questions(self, document: Document, name: str, language: str, *, quiz: bool = False) -> _ParsedBlocks:
+        """The question blocks of a lesson (knowledge checks) or, with ``quiz``, of the assessment or pre-check."""
         found: Scan = scan(document.body, document.body_line, name, self.problems)
         questions: list[Question] = []
         for block in found.blocks:
             before = len(self.problems)
             validate_block(block, name, self.problems)
+            self._check_lesson_setting(block, name, quiz)
             if len(self.problems) == before:
 
                 def render(text: str, line: int, inline: bool, _name: str = name) -> str:
                     return self._render(text, line, _name, language, inline=inline).html
 
-                questions.append(build_question(block, render))
+                question = build_question(block, render)
+                if quiz:
+                    self._check_question_length(block, question, name)
+                questions.append(question)
         result = _ParsedBlocks(name, language, found.blocks, questions, found)
         self.question_files.append(result)
         return result
+
+    def _check_lesson_setting(self, block: QuestionBlock, name: str, quiz: bool) -> None:
+        """``lesson:`` names one of the module's lessons, and only in the assessment or the pre-check."""
+        setting = block.settings.get("lesson")
+        if setting is None:
+            return
+        label = f'question "{block.key}"'
+        if not quiz:
+            self.problems.add(name, setting.line, f"lesson: does not apply to a knowledge check ({label}): a check "
+                                                  "belongs to the lesson it is in")
+            return
+        slugs = [slug for slug, _line in self.meta.lessons]
+        if SLUG_RE.match(setting.value) and self.meta.valid_lessons and slugs and setting.value not in slugs:
+            self.problems.add(name, setting.line, f'lesson "{setting.value}" of {label} is not a lesson of this module '
+                                                  f"(the lessons in module.yaml: {', '.join(slugs)})")
+
+    def _check_question_length(self, block: QuestionBlock, question: Question, name: str) -> None:
+        """The question paragraph is the quiz page's heading: keep it short, the situation above it."""
+        _scenario, heading = prompt_parts(question.prompt_html)
+        length = text_length(heading) if heading is not None else 0
+        if length > MAX_QUESTION_CHARS:
+            self.problems.add(name, block.question_line,
+                              f'the question of "{block.key}" is {length} characters long (at most '
+                              f"{MAX_QUESTION_CHARS}): its last paragraph is the page's heading, so end the prompt "
+                              "with the question alone, in a paragraph of its own, and put the situation in the "
+                              "paragraphs above it")
 
     def _check_question_ids(self) -> None:
         """Question IDs are unique across the quiz, the pre-check and every knowledge check, per language."""
@@ -687,6 +727,10 @@ class _ModuleParser:
                 theirs = ", ".join(o.key for o in original.options if o.is_correct) or "none"
                 self.problems.add(name, block.line, f"{label}: the correct options differ from {source} "
                                                     f"(here {mine}, there {theirs})")
+            mine_lesson, theirs_lesson = block.settings.get("lesson"), original.settings.get("lesson")
+            if mine_lesson is not None and mine_lesson.value != (theirs_lesson.value if theirs_lesson else None):
+                self.problems.add(name, mine_lesson.line, f"{label}: lesson: differs from {source} (leave it out "
+                                                          "here to use the lesson given there)")
             for setting in ("answer", "tolerance"):
                 mine_s, theirs_s = block.settings.get(setting), original.settings.get(setting)
                 if (parse_number(mine_s.value) if mine_s else None) != (
@@ -788,6 +832,16 @@ def _merge_variant_checks(variants: dict[str, LessonVariant], language: str) -> 
 def _merge_quiz_accepts(variants: dict[str, QuizVariant], language: str) -> dict[str, QuizVariant]:
     merged = _merge_question_sets({lang: v.questions for lang, v in variants.items()}, language)
     return {lang: replace(v, questions=merged[lang]) for lang, v in variants.items()}
+
+
+def _same_lessons(variants: dict[str, QuizVariant], language: str) -> dict[str, QuizVariant]:
+    """Every language's question names the lesson the main language's does (a translation may leave it out)."""
+    lessons = {question.key: question.lesson for question in variants[language].questions}
+    return {
+        lang: v if lang == language else replace(v, questions=tuple(
+            replace(q, lesson=lessons.get(q.key)) for q in v.questions))
+        for lang, v in variants.items()
+    }
 
 
 def _merge_question_sets(

@@ -15,6 +15,10 @@
     Markdown shown after answering.
     :::
 
+In the assessment and the pre-check, the prompt's last paragraph is the question itself (the page's
+heading); paragraphs above it are the situation it describes (the scenario), shown as body text. A
+``lesson: SLUG`` setting names the lesson a question is about, for "Lessons to revisit".
+
 Scanning finds the blocks (ignoring ``:::`` inside fenced code outside blocks), parsing splits a block
 into settings, prompt, options and explanation with the line of each part, the kinds registry
 validates it, and :func:`build_question` renders it into a :class:`~literacy.content.model.Question`.
@@ -25,12 +29,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import unescape
 
 from .grading import parse_number
 from .kinds import COMMON_SETTINGS, KINDS, all_settings
 from .model import Option, Question
 from .problems import Problems
 from .render import SLUG_RE, SLUG_RULE
+
+#: Longest question paragraph (the heading of a quiz page), in characters of text.
+MAX_QUESTION_CHARS = 200
 
 BLOCK_WORDS = ("question", "check")
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -93,6 +101,16 @@ class QuestionBlock:
     @property
     def explanation(self) -> str:
         return "\n".join(self.explanation_lines).strip("\n")
+
+    @property
+    def question_line(self) -> int:
+        """The line of the prompt's last paragraph (the question itself, after any scenario)."""
+        lines = self.prompt.split("\n")
+        last = 0
+        for index, text in enumerate(lines):
+            if not text.strip() and index + 1 < len(lines) and lines[index + 1].strip():
+                last = index + 1
+        return (self.prompt_line or self.line) + last
 
     def flag(self, name: str, default: bool) -> bool:
         setting = self.settings.get(name)
@@ -377,6 +395,9 @@ def validate_block(block: QuestionBlock, name: str, problems: Problems) -> None:
                                  f"({label})")
         elif setting_name in ("confidence", "shuffle") and setting.value.lower() not in _YES:
             report(setting.line, f'{setting_name}: in {label} must be yes or no')
+        elif setting_name == "lesson" and not SLUG_RE.match(setting.value):
+            report(setting.line, f'lesson: in {label} must be the slug of one of the module\'s lessons, as '
+                                 "listed in module.yaml")
     if kind is not None:
         kind.validate(block, report)
 
@@ -416,4 +437,25 @@ def build_question(block: QuestionBlock, render: Renderer) -> Question:
         if_correct_html=setting_html("if-correct"),
         if_wrong_html=setting_html("if-wrong"),
         line=block.line,
+        lesson=block.settings["lesson"].value if "lesson" in block.settings else None,
     )
+
+
+_LAST_PARAGRAPH_RE = re.compile(r"<p>((?:(?!</?p[\s>]).)*)</p>\s*$", re.S)
+_BLOCK_TAG_RE = re.compile(r"<(ul|ol|table|div|pre|blockquote|h\d|figure|img)[\s>/]")
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def prompt_parts(prompt_html: str) -> tuple[str, str | None]:
+    """(scenario, question) of a rendered prompt: the question is its last paragraph, fit for a legend
+    and a heading (no block elements); the scenario is the HTML above it ("" for none). When the prompt
+    does not end with such a paragraph, the question is None and the whole prompt is the scenario."""
+    match = _LAST_PARAGRAPH_RE.search(prompt_html)
+    if match is None or _BLOCK_TAG_RE.search(match.group(1)):
+        return prompt_html, None
+    return prompt_html[: match.start()].strip(), match.group(1)
+
+
+def text_length(html: str) -> int:
+    """Characters of text in an HTML fragment (tags dropped, entities counted once)."""
+    return len(" ".join(unescape(_TAG_RE.sub("", html)).split()))

@@ -138,7 +138,7 @@ class Question(db.Model):
     key: Mapped[str] = mapped_column(String(80))  # stable across versions, so statistics survive edits
     language: Mapped[str] = mapped_column(String(10))
     purpose: Mapped[str] = mapped_column(String(12))
-    lesson_slug: Mapped[str | None] = mapped_column(String(80))  # for knowledge checks
+    lesson_slug: Mapped[str | None] = mapped_column(String(80))  # a check's lesson; a quiz question's (lesson:)
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     prompt_html: Mapped[str] = mapped_column(Text)
