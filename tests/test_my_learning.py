@@ -165,21 +165,88 @@ def test_my_learning_runs_a_constant_number_of_queries(app, courses, client, aut
 
 def test_the_home_page_summarises_the_learners_learning(client, auth, learner):
     page = text_of(client.get("/").get_data(as_text=True))
-    assert "will be shown here" not in page
-    assert "In progress: 0" in page and "Completed: 0" in page and "Find a module to start" in page
+    assert "will be shown here" not in page and "Who it is for" not in page
+    assert "Nothing is assigned to you and you have no modules in progress." in page
+    assert "Find a module to start" in page and "Modules you have completed: 0." in page
     auth.post("/modules/reading/lesson-1/complete")
     user = db.session.get(User, learner.id)
-    assign(user, "quiz-module", date.today() - timedelta(days=1))
+    assign(user, "quiz-module", site_today() - timedelta(days=1))
     html = client.get("/").get_data(as_text=True)
     page = text_of(html)
-    assert "In progress: 1" in page and "Assigned and not yet completed: 1" in page and "Overdue: 1" in page
-    assert "You were last working on Reading module." in page
-    assert 'href="/modules/reading/lesson-2"' in html and 'href="/my-learning"' in html
+    assert "Find a module to start" not in page  # there is assigned work to do
+    assert "You have completed 0 of the 1 module assigned to you." in page
+    # the overdue assignment is the button, ahead of the module in progress
+    assert '<a class="button" href="/modules/quiz-module">Start<span class="visually-hidden">' in html
+    assert page.index("Quiz module quiz-module") < page.index("Reading module")
+    assert 'href="/modules/reading/lesson-2">Continue with Lesson 2 title</a>' in html
+    assert 'href="/my-learning"' in html
 
 
 def test_anonymous_visitors_see_no_learning_summary(client, courses):
     page = client.get("/").get_data(as_text=True)
-    assert "In progress:" not in page and "Sign in" in page
+    assert "Your learning" not in page and "Sign in" in page and "Who it is for" in page
+
+
+def test_opening_only_the_last_lesson_is_not_progress(client, auth, learner):
+    """Issue 18: a module merely opened is not "In progress", "Continue" would go to its first lesson, and it
+    does not go ahead of assigned work on the home page."""
+    client.get("/modules/reading/lesson-3")
+    html = client.get("/my-learning").get_data(as_text=True)
+    page = text_of(html)
+    assert "You have no modules in progress." in page and "Continue with" not in page
+    assert "Opened, not started" in page
+    assert '<a href="/modules/reading">Start<span class="visually-hidden"> – <span lang="en">Reading module' in html
+    learning = my_learning_service.my_learning(db.session.get(User, learner.id), "en", site_today())
+    assert learning.in_progress == [] and [item.module.slug for item in learning.opened] == ["reading"]
+    user = db.session.get(User, learner.id)
+    assign(user, "quiz-module", site_today() + timedelta(days=10))
+    home = client.get("/").get_data(as_text=True)
+    assert '<a class="button" href="/modules/quiz-module">Start' in home  # the assigned, due module first
+    assert text_of(home).index("Quiz module quiz-module") < text_of(home).index("Reading module")
+
+
+def test_continue_goes_to_the_first_unfinished_lesson_in_order(client, auth, learner):
+    auth.post("/modules/reading/lesson-1/complete")
+    client.get("/modules/reading/lesson-3")  # the last one opened, lesson 2 skipped
+    html = client.get("/my-learning").get_data(as_text=True)
+    assert '<a href="/modules/reading/lesson-2">Continue with Lesson 2 title</a>' in html
+    assert "Lesson 3 title" not in text_of(html)
+    module = client.get("/modules/reading").get_data(as_text=True)
+    assert 'href="/modules/reading/lesson-2">Continue</a>' in module
+
+
+def test_each_assignment_has_its_next_step(courses, client, auth, learner):
+    user = db.session.get(User, learner.id)
+    for slug in ("extra-start", "extra-done"):
+        write_module(courses, slug, lessons=1, questions=0, title=slug.title())
+    sync_courses(courses)
+    for slug, days in (("quiz-module", 5), ("reading", 10), ("extra-start", 15), ("extra-done", 20)):
+        assign(user, slug, site_today() + timedelta(days=days))
+    auth.post("/modules/reading/lesson-1/complete")
+    complete_lessons(auth, "extra-done", 1)
+    html = client.get("/my-learning").get_data(as_text=True)
+    rows = {slug: html[html.index(f'<a href="/modules/{slug}" lang="en">'):] for slug in ("quiz-module", "reading")}
+    start = rows["quiz-module"][: rows["quiz-module"].index("</tr>")]
+    assert '<a href="/modules/quiz-module">Start<span class="visually-hidden"> – ' in start
+    go_on = rows["reading"][: rows["reading"].index("</tr>")]
+    assert '<a href="/modules/reading/lesson-2">Continue with Lesson 2 title</a>' in go_on
+    done = html[html.index('<a href="/modules/extra-done" lang="en">'):]
+    assert "Nothing to do" in done[: done.index("</tr>")]
+    learning = my_learning_service.my_learning(user, "en", site_today())
+    steps = {item.module.slug: (item.resume.kind if item.resume else None) for item in learning.assignments}
+    assert steps == {"quiz-module": "module", "reading": "lesson", "extra-start": "module", "extra-done": None}
+
+
+def test_an_assignment_due_for_renewal_says_renew(courses, client, auth, learner):
+    user = db.session.get(User, learner.id)
+    assign(user, "reading", site_today() + timedelta(days=5))
+    complete_lessons(auth, "reading", 3)
+    yaml = courses / "reading" / "module.yaml"
+    yaml.write_text(yaml.read_text().replace("edition: 1", "edition: 2"))
+    sync_courses(courses)
+    html = client.get("/my-learning").get_data(as_text=True)
+    assert '<a href="/modules/reading">Renew<span class="visually-hidden">' in html
+    assert '<a class="button" href="/modules/reading">Renew' in client.get("/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -37,13 +37,16 @@ from . import service, version_cache
 
 @dataclass(frozen=True)
 class Resume:
-    """Where "Continue" goes: a lesson, a question of an unfinished attempt, its check page, or a quiz intro."""
+    """Where "Continue" goes: a lesson, a question of an unfinished attempt, its check page, or a quiz intro;
+    "Start" (``begun`` False: no lesson completed and no attempt open) goes to the module's page, and
+    "Renew" (``kind`` "renew") too."""
 
-    kind: str  # "lesson" | "question" | "check" | "quiz" | "module"
+    kind: str  # "lesson" | "question" | "check" | "quiz" | "module" | "renew"
     purpose: str = "assessment"
     lesson_slug: str | None = None
     attempt_id: int | None = None
     number: int | None = None
+    begun: bool = True
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,11 @@ class InProgress(_ModuleEntry):
     lessons_total: int
     resume: Resume
     resume_title: str  # the lesson title, or "" for the assessment
+
+    @property
+    def progressed(self) -> bool:
+        """Something done: a lesson completed or an attempt open. Only opening lessons is not progress."""
+        return self.resume.begun
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,8 @@ class Assignment(_ModuleEntry):
     completed: bool  # validly completed (completed or expiring)
     overdue: bool
     state: renewal.AssignmentState | None = None
+    resume: Resume | None = None  # Start, Continue or Renew; None when validly completed
+    resume_title: str = ""
 
     @property
     def tag(self) -> str:
@@ -115,10 +125,11 @@ class Assignment(_ModuleEntry):
 
 @dataclass(frozen=True)
 class MyLearning:
-    in_progress: list[InProgress]
+    in_progress: list[InProgress]  # something done (a lesson completed or an attempt open), latest first
     completed: list[Completed]
     assignments: list[Assignment]
     programmes: list[tuple[Any, Any]] = ()  # type: ignore[assignment] - other organisations' cohorts joined
+    opened: list[InProgress] = ()  # type: ignore[assignment] - lessons opened, none completed, latest first
 
     @property
     def overdue(self) -> int:
@@ -127,6 +138,67 @@ class MyLearning:
     @property
     def due(self) -> int:
         return sum(1 for item in self.assignments if not item.completed)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A piece of work to do next, as the home page lists it: a module with where its link goes, and the
+    assignment that asks for it (None for work nobody assigned)."""
+
+    entry: _ModuleEntry
+    resume: Resume
+    resume_title: str
+    assignment: Assignment | None = None
+
+    @property
+    def module(self) -> service.ModuleRef:
+        return self.entry.module
+
+    @property
+    def title(self) -> str:
+        return self.entry.title
+
+    @property
+    def language(self) -> str:
+        return self.entry.language
+
+
+def next_steps(learning: MyLearning) -> list[Step]:
+    """The learner's work in the order the home page offers it (its button is the first), issue 18:
+
+    1. assigned and overdue, the longest overdue first;
+    2. assigned with a due date, the soonest first;
+    3. in progress with something done (a lesson completed or an attempt open), assigned or not, the most
+       recently active first;
+    4. assigned without a due date and not begun, by title;
+    5. modules only opened (no lesson completed), the most recently opened first.
+
+    Validly completed assignments are not work to do. A module appears once: as its assignment if assigned.
+    """
+    activity = {item.module.id: number for number, item in enumerate(learning.in_progress)}
+    ranked: list[tuple[tuple[Any, ...], Step]] = []
+    assigned = set()
+    for item in learning.assignments:
+        assigned.add(item.module.id)
+        if item.completed or item.resume is None:
+            continue
+        step = Step(item, item.resume, item.resume_title, item)
+        if item.overdue:
+            key: tuple[Any, ...] = (1, item.due_on or date.min)
+        elif item.due_on is not None:
+            key = (2, item.due_on)
+        elif item.module.id in activity:
+            key = (3, activity[item.module.id])
+        else:
+            key = (4, item.title.casefold())
+        ranked.append((key, step))
+    for number, item in enumerate(learning.in_progress):
+        if item.module.id not in assigned:
+            ranked.append(((3, number), Step(item, item.resume, item.resume_title)))
+    for number, item in enumerate(learning.opened):
+        if item.module.id not in assigned:
+            ranked.append(((5, number), Step(item, item.resume, item.resume_title)))
+    return [step for _, step in sorted(ranked, key=lambda pair: pair[0])]
 
 
 @dataclass(frozen=True)
@@ -311,25 +383,27 @@ def my_learning(user: Any, language: str, today: date, now: datetime | None = No
     records, newest = _certificate_records(user, list(modules), now)
     rows = _learner_rows(user, list(modules))
     progress = service.progress_by_module(user, list(modules), newest, rows.lessons)
-    in_progress, open_attempts = _in_progress(modules, progress, rows.attempts, language)
+    lessons = _lessons_by_version([version for _, version in modules.values()], language)
+    open_attempts = _open_attempts(rows.attempts)
+    started = _in_progress(modules, progress, open_attempts, lessons, language)
     return MyLearning(
-        in_progress,
+        [item for item in started if item.progressed],
         _completed(modules, records, language),
-        _assignments(assigned, progress, records, open_attempts, language, today, now),
+        _assignments(assigned, progress, records, open_attempts, lessons, language, today, now),
         rows.programmes,
+        [item for item in started if not item.progressed],
     )
 
 
 def _in_progress(
     modules: dict[int, tuple[service.ModuleRef, version_cache.Version]],
     progress: dict[int, service.Progress],
-    attempts: dict[int, Any],
+    open_attempts: dict[int, _OpenAttempt],
+    lessons: dict[int, list[service.LessonSummary]],
     language: str,
-) -> tuple[list[InProgress], dict[int, _OpenAttempt]]:
-    """Modules started but not completed, or with an unfinished attempt, each with where "Continue" goes;
+) -> list[InProgress]:
+    """Modules opened but not completed, or with an unfinished attempt, each with where "Continue" goes;
     most recent activity first. A refresh due shows with the completed modules until they start again."""
-    lessons = _lessons_by_version([version for _, version in modules.values()], language)
-    open_attempts = _open_attempts(attempts)
     found: list[InProgress] = []
     for module_id, (module, version) in modules.items():
         state = progress.get(module_id, service.NO_PROGRESS)
@@ -350,7 +424,7 @@ def _in_progress(
         rows = progress.get(item.module.id, service.NO_PROGRESS).rows
         return max((row.started_at for row in rows), default=None) or item.version.published_at
 
-    return sorted(found, key=last_active, reverse=True), open_attempts
+    return sorted(found, key=last_active, reverse=True)
 
 
 def _completed(
@@ -379,13 +453,14 @@ def _assignments(
     progress: dict[int, service.Progress],
     records: dict[int, list[CertificateRecord]],
     open_attempts: dict[int, _OpenAttempt],
+    lessons: dict[int, list[service.LessonSummary]],
     language: str,
     today: date,
     now: datetime,
 ) -> list[Assignment]:
-    """The cohorts' assignments, each in its state by ``renewal.assignment_state``; open ones first by the
-    date they are due (or must be renewed by), then title. When two cohorts assign the same module, the one
-    due first is shown."""
+    """The cohorts' assignments, each in its state by ``renewal.assignment_state`` and with its next step
+    (Start, Continue or Renew; none once validly completed); open ones first by the date they are due (or
+    must be renewed by), then title. When two cohorts assign the same module, the one due first is shown."""
     chosen: dict[int, Assignment] = {}
     for item in assigned:
         module, version = item.module, item.version
@@ -405,13 +480,32 @@ def _assignments(
             today=today,
         )
         shown = service.shown_language(version, language)
+        attempt = open_attempts.get(module.id)
+        step, step_title = _assignment_step(found, version, lessons.get(version.id, []), state, attempt)
         entry = Assignment(
-            module, version, shown, item.cohort_name, found.due_on, found.is_valid, found.overdue, found
+            module, version, shown, item.cohort_name, found.due_on, found.is_valid, found.overdue, found,
+            step, step_title,
         )
         current = chosen.get(module.id)
         if current is None or _sooner(entry, current):
             chosen[module.id] = entry
     return sorted(chosen.values(), key=lambda item: (item.completed, item.due_on or date.max, item.title.casefold()))
+
+
+def _assignment_step(
+    found: renewal.AssignmentState,
+    version: version_cache.Version,
+    lessons: list[service.LessonSummary],
+    state: service.Progress,
+    attempt: _OpenAttempt | None,
+) -> tuple[Resume | None, str]:
+    """An assignment's next step: none while validly completed; "Renew" (or the open attempt) when renewal
+    is due; otherwise where the module's "Start" or "Continue" goes."""
+    if found.is_valid:
+        return None, ""
+    if found.state == renewal.State.RENEWAL_DUE and attempt is None:
+        return Resume("renew"), ""
+    return _resume(version, lessons, state, attempt)
 
 
 def _sooner(entry: Assignment, than: Assignment) -> bool:
@@ -528,12 +622,15 @@ def _resume(
     state: service.Progress,
     attempt: _OpenAttempt | None,
 ) -> tuple[Resume, str]:
-    """Where "Continue" goes and the lesson title to show: an unfinished attempt first, then the next
-    lesson to do, then the quiz; the module page when there is nothing left."""
+    """Where "Continue" goes and the lesson title to show: an unfinished attempt first, then the first
+    lesson not completed (in the module's order), then the quiz; the module page when there is nothing
+    left. With no lesson completed and no attempt open, "Start": the module's page."""
     if attempt is not None:
         if attempt.next_number is None:
             return Resume("check", attempt.purpose, attempt_id=attempt.id), ""
         return Resume("question", attempt.purpose, attempt_id=attempt.id, number=attempt.next_number), ""
+    if not state.completed_lessons:
+        return Resume("module", begun=False), ""
     following = service.continue_lesson(state, lessons)
     if following is not None:
         return Resume("lesson", lesson_slug=following.slug), following.title

@@ -729,15 +729,9 @@ def _store_with_certificate(completion: ModuleCompletion, version: ModuleVersion
 
 
 def continue_lesson(progress: Progress, lessons: list[LessonSummary]) -> LessonSummary | None:
-    """Where "Continue" goes: the first unfinished lesson after the last one they worked on."""
-    if not lessons:
-        return None
-    slugs = [lesson.slug for lesson in lessons]
-    start = slugs.index(progress.last_lesson) if progress.last_lesson in slugs else 0
-    for lesson in lessons[start:] + lessons[:start]:
-        if lesson.slug not in progress.completed_lessons:
-            return lesson
-    return None
+    """Where "Continue" goes: the first lesson, in the module's order, not completed yet. Opening a lesson
+    is not progress (issue 18): a learner who only looked at the last lesson continues with the first."""
+    return next((lesson for lesson in lessons if lesson.slug not in progress.completed_lessons), None)
 
 
 def glossary(language: str) -> list[GlossaryTerm]:

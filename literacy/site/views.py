@@ -7,16 +7,17 @@ from ..account import service as account
 from ..auth.sessions import safe_next
 from ..extensions import db
 from ..i18n import current_language, today
-from ..learning.my_learning import my_learning
 from . import bp
+from .home import home_page
 
 
 @bp.get("/")
 def home():
-    learning = None
+    """For anonymous visitors, what the site is; signed in, each role's way into its work (``home``)."""
+    page = None
     if current_user.is_authenticated:
-        learning = my_learning(current_user, current_language(), today())
-    return render_template("site/home.html", learning=learning)
+        page = home_page(current_user._get_current_object(), current_language(), today())
+    return render_template("site/home.html", page=page)
 
 
 @bp.get("/<any(accessibility, privacy, help):name>")
