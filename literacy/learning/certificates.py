@@ -17,7 +17,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from .. import audit, summaries, validity
 from ..auth.access import may
@@ -94,6 +95,10 @@ class CertificateView:
     valid_until: datetime | None = None  # None: never expires
     revoked_reason: str | None = None
     renewal: int = 0  # 0: the first completion of its edition; 1, 2 ...: renewals
+    # Who issues it, in words a reader of the certificate understands: the organisation whose module it is
+    # (None for a shared module: the site issues those) and when the edition completed was first published.
+    organisation_name: str | None = None
+    edition_published_at: datetime | None = None
 
     @property
     def is_revoked(self) -> bool:
@@ -107,17 +112,25 @@ class CertificateView:
 
 
 def _query():
+    same_edition = aliased(ModuleVersion)
+    edition_published = (
+        select(func.min(same_edition.published_at))
+        .where(same_edition.module_id == ModuleCompletion.module_id, same_edition.edition == ModuleCompletion.edition)
+        .scalar_subquery()
+    )
     return (
-        select(Certificate, ModuleCompletion, User.name, User.id, Module, ModuleVersion)
+        select(Certificate, ModuleCompletion, User.name, User.id, Module, ModuleVersion, Organisation.name,
+               edition_published)
         .join(ModuleCompletion, ModuleCompletion.id == Certificate.completion_id)
         .join(User, User.id == ModuleCompletion.user_id)
         .join(Module, Module.id == ModuleCompletion.module_id)
         .join(ModuleVersion, ModuleVersion.id == ModuleCompletion.version_id)
+        .outerjoin(Organisation, Organisation.id == Module.organisation_id)
     )
 
 
 def _view(row: Any) -> CertificateView:
-    certificate, completion, name, user_id, module, version = row
+    certificate, completion, name, user_id, module, version, organisation_name, edition_published_at = row
     return CertificateView(
         code=certificate.code,
         learner_name=name,
@@ -136,6 +149,8 @@ def _view(row: Any) -> CertificateView:
         valid_until=certificate.valid_until,
         revoked_reason=certificate.revoked_reason,
         renewal=completion.renewal,
+        organisation_name=organisation_name,
+        edition_published_at=edition_published_at,
     )
 
 
