@@ -30,7 +30,8 @@ def test_the_macro_wraps_the_table_in_a_region_named_by_its_caption(app):
     with app.test_request_context():
         html = render_template_string(
             '{% from "_tables.html" import responsive_table %}'
-            '{% call responsive_table("members", "Members of <Team>") %}<tbody><tr><td>Ann</td></tr></tbody>{% endcall %}'
+            '{% call responsive_table("members", "Members of <Team>") %}'
+            "<tbody><tr><td>Ann</td></tr></tbody>{% endcall %}"
         )
     region = re.search(r'<div class="table-scroll"([^>]*)>', html)
     assert region is not None
