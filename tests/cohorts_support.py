@@ -200,3 +200,11 @@ def complete(
     summaries.refresh_learner(user.id, module.id)
     db.session.commit()
     return row
+
+
+def typed(name: str, day_month_year: str) -> dict[str, str]:
+    """What a person types into a date input: ``typed("due_on", "31 2 2027")`` gives the three fields
+    ``due_on-day``, ``due_on-month`` and ``due_on-year`` (missing parts are empty)."""
+    parts = day_month_year.split(" ") if day_month_year.strip() else []
+    parts += [""] * (3 - len(parts))
+    return {f"{name}-{part}": text for part, text in zip(("day", "month", "year"), parts, strict=True)}

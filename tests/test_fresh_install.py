@@ -101,7 +101,13 @@ def test_a_fresh_install_from_an_empty_database_to_a_managers_first_cohort(fresh
     assert learner.get(f"/organisations/{SLUG}/cohorts/new").status_code == 403
     response = Auth(manager).post(
         f"/organisations/{SLUG}/cohorts/new",
-        {"name": "Autumn 2026", "starts_on": "2026-12-07", "ends_on": "", "description": "The first cohort"},
+        {
+            "name": "Autumn 2026",
+            "starts_on-day": "7",
+            "starts_on-month": "12",
+            "starts_on-year": "2026",
+            "description": "The first cohort",
+        },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert "Autumn 2026" in manager.get(f"/organisations/{SLUG}/cohorts").get_data(as_text=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
 MAX_ROWS = 10_000
+NAME_MAX = 200  # as long as a name an account may have
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Candidate:
 @dataclass
 class RowProblem:
     line: int
-    code: str  # "email_missing", "email_invalid", "duplicate", "too_many", "not_csv"
+    code: str  # "email_missing", "email_invalid", "duplicate", "name_too_long", "too_many", "not_csv"
     value: str = ""
 
 
@@ -37,16 +38,21 @@ class Parsed:
 
 
 def _check(parsed: Parsed, line: int, email: str, name: str, seen: set[str]) -> None:
-    email = email.strip().lower()
+    """One line: its problem (quoting the address as it was typed), or a candidate with the address in
+    lower case. A name too long for an account is refused, never cut."""
+    typed = email.strip()
+    email, name = typed.lower(), name.strip()
     if not email:
         parsed.problems.append(RowProblem(line, "email_missing"))
     elif not EMAIL_RE.match(email) or len(email) > 254:
-        parsed.problems.append(RowProblem(line, "email_invalid", email))
+        parsed.problems.append(RowProblem(line, "email_invalid", typed))
     elif email in seen:
-        parsed.problems.append(RowProblem(line, "duplicate", email))
+        parsed.problems.append(RowProblem(line, "duplicate", typed))
+    elif len(name) > NAME_MAX:
+        parsed.problems.append(RowProblem(line, "name_too_long"))
     else:
         seen.add(email)
-        parsed.candidates.append(Candidate(line, email, name.strip()[:200]))
+        parsed.candidates.append(Candidate(line, email, name))
 
 
 def parse_pasted(text: str) -> Parsed:

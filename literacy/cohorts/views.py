@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import pagination
@@ -108,9 +108,12 @@ def _assign_form(organisation: Organisation) -> AssignForm:
 # --- members ------------------------------------------------------------------------------------------
 
 PROBLEMS = {
-    "email_missing": lambda p: _("Line %(line)s: enter an email address", line=p.line),
+    "email_missing": lambda p: _("Line %(line)s has no email address", line=p.line),
     "email_invalid": lambda p: _("Line %(line)s: “%(value)s” is not an email address", line=p.line, value=p.value),
-    "duplicate": lambda p: _("Line %(line)s: %(value)s appears more than once", line=p.line, value=p.value),
+    "duplicate": lambda p: _("Line %(line)s: “%(value)s” appears more than once", line=p.line, value=p.value),
+    "name_too_long": lambda p: _(
+        "The name on line %(line)s is longer than %(max)s characters: shorten it", line=p.line, max=roster.NAME_MAX
+    ),
     "too_many": lambda p: _("Add at most %(number)s people at a time", number=roster.MAX_ROWS),
     "not_csv": lambda p: _("The file must be a CSV file saved as UTF-8"),
 }
@@ -248,9 +251,17 @@ def assign(organisation: Organisation, cohort_id: int):
             abort(404)
         service.assign_module(current_user, cohort, module, form.due_on.data)
         db.session.commit()
-        flash(_("Module assigned"), "success")
+        flash(_assigned_message(form), "success")
         return redirect(url_for("cohorts.show", org=organisation.slug, cohort_id=cohort.id))
     return _show(organisation, cohort, form, 1)
+
+
+def _assigned_message(form: AssignForm) -> str:
+    """Say what was saved, so that "no due date" is never a surprise."""
+    title = dict(form.module.choices).get(form.module.data, "")
+    if form.due_on.data is None:
+        return _("%(module)s assigned with no due date", module=title)
+    return _("%(module)s assigned, due %(date)s", module=title, date=format_date(form.due_on.data, "long"))
 
 
 @bp.post("/organisations/<org>/cohorts/<int:cohort_id>/assignments/<int:module_id>/remove")

@@ -18,7 +18,10 @@ class AcceptInvitationForm(FlaskForm, NewPasswordMixin):
 
     name = StringField(
         _l("Your full name"),
-        validators=[DataRequired(message=_l("Enter your full name")), Length(max=200)],
+        validators=[
+            DataRequired(message=_l("Enter your full name")),
+            Length(max=200, message=_l("Your name must be 200 characters or fewer")),
+        ],
         filters=[strip],
         render_kw={"autocomplete": "name"},
     )

@@ -11,7 +11,11 @@ from ..fields import strip
 
 
 class InvitePersonForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)], filters=[strip])
+    name = StringField(
+        _l("Full name"),
+        validators=[Optional(), Length(max=200, message=_l("The name must be 200 characters or fewer"))],
+        filters=[strip],
+    )
     email = EmailField(
         _l("Email address"),
         validators=[

@@ -82,8 +82,12 @@ def test_cohort_and_organisation_pages_have_no_axe_violations(page, programme):
 def test_forms_with_errors_have_no_axe_violations(page, programme):
     sign_in(page)
     page.goto("/organisations/org-a/cohorts/new")
-    page.fill("#starts_on", "2027-02-01")
-    page.fill("#ends_on", "2027-01-01")
+    page.fill("#starts_on-day", "1")
+    page.fill("#starts_on-month", "2")
+    page.fill("#starts_on-year", "2027")
+    page.fill("#ends_on-day", "1")
+    page.fill("#ends_on-month", "1")
+    page.fill("#ends_on-year", "2027")
     with page.expect_navigation():
         page.get_by_role("button", name="Create cohort").click()
     assert page.title().startswith("Error:")
