@@ -40,6 +40,8 @@ Explanation of pick-one.
 type: multiple
 lesson: lesson-2
 
+A team reviews a tool before it goes live. The scenario of pick-many, as body text.
+
 Which are right in pick-many?
 
 - [x] First right

@@ -501,6 +501,12 @@ class ResultItem:
     general_html: str  # if-correct / if-wrong for text and number questions
     explanation_html: str
     confidence: int | None
+    #: the right options in the order shown, each with its feedback (why it is right): shown once submitted
+    right: list[tuple[ShownOption, str]] = field(default_factory=list)
+    right_typed: tuple[str, ...] = ()  # text: the accepted answers
+    right_number: float | None = None  # number: the answer, right within ``tolerance``
+    tolerance: float = 0.0
+    lesson_slug: str | None = None  # the lesson the question is about, when the author named one
 
 
 def result_items(attempt: QuizAttempt, language: str) -> list[ResultItem]:
@@ -534,7 +540,34 @@ def _result_item(number: int, attempt: QuizAttempt, row: Question, response: Res
         general_html=general,
         explanation_html=row.feedback.get("explanation_html", ""),
         confidence=response.confidence if response else None,
+        right=[(option, feedback.get(option.key, "")) for option in shown_options(attempt, row)
+               if option.key in set(row.answer.get("correct", []))],
+        right_typed=() if has_options(row) else tuple(row.answer.get("accept", [])),
+        right_number=None if has_options(row) else row.answer.get("answer"),
+        tolerance=row.answer.get("tolerance") or 0.0,
+        lesson_slug=row.lesson_slug,
     )
+
+
+@dataclass(frozen=True)
+class Revisit:
+    """"Lessons to revisit": the lessons behind the questions missed, in the module's order."""
+
+    lessons: list[Any]  # the LessonSummary of each, titled in the reader's language
+    unlinked: int  # questions missed that name no lesson (or one the version no longer has)
+
+    @property
+    def missed(self) -> bool:
+        return bool(self.lessons) or self.unlinked > 0
+
+
+def lessons_to_revisit(items: list[ResultItem], lessons: list[Any]) -> Revisit:
+    """Only the lessons of the questions the learner got wrong (or left unanswered)."""
+    missed = [item for item in items if not item.correct]
+    wanted = {item.lesson_slug for item in missed if item.lesson_slug}
+    chosen = [lesson for lesson in lessons if lesson.slug in wanted]
+    known = {lesson.slug for lesson in chosen}
+    return Revisit(chosen, sum(1 for item in missed if item.lesson_slug not in known))
 
 
 def has_options(row: Question) -> bool:

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from ..content.questions import prompt_parts
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Certificate, ModuleCompletion, ModuleVersion, Question, QuizAttempt
@@ -141,6 +142,7 @@ def quiz_question(module_slug: str, purpose: str, attempt_id: int, number: int):
         submitted=submitted,
         errors=submitted.problems if submitted and request.method == "POST" else [],
         changing=changing,
+        prompt_parts=prompt_parts,
     )
 
 
@@ -174,9 +176,7 @@ def quiz_check(module_slug: str, purpose: str, attempt_id: int):
     if request.method == "POST":
         outcome = quiz.submit_attempt(current_user, attempt.id)
         db.session.commit()
-        if outcome.outcome != quiz.Outcome.UNANSWERED:
-            if outcome.completion is not None:
-                flash(_("Certificate renewed.") if outcome.completion.renewal else _("Module complete."), "success")
+        if outcome.outcome != quiz.Outcome.UNANSWERED:  # the result's panel says so: no banner repeating it
             return redirect(result_url)
         unanswered = outcome.unanswered
     questions = quiz.questions_in(version.id, version.language, purpose, current_language())
@@ -190,6 +190,7 @@ def quiz_check(module_slug: str, purpose: str, attempt_id: int):
         responses=quiz.responses_of(attempt),
         unanswered=unanswered,
         shown_options=quiz.shown_options,
+        prompt_parts=prompt_parts,
     )
 
 
@@ -204,8 +205,8 @@ def quiz_result(module_slug: str, purpose: str, attempt_id: int):
     state = quiz.quiz_state(current_user, module, live, purpose)
     certificate = None
     if purpose == quiz.ASSESSMENT and attempt.passed:
-        certificate = db.session.scalar(
-            select(Certificate.code)
+        certificate = db.session.execute(
+            select(Certificate.code, ModuleCompletion.renewal, ModuleCompletion.attempt_id)
             .join(ModuleCompletion, ModuleCompletion.id == Certificate.completion_id)
             .where(
                 ModuleCompletion.user_id == current_user.id,
@@ -215,16 +216,19 @@ def quiz_result(module_slug: str, purpose: str, attempt_id: int):
             )
             .order_by(ModuleCompletion.renewal.desc())  # a renewal's certificate, not the one it renewed
             .limit(1)
-        )
+        ).first()
     language = current_language()
+    items = quiz.result_items(attempt, language)
     return render_template(
         "learning/quiz_result.html",
         module=module,
         version=version,
         purpose=purpose,
         attempt=attempt,
-        items=quiz.result_items(attempt, language),
-        lessons=service.lesson_summaries(live, language),
+        items=items,
+        revisit=quiz.lessons_to_revisit(items, service.lesson_summaries(live, language)),
         state=state,
-        certificate_code=certificate,
+        certificate_code=certificate.code if certificate else None,
+        renewed=bool(certificate and certificate.renewal and certificate.attempt_id == attempt.id),
+        prompt_parts=prompt_parts,
     )

@@ -117,7 +117,7 @@ def test_the_certificate_prints_on_one_a4_page_and_verifies(page, quiz_site):
     sign_in(page)
     take_the_assessment(page, check_axe=False)
     with page.expect_navigation():
-        page.get_by_role("link", name="See and print your certificate").click()
+        page.get_by_role("link", name="View your certificate").click()
     assert "Quinn Quizzer" in page.locator(".certificate").inner_text()
     assert_no_axe_violations(page)
     page.emulate_media(media="print")
