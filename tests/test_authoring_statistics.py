@@ -101,7 +101,8 @@ def test_statistics_page(client, auth, make_organisation, make_user):
     add_attempts(module, make_user, ANSWERS)
     auth.sign_in("trainer@example.org")
     page = client.get("/author/org-a/modules/my-module/statistics").get_data(as_text=True)
-    assert "Question colour" in page and "67%" in page and "Yellow" in page
+    assert "Question 1" in page and "Which colour is between orange and green?" in page  # its text, not its ID
+    assert "67%" in page and "Yellow" in page
     auth.sign_out()
     other = make_organisation("org-b")
     make_user("other@example.org", organisation=other, roles=("trainer",))

@@ -21,6 +21,7 @@ from ..models import Module, ModuleDraft, Organisation, Role
 from . import bp, drafts, listing, preview, stash, transfer, versions
 from .files import AuthoringError, DraftFiles, normalise_text, title_from
 from .forms import AddFileForm, KeptTextForm, NewModuleForm, UploadForm
+from .guide import guide_html
 from .statistics import question_statistics
 
 
@@ -544,3 +545,23 @@ def statistics(organisation: Organisation, slug: str):
         module=module,
         stats=question_statistics(module),
     )
+
+
+@bp.get("/modules/<slug>/statistics")
+@any_role_required(Role.TRAINER)
+def module_statistics(slug: str):
+    """Question statistics of any published module the trainer may export: every files module (synced from
+    courses/, so without a draft), and the browser modules of their own organisations."""
+    module = _exportable(slug)
+    return render_template("authoring/statistics.html", organisation=None, draft=None, module=module,
+                           stats=question_statistics(module))
+
+
+@bp.get("/guide")
+@any_role_required(Role.TRAINER)
+def guide():
+    """The guide for writing modules (docs/authoring.md, shipped in the package), linked from the editor."""
+    html = guide_html()
+    if html is None:
+        abort(404)
+    return render_template("authoring/guide.html", guide_html=html)
