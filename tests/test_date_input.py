@@ -332,3 +332,17 @@ def test_long_names_elsewhere_are_refused_with_the_limit(client, auth, org, make
     assert "The name must be 200 characters or fewer" in page and f'value="{long_name}"' in page
     assert "maxlength" not in page
     assert db.session.scalar(select(func.count(Invitation.id))) == 0
+
+
+def test_the_messages_and_labels_are_in_welsh(client, auth, assigned):
+    cohort, module = assigned
+    auth.sign_in("manager@a.example")
+    assert auth.post("/language/cy", {"next": "/"}).status_code == 302
+    page = auth.post(
+        f"/organisations/org-a/cohorts/{cohort.id}/assignments",
+        {"module": str(module.id), **typed("due_on", "31 2 2027")},
+    ).get_data(as_text=True)
+    assert page.count("Rhaid i’r dyddiad cau fod yn ddyddiad go iawn") == 2
+    assert ">Diwrnod</label>" in page and ">Mis</label>" in page and ">Blwyddyn</label>" in page
+    assert "Er enghraifft, 15 1 2027. Gadewch y tri blwch yn wag os nad oes dyddiad cau." in page
+    assert stored_due(cohort) == STORED_DUE
