@@ -3,6 +3,7 @@ no draft); the editor's hint links the guide for writing modules, which trainers
 
 from __future__ import annotations
 
+import html
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from literacy.authoring.versions import publish_draft
 from literacy.extensions import db
 from literacy.publishing import sync_courses
 
-from .authoring_support import make_draft
+from .authoring_support import QUIZ, make_draft
 from .quiz_support import WRONG, complete_lessons, take, text_of, write_quiz_module
 
 COURSES = Path(__file__).resolve().parents[1] / "literacy" / "courses"
@@ -106,3 +107,15 @@ def test_the_editor_links_the_guide_which_trainers_can_read(client, auth, org_a,
     make_user("learner@example.org")
     auth.sign_in("learner@example.org")
     assert client.get("/author/guide").status_code == 403
+
+
+def test_the_editor_preview_names_a_questions_lesson(client, auth, org_a, trainer):
+    quiz = QUIZ.replace("type: single\n", "type: single\nlesson: introduction\n", 1)
+    make_draft(org_a, trainer, quiz=quiz)
+    auth.sign_in("trainer@example.org")
+    page = client.get("/author/org-a/modules/my-module/files/quiz.md").get_data(as_text=True)
+    assert "About the lesson introduction: learners who get it wrong are pointed to it." in text_of(page)
+    wrong = QUIZ.replace("type: single\n", "type: single\nlesson: no-such-lesson\n", 1)
+    page = auth.post("/author/org-a/modules/my-module/files/quiz.md", {"source": wrong, "action": "preview"})
+    assert 'lesson "no-such-lesson" of question "colour" is not a lesson of this module' in html.unescape(
+        page.get_data(as_text=True))
