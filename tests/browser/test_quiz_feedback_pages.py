@@ -156,3 +156,27 @@ def test_statistics_guide_and_editor_pages(page, site, viewport):
     assert page.locator("h1").inner_text() == "The guide for writing modules"
     assert_no_axe_violations(page)
     fits(page, viewport["width"])
+
+
+def test_the_question_and_result_pages_in_welsh(page, site):
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, "quizzer@example.org")
+    for number in (1, 2):
+        page.goto(f"/modules/quiz-module/lesson-{number}")
+        click(page, "Mark as complete")
+    take(page, WRONG_LABELS, DESKTOP, check=False)
+    failed = page.url
+    with page.expect_navigation():
+        page.get_by_role("link", name="Try again").click()
+    click(page, "Start the assessment")
+    question = page.url.replace("/questions/1", "/questions/2")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Cymraeg").click()
+    assert page.locator("html").get_attribute("lang") == "cy"
+    page.goto(question)
+    assert page.locator("legend .caption-l").inner_text() == "Cwestiwn 2 o 5"
+    assert_no_axe_violations(page)
+    page.goto(failed)
+    main = page.locator("main").inner_text()
+    assert "Yr ateb cywir" in main and "Gwersi i edrych arnyn nhw eto" in main and "Darllenwch eto:" in main
+    assert_no_axe_violations(page)
