@@ -212,3 +212,42 @@ def test_a_lesson_opened_when_the_clock_went_back_recomputes_the_summary(client,
     assert db.session.scalar(select(LessonProgress.started_at)) == earlier
     assert db.session.get(LearnerModuleSummary, (learner.id, module_id("test-module"))).last_activity_at == earlier
     assert summaries.differences() == []
+
+
+# The lesson page reads only its version's key with the module and takes the version's other columns from
+# version_cache (read once per process and version), so what it shows is still the live version's.
+
+
+def module_statement(sent: list[str]) -> str:
+    return next(s for s in sent if " FROM module " in s or ' FROM "module" ' in s)
+
+
+def test_the_lesson_page_reads_the_version_once_then_only_its_key(client, learner):
+    client.get("/modules/large/lesson-1")  # started
+    version_cache.clear()
+    cold = statements_of(lambda: client.get("/modules/large/lesson-1"))
+    assert len([s for s in cold if "module_version.texts" in s]) == 1, "the version's columns read once, by id"
+    warm = statements_of(lambda: client.get("/modules/large/lesson-1"))
+    assert len(warm) == 2, "\n".join(warm)  # the session; the module with the version's key and the row
+    selected = module_statement(warm).split(" FROM ")[0]
+    assert "module_version.content_hash" in selected and "module_version.texts" not in selected
+    assert not [s for s in warm if "module_version.texts" in s], "the version was kept"
+
+
+def test_a_new_version_shows_its_own_title_at_once(client, courses, learner):
+    assert "Test module" in client.get("/modules/test-module/lesson-1").get_data(as_text=True)
+    write_module(courses, "test-module", lessons=3, title="Renamed module", edition=2)
+    sync_courses(courses)
+    page = client.get("/modules/test-module/lesson-1").get_data(as_text=True)
+    assert "Renamed module" in page and "Test module" not in page
+
+
+def test_a_reused_version_id_is_never_another_versions(client, courses, learner):
+    old = client.get("/modules/large/lesson-1").get_data(as_text=True)
+    assert "Test module" in old
+    db.session.execute(delete(Module).where(Module.slug == "large"))
+    db.session.commit()
+    write_module(courses, "large", lessons=12, questions=20, title="Second life")
+    sync_courses(courses)
+    page = client.get("/modules/large/lesson-1").get_data(as_text=True)
+    assert "Second life" in page and "Test module" not in page
