@@ -12,7 +12,6 @@ from literacy.learning import certificates
 from literacy.models import Certificate, ModuleVersion, User
 
 from .cohorts_support import complete, make_module
-from .conftest import make_config
 
 FIRST = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 CORRECTED = datetime(2026, 5, 9, 9, 0, tzinfo=UTC)
@@ -86,25 +85,3 @@ def test_a_module_offered_to_everyone_is_issued_by_the_site(app, client, make_us
     text = client.get(f"/my-learning/certificates/{view.code}").get_data(as_text=True)
     assert "Issued by AI literacy" in text
 
-
-def test_a_site_named_in_its_settings_issues_in_that_name(database_url):
-    from literacy import create_app
-
-    from .conftest import _clean
-
-    app = create_app(make_config(database_url, SITE_NAME="Learning for Wales"))
-    try:
-        with app.app_context():
-            learner = User(email="lee@example.org", name="Lee Learner")
-            db.session.add(learner)
-            db.session.commit()
-            view = _certificate(learner, make_module("shared"), edition=1)
-        with app.test_request_context():
-            from flask import render_template_string
-
-            html = render_template_string(
-                '{% from "learning/_certificate.html" import issuer %}{{ issuer(certificate) }}', certificate=view
-            )
-        assert html == "Learning for Wales"
-    finally:
-        _clean(app)
