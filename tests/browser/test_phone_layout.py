@@ -84,6 +84,7 @@ def paths(site: dict) -> list[str]:
         "/admin/organisations/dept",
         "/admin/audit",
         "/author/",
+        "/author/modules/basics/statistics",
     ]
 
 
