@@ -166,7 +166,11 @@ def authored_modules(places: list[Place]) -> list[AuthoredOrganisation]:
     if not places:
         return []
     organisations = list(
-        db.session.scalars(select(Organisation).where(Organisation.slug.in_([place.slug for place in places])))
+        db.session.scalars(
+            select(Organisation).where(
+                Organisation.slug.in_([place.slug for place in places]), Organisation.archived_at.is_(None)
+            )
+        )
     )
     entries = listing.modules_for(organisations)
     by_organisation: dict[int, list[listing.ModuleEntry]] = defaultdict(list)
