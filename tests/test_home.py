@@ -231,3 +231,30 @@ def test_the_home_page_costs_a_fixed_number_of_statements(courses, app, client, 
     many = count_queries(app, lambda: client.get("/"))
     assert len(many) == len(few), "\n".join(many)  # whatever the number of cohorts, members and drafts
     assert db.session.get(User, people["both"].id)
+
+
+def test_every_section_speaks_welsh(courses, client, auth, places, monkeypatch):
+    own, other, people = places
+    late = [(module("overdue"), site_today() - timedelta(days=1))]
+    make_cohort(own, "Autumn", [people["learner"], people["late"]], late)  # both members overdue
+    make_draft(own, people["both"], "our-draft", "Our draft")
+    people["late"].is_enabled = False
+    other.sso_required = True
+    people["both"].is_site_admin = True
+    for person in people.values():
+        person.locale = "cy"
+    db.session.commit()
+    auth.sign_in(people["learner"].email)
+    page = text_of(client.get("/").get_data(as_text=True))
+    assert "Eich dysgu" in page and "Nesaf:" in page and "Eich gwaith, yn ei drefn" in page and "Dechrau" in page
+    assert "Your learning" not in page and "Assigned by" not in page
+    auth.sign_out()
+    auth.sign_in(people["both"].email)
+    page = text_of(client.get("/").get_data(as_text=True))
+    for welsh in ("Y carfanau rydych chi'n eu rheoli", "2 yn hwyr", "Y modiwlau rydych chi'n eu hysgrifennu",
+                  "Gweinyddu'r safle: beth sydd angen sylw", "Cyfrifon wedi'u diffodd", "Mewngofnodi â chyfrif gwaith",
+                  "does dim dewis mewngofnodi wedi'i droi ymlaen"):
+        assert welsh in page, welsh
+    for english in ("Cohorts you manage", "Modules you write", "what needs attention", "Accounts switched off",
+                    "no sign-in option", "Find a module to start"):
+        assert english not in page, english
