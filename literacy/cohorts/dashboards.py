@@ -134,6 +134,12 @@ class CohortDashboard:
         return _combinations(self)
 
     @cached_property
+    def member_rows(self) -> Any:
+        """The LATERAL subquery of each member's folded summary rows (PostgreSQL; ``_member_rows``), built
+        once: the status combinations and the page's rows both join it (building it costs ~3 ms)."""
+        return _member_rows(self)
+
+    @cached_property
     def headline(self) -> dict[str, Any]:
         return _headline(self)
 
@@ -391,7 +397,7 @@ def _grid(
         postgresql = db.session.get_bind().dialect.name == "postgresql"
     if not postgresql:
         return _joined_rows(dashboard, statement)
-    found = _member_rows(dashboard)
+    found = dashboard.member_rows
     return statement.join(found, true()).add_columns(
         *[
             type_coerce(
