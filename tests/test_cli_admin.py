@@ -129,7 +129,7 @@ def test_users_import_lists_every_bad_row_and_writes_nothing(app, runner, org, t
     assert result.exit_code == 1
     assert f"{path}:3: 'not-an-address' is not an email address" in result.output
     assert f"{path}:4: no email address" in result.output
-    assert f"{path}:5: ana@a.example appears more than once" in result.output
+    assert f"{path}:5: ANA@a.example appears more than once" in result.output  # quoted as typed
     assert "nobody was imported" in result.output
     assert count(Invitation) == count(Membership) == count(AuditEvent) == 0
     assert inbox.messages == []

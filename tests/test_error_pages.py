@@ -26,7 +26,7 @@ def _main(page: str) -> str:
 def test_a_lost_database_answers_the_503_page_with_the_request_id(app, client, make_user, monkeypatch, caplog):
     make_user("learner@example.org")
     Auth(client).sign_in("learner@example.org")
-    monkeypatch.setattr("literacy.site.views.my_learning", _lost)
+    monkeypatch.setattr("literacy.site.views.home_page", _lost)
     with caplog.at_level(logging.INFO, logger="literacy"):
         response = client.get("/", headers={"X-Request-ID": "support-1234"})
     assert response.status_code == 503 and response.headers["Retry-After"] == "120"
@@ -57,7 +57,7 @@ def test_a_signed_in_persons_welsh_is_kept_without_a_query(app, client, make_use
     user.locale = "cy"
     db.session.commit()
     Auth(client).sign_in("dysgwr@example.org")
-    monkeypatch.setattr("literacy.site.views.my_learning", _lost)
+    monkeypatch.setattr("literacy.site.views.home_page", _lost)
     response = client.get("/")
     assert response.status_code == 503
     assert "Nid yw’r gwasanaeth ar gael dros dro" in response.get_data(as_text=True)

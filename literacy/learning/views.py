@@ -196,7 +196,8 @@ def image(module_slug: str, name: str):
 
     Shared caches may keep pictures of modules shared with everyone, fetched without a session; those of
     an organisation's own module are ``private``, so no proxy or CDN hands them to someone outside it.
-    A response to someone with a session is ``private`` too: it carries their refreshed session cookie.
+    A response to someone with a session is ``private`` too: it may carry their session cookie (sent again
+    whenever the session changes) and a shared cache must never keep that.
     """
     module, version = _module_or_404(module_slug)
     picture = db.session.scalar(
