@@ -108,7 +108,7 @@ NO_FIGURES = dict.fromkeys(
 )
 
 
-def _cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) -> dict[int, dict[str, Any]]:
+def cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) -> dict[int, dict[str, Any]]:
     """Per cohort: members, started, validly completed everything, expiring, due to renew, overdue, and the
     average completion score (SQL only, over one row per member).
 
@@ -368,7 +368,7 @@ def _cohorts_side_by_side(organisation: Organisation, today: date, now: datetime
     cohorts = list(
         db.session.scalars(select(Cohort).where(Cohort.organisation_id == organisation.id).order_by(Cohort.name))
     )
-    figures = _cohort_figures(select(Cohort.id).where(Cohort.organisation_id == organisation.id), today, now)
+    figures = cohort_figures(select(Cohort.id).where(Cohort.organisation_id == organisation.id), today, now)
     return Table(
         "cohorts",
         _l("Cohorts side by side"),
@@ -502,7 +502,7 @@ def _elsewhere(organisation: Organisation, people_ids, today: date, now: datetim
         .where(Cohort.id.in_(others))
         .order_by(Organisation.name, Cohort.name)
     ).all()
-    figures = _cohort_figures(others, today, now, people_ids) if cohorts else {}
+    figures = cohort_figures(others, today, now, people_ids) if cohorts else {}
     return Table(
         "elsewhere",
         _l("Our people in other organisations' cohorts"),

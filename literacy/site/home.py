@@ -133,7 +133,7 @@ class ManagedOrganisation:
 
 def managed_cohorts(places: list[Place], today: date, now: datetime | None = None) -> list[ManagedOrganisation]:
     """The cohorts of these organisations, newest first, each with its current members and how many of
-    them are overdue: the organisation dashboard's own figures (``dashboard._cohort_figures``, over the
+    them are overdue: the organisation dashboard's own figures (``dashboard.cohort_figures``, over the
     summary tables), so the home page and the dashboard always agree. A few statements for all of them."""
     if not places:
         return []
@@ -144,7 +144,7 @@ def managed_cohorts(places: list[Place], today: date, now: datetime | None = Non
         ids = select(Cohort.id).join(Organisation, Organisation.id == Cohort.organisation_id).where(
             Organisation.slug.in_(slugs)
         )
-        figures = dashboard._cohort_figures(ids, today, now or utcnow())  # noqa: SLF001 - read-only reuse
+        figures = dashboard.cohort_figures(ids, today, now or utcnow())
         for row in rows:
             counts = figures.get(row.id, dashboard.NO_FIGURES)
             found[row.slug].append(CohortLine(row.id, row.name, row.starts_on, counts["members"], counts["overdue"]))
