@@ -7,11 +7,12 @@ from functools import lru_cache
 
 from babel import Locale, dates, numbers
 from flask import Flask
-from flask_babel import get_locale, to_user_timezone
-from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 
 from .content.kinds import Kind
 from .content.model import KINDS
+from .i18n import fast_locale
+from .i18n import gettext as _
 from .tables import Suppressed
 
 DAY_FORMAT = "d MMM yyyy"
@@ -55,7 +56,7 @@ def format_number(value: int | float, locale: Locale | None = None) -> str:
     """A number as Flask-Babel's ``format_decimal`` writes it in the request's language, cheaply: whole
     numbers through the locale's group sign when it groups as ``{:,}`` does, others through Babel once per
     process, language and value."""
-    locale = locale or get_locale()
+    locale = locale or fast_locale()
     if locale is None:  # outside a request: Babel's own default
         return numbers.format_decimal(value)
     key = _key(locale)
@@ -71,7 +72,7 @@ def format_day(value: date, locale: Locale | None = None) -> str:
     "1 Dec 2026" in the request's language, through Babel once per process, language and day."""
     if isinstance(value, datetime):
         value = to_user_timezone(value).date()
-    locale = locale or get_locale()
+    locale = locale or fast_locale()
     if locale is None:
         return dates.format_date(value, DAY_FORMAT)
     return _babel_day(_key(locale), value)
@@ -92,6 +93,14 @@ def dashboard_cell(value: object) -> str:
     return str(value)
 
 
+def number_filter(value: int | float, format: str | None = None) -> str:  # noqa: A002 - Flask-Babel's name
+    """The templates' ``format_number`` filter: Flask-Babel's ``format_decimal`` (an explicit Babel pattern
+    goes to it), written through :func:`format_number` otherwise."""
+    if format is not None:
+        return numbers.format_decimal(value, format=format, locale=fast_locale())
+    return format_number(value)
+
+
 def question_kind(name: str) -> Kind:
     """The registered kind of a question, so every page that shows one (the assessment, the pre-check,
     the lessons' checks and the trainers' preview) takes its partial and "has options" from the registry."""
@@ -100,4 +109,5 @@ def question_kind(name: str) -> Kind:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(dashboard_cell, "dashboard_cell")
+    app.add_template_filter(number_filter, "format_number")  # in place of i18n's Flask-Babel one
     app.add_template_global(question_kind, "question_kind")

@@ -23,7 +23,6 @@ from functools import cached_property
 from html import unescape
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Integer,
     String,
@@ -46,6 +45,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from .. import renewal, summaries
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import (
     Cohort,
     CohortAnswerTally,
