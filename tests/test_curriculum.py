@@ -20,6 +20,7 @@ EXPECTED = {
     "transparency-and-accountability",
     "generative-ai-at-work",
     "ai-law-and-rights",
+    "ai-in-health-and-care",
 }
 
 
