@@ -9,6 +9,7 @@ from ..extensions import db
 from ..i18n import current_language, today
 from . import bp
 from .home import home_page
+from .legal_dates import LAST_CHECKED, SECTIONS
 
 
 @bp.get("/")
@@ -23,6 +24,12 @@ def home():
 @bp.get("/<any(accessibility, privacy, help):name>")
 def page(name: str):
     return render_template(f"site/pages/{name}.html")
+
+
+@bp.get("/legal-dates")
+def legal_dates():
+    """The dates the courses teach, in one place, for everyone (lessons link here; no sign-in needed)."""
+    return render_template("site/pages/legal-dates.html", sections=SECTIONS, last_checked=LAST_CHECKED)
 
 
 @bp.post("/language/<code>")
