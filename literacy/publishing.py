@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select
 
-from . import content
+from . import content, summaries
 from .extensions import db, writing
 from .models import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question, User, utcnow
 
@@ -158,11 +158,14 @@ def publish(
     current = module.current_version
     if current is not None and current.content_hash == source.content_hash:
         return PublishResult(module, current, created=False)
+    live = (current.edition, module.status) if current is not None else None
     version = _add_version(module, source, published_by)
     db.session.add_all(_content_rows(source, version.id))
     module.current_version = version
     module.status = "published"
     db.session.flush()
+    if live is not None and live != (version.edition, module.status):
+        summaries.live_edition_changed(module.id)  # completions of the older edition are due for renewal
     return PublishResult(module, version, created=True)
 
 

@@ -62,7 +62,11 @@ from .models import (
     CohortMember,
     LearnerModuleSummary,
     LessonProgress,
+    Membership,
+    Module,
     ModuleCompletion,
+    ModuleVersion,
+    OrganisationModuleSummary,
     Question,
     QuizAttempt,
     Response,
@@ -70,7 +74,8 @@ from .models import (
     UTCDateTime,
     utc_date,
 )
-from .models.types import add_days, latest_of
+from .models.summaries import NEVER
+from .models.types import add_days, earliest_of, latest_of
 
 SUMMARY_KEYS = ("user_id", "module_id")
 TALLY_KEYS = ("cohort_id", "module_id", "question_key", "answer", "confidence", "correct")
@@ -236,7 +241,9 @@ def refresh_learner(user_id: int, module_id: int) -> None:
     cohorts that have the module assigned; the caller commits."""
     db.session.flush()
     lock_people([user_id])
+    before = _organisation_counts([user_id], [module_id])
     _upsert(LearnerModuleSummary.__table__, SUMMARY_KEYS, _learner_rows([user_id], [module_id]), add=False)
+    _change_organisations(before, _organisation_counts([user_id], [module_id]))
     _upsert(CohortLearnerSummary.__table__, MEMBER_KEYS, _member_rows(users=[user_id], modules=[module_id]), add=False)
 
 
@@ -254,7 +261,9 @@ def completions_changed(completion_ids: Ids) -> None:
     users = sorted({user_id for user_id, _ in pairs})
     modules = sorted({module_id for _, module_id in pairs})
     lock_people(users)
+    before = _organisation_counts(users, modules)
     _upsert(LearnerModuleSummary.__table__, SUMMARY_KEYS, _learner_rows(users, modules), add=False)
+    _change_organisations(before, _organisation_counts(users, modules))
     _upsert(CohortLearnerSummary.__table__, MEMBER_KEYS, _member_rows(users=users, modules=modules), add=False)
 
 
@@ -280,6 +289,90 @@ def learner_active(user_id: int, module_id: int, moment: datetime) -> None:
         refresh_learner(user_id, module_id)
 
 
+# --- organisations' coverage: their people's latest completions by module, edition and day -------------
+
+ORGANISATION_KEYS = ("organisation_id", "module_id", "completed_edition", "valid_on")
+
+
+def _organisation_rows(users: Ids | None = None, modules: Ids | None = None, organisation_id: int | None = None):
+    """Per organisation, module, edition completed and day the completion stops counting (``NEVER``): how
+    many of the organisation's people (holding any role in it, counted once) have such a latest completion,
+    from the learners' summaries. ``organisation_id`` alone: every such row of these people, as if they were
+    all in that organisation (for someone joining or leaving it)."""
+    summary = LearnerModuleSummary
+    if organisation_id is None:
+        people = select(Membership.organisation_id.label("organisation_id"), Membership.user_id.label("user_id"))
+        if users is not None:
+            people = people.where(_in(Membership.user_id, users))
+        people = people.distinct().subquery("people")
+        organisation, statement = people.c.organisation_id, select().select_from(summary)
+        statement = statement.join(people, people.c.user_id == summary.user_id)
+    else:
+        organisation, statement = literal(organisation_id, Integer()), select().select_from(summary)
+    valid_on = type_coerce(func.coalesce(utc_date(summary.valid_until), literal(NEVER, Date())), Date())
+    statement = statement.add_columns(
+        organisation.label("organisation_id"),
+        summary.module_id.label("module_id"),
+        summary.completed_edition.label("completed_edition"),
+        valid_on.label("valid_on"),
+        func.count().label("people"),
+    ).where(summary.completed_edition.is_not(None))
+    if users is not None:
+        statement = statement.where(_in(summary.user_id, users))
+    if modules is not None:
+        statement = statement.where(_in(summary.module_id, modules))
+    grouping = [summary.module_id, summary.completed_edition, valid_on]
+    return statement.group_by(*([] if organisation_id is not None else [organisation]), *grouping)
+
+
+def _organisation_counts(users: Ids, modules: Ids | None = None, organisation_id: int | None = None) -> dict:
+    """``_organisation_rows`` as {key: people}: what these people add to the organisations' rows now."""
+    rows = db.session.execute(_organisation_rows(users, modules, organisation_id))
+    return {tuple(row)[:4]: row[4] for row in rows}
+
+
+def _change_organisations(before: dict, after: dict) -> None:
+    """Move the organisations' counts from what these people added ``before`` to what they add ``after``:
+    nothing is written when no count changes (most learning does not touch a completion), and the rows are
+    written in key order, so two requests changing the same rows take their locks in the same order."""
+    changes = sorted((key, after.get(key, 0) - before.get(key, 0)) for key in set(before) | set(after))
+    changes = [(key, change) for key, change in changes if change]
+    if not changes:
+        return
+    table = OrganisationModuleSummary.__table__
+    insert = postgresql.insert if _postgresql() else sqlite.insert
+    for start in range(0, len(changes), 500):
+        names = (*ORGANISATION_KEYS, "people")
+        values = [dict(zip(names, (*key, change), strict=True)) for key, change in changes[start : start + 500]]
+        statement = insert(table).values(values)
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=list(ORGANISATION_KEYS), set_={"people": table.c.people + statement.excluded.people}
+            )
+        )
+    db.session.execute(
+        delete(table).where(
+            table.c.people == 0,
+            table.c.organisation_id.in_(sorted({key[0] for key, _ in changes})),
+            table.c.module_id.in_(sorted({key[1] for key, _ in changes})),
+        )
+    )
+
+
+def person_joined(organisation_id: int, user_id: int) -> None:
+    """Someone now holds a role in an organisation and held none before: their completions count there.
+    The caller holds their row lock (``lock_people``) from before it looked at their roles."""
+    db.session.flush()
+    _change_organisations({}, _organisation_counts([user_id], organisation_id=organisation_id))
+
+
+def person_leaving(organisation_id: int, user_id: int) -> None:
+    """Someone is about to lose their last role in an organisation (call before the rows go)."""
+    db.session.flush()
+    lock_people([user_id])
+    _change_organisations(_organisation_counts([user_id], organisation_id=organisation_id), {})
+
+
 # --- cohort members' progress with their cohort's modules --------------------------------------------------
 
 
@@ -287,8 +380,10 @@ def _member_rows(cohorts: Ids | None = None, users: Ids | None = None, modules: 
     """Per current member of a cohort with modules assigned: figures over those modules, from the
     learners' summaries. ``modules`` keeps to cohorts that have one of them assigned."""
     summary = LearnerModuleSummary
+    live = aliased(ModuleVersion, name="live_version")
     done = summary.completed_edition.is_not(None)
     ends = summary.valid_until.is_not(None)
+    stale = and_(done, summary.completed_edition < live.edition)  # no live version (not published): never
     statement = (
         select(
             CohortMember.cohort_id.label("cohort_id"),
@@ -303,6 +398,8 @@ def _member_rows(cohorts: Ids | None = None, users: Ids | None = None, modules: 
             func.count(case((done, summary.completion_percent))).label("percent_count"),
             func.min(case((done, summary.valid_until))).label("valid_until"),
             type_coerce(func.min(case((and_(done, ends), _renew_by(summary)))), Date()).label("renew_by"),
+            func.count(case((stale, 1))).label("stale"),
+            type_coerce(func.min(case((stale, _stale_renew_by(summary, live)))), Date()).label("stale_renew_by"),
         )
         .select_from(CohortMember)
         .join(CohortAssignment, CohortAssignment.cohort_id == CohortMember.cohort_id)
@@ -310,6 +407,8 @@ def _member_rows(cohorts: Ids | None = None, users: Ids | None = None, modules: 
         .outerjoin(
             summary, and_(summary.user_id == CohortMember.user_id, summary.module_id == CohortAssignment.module_id)
         )
+        .outerjoin(Module, and_(Module.id == CohortAssignment.module_id, Module.status == "published"))
+        .outerjoin(live, live.id == Module.current_version_id)
         .where(CohortMember.removed_at.is_(None))
         .group_by(CohortMember.cohort_id, CohortMember.user_id)
     )
@@ -330,6 +429,40 @@ def _renew_by(summary) -> Any:
         latest_of(utc_date(summary.valid_until), utc_date(CohortAssignment.assigned_at)),
         func.coalesce(Cohort.renewal_days, renewal.DEFAULT_RENEWAL_DAYS),
     )
+
+
+def _stale_renew_by(summary, live) -> Any:
+    """The date to renew a completion of an older edition by (``literacy.renewal``'s rule): renewal became
+    needed the day the live edition was first published, or the day the completion stopped counting if
+    that was earlier; from then, or from the assignment's day if later, the cohort's days to renew.
+
+    It needs no "now": a completion that still counts ends after today, so after the live edition's first
+    publication (which is in the past), and then the publication's day is the earlier one."""
+    first = (
+        select(func.min(ModuleVersion.published_at))
+        .where(ModuleVersion.module_id == live.module_id, ModuleVersion.edition == live.edition)
+        .scalar_subquery()
+    )
+    edition_on = utc_date(first)
+    needed_on = case(
+        (summary.valid_until.is_not(None), earliest_of(utc_date(summary.valid_until), edition_on)),
+        else_=edition_on,
+    )
+    return add_days(
+        latest_of(needed_on, utc_date(CohortAssignment.assigned_at)),
+        func.coalesce(Cohort.renewal_days, renewal.DEFAULT_RENEWAL_DAYS),
+    )
+
+
+def live_edition_changed(module_id: int) -> None:
+    """A module's live edition (or whether it is published) changed: recompute the member rows of every
+    cohort that assigns it, which count completions of older editions; the caller commits."""
+    db.session.flush()
+    assigning = select(CohortAssignment.cohort_id).where(CohortAssignment.module_id == module_id)
+    lock_people(
+        select(CohortMember.user_id).where(CohortMember.cohort_id.in_(assigning), CohortMember.removed_at.is_(None))
+    )
+    _upsert(CohortLearnerSummary.__table__, MEMBER_KEYS, _member_rows(modules=[module_id]), add=False)
 
 
 def refresh_members(cohort_id: int, user_ids: list[int] | None = None) -> None:
@@ -490,6 +623,7 @@ def _tables() -> list[tuple[Any, tuple[str, ...], Any]]:
         (LearnerModuleSummary.__table__, SUMMARY_KEYS, _learner_rows()),
         (CohortLearnerSummary.__table__, MEMBER_KEYS, _member_rows()),
         (CohortAnswerTally.__table__, TALLY_KEYS, _tally_rows(1)),
+        (OrganisationModuleSummary.__table__, ORGANISATION_KEYS, _organisation_rows()),
     ]
 
 

@@ -17,7 +17,7 @@ from .cohorts import AuditEvent, Cohort, CohortAssignment, CohortMember, Invitat
 from .content import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question
 from .learning import Certificate, LessonProgress, ModuleCompletion, QuizAttempt, Response
 from .notifications import MESSAGE_STATUSES, OutboxMessage
-from .summaries import CohortAnswerTally, CohortLearnerSummary, LearnerModuleSummary
+from .summaries import CohortAnswerTally, CohortLearnerSummary, LearnerModuleSummary, OrganisationModuleSummary
 from .types import UTCDateTime, utc_date, utcnow
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "ModuleImage",
     "ModuleVersion",
     "Organisation",
+    "OrganisationModuleSummary",
     "Question",
     "QuizAttempt",
     "Response",

@@ -88,3 +88,32 @@ class CohortLearnerSummary(db.Model):
     renew_by: Mapped[date | None] = mapped_column(Date)
     percent_sum: Mapped[int] = mapped_column(Integer)  # scores recorded at their completions, added up
     percent_count: Mapped[int] = mapped_column(Integer)
+    # Of those completed, how many are of an older edition than the module's live one (published modules
+    # only), and the earliest date to renew those by (``literacy.renewal``: the day the newer edition was
+    # first published, or the completion's end if earlier, or the assignment's day if later, plus the
+    # cohort's renewal_days). Publishing a new edition recomputes the rows of the cohorts that assign it.
+    stale: Mapped[int] = mapped_column(Integer, default=0)
+    stale_renew_by: Mapped[date | None] = mapped_column(Date)
+
+
+# ``OrganisationModuleSummary.valid_on`` for completions that never stop counting (a key cannot be NULL)
+NEVER = date(9999, 12, 31)
+
+
+class OrganisationModuleSummary(db.Model):
+    """How many of an organisation's people (anyone holding a role in it) have their latest completion of a
+    module of each edition, counted by the UTC day it stops counting: the organisation's coverage adds up
+    a few rows per module and day instead of one per person.
+
+    The day is enough for every day but the two the page compares with (today's, and the one the expiry
+    warning ends on): those few completions are read from the learners' rows (``literacy.organisations.
+    dashboard``), so the figures stay exact at any moment without a write when a certificate expires.
+    """
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id", ondelete="CASCADE"), primary_key=True)
+    completed_edition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    valid_on: Mapped[date] = mapped_column(Date, primary_key=True)  # the day valid_until falls on, or NEVER
+    people: Mapped[int] = mapped_column(Integer)

@@ -19,14 +19,13 @@ from typing import Any
 from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import Integer, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, false, func, literal, or_, select
 
 from .. import renewal, summaries
 from ..extensions import db
 from ..models import (
     ROLE_VALUES,
     Cohort,
-    CohortAssignment,
     CohortLearnerSummary,
     CohortMember,
     LearnerModuleSummary,
@@ -34,7 +33,7 @@ from ..models import (
     Module,
     ModuleVersion,
     Organisation,
-    User,
+    OrganisationModuleSummary,
     UTCDateTime,
     utcnow,
 )
@@ -114,8 +113,9 @@ def cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) -
 
     A member counts once: as due to renew when a completion stopped counting or a newer edition is live,
     else as expiring when one ends within ``renewal.EXPIRY_WARNING_DAYS``; overdue when an assignment is past
-    its due date or a renewal past its date to renew by. The member rows keep when their completions end;
-    only newer editions, which the rows cannot know of, are looked up here (few rows, by index).
+    its due date or a renewal past its date to renew by. The member rows keep when their completions end,
+    how many are of an older edition than the live one and when those are to be renewed by (publishing a
+    new edition recomputes them), so one GROUP BY over one row per member answers everything.
     """
     member = select(CohortMember.cohort_id, CohortMember.user_id).where(
         CohortMember.removed_at.is_(None), CohortMember.cohort_id.in_(cohort_filter)
@@ -139,17 +139,18 @@ def cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) -
     def members_where(condition):
         return func.sum(case((condition, 1), else_=0))
 
-    # as if no newer edition were live: each member's row alone (a scan of the rows, no join) ...
-    completed_all = and_(each.assigned > 0, each.completed == each.assigned, ~ended)
-    expiring = and_(~ended, each.valid_until > at, each.valid_until <= soon)
-    late = or_(each.next_due_on < day, each.renew_by < day)
+    # one pass over the member rows, which keep their completions of older editions than the live ones
+    stale = each.stale > 0
+    completed_all = and_(each.assigned > 0, each.completed == each.assigned, ~ended, ~stale)
+    expiring = and_(~ended, ~stale, each.valid_until > at, each.valid_until <= soon)
+    late = or_(each.next_due_on < day, each.renew_by < day, each.stale_renew_by < day)
     for cohort_id, started, completed, expiring_count, renewal_due, overdue, pct_sum, pct_n in db.session.execute(
         select(
             each.cohort_id,
             members_where(each.started.is_(True)),
             members_where(completed_all),
             members_where(expiring),
-            members_where(ended),
+            members_where(or_(ended, stale)),
             members_where(late),
             func.sum(each.percent_sum),
             func.sum(each.percent_count),
@@ -166,178 +167,7 @@ def cohort_figures(cohort_filter, today: date, now: datetime, people_ids=None) -
             pct_sum=float(pct_sum or 0),
             pct_n=int(pct_n or 0),
         )
-    # ... then the few members with a completion of an older edition: due to renew, so neither completed
-    # nor expiring, and overdue too once their date to renew by has passed
-    stale = _newer_editions(cohort_filter, today, now)
-    if stale is None:
-        return figures
-    not_late = and_(
-        or_(each.next_due_on.is_(None), each.next_due_on >= day), or_(each.renew_by.is_(None), each.renew_by >= day)
-    )
-    for cohort_id, completed, expiring_count, renewing, overdue in db.session.execute(
-        select(
-            each.cohort_id,
-            members_where(completed_all),
-            members_where(expiring),
-            members_where(~ended),
-            members_where(and_(not_late, stale.c.late == 1)),
-        )
-        .join(stale, and_(stale.c.cohort_id == each.cohort_id, stale.c.user_id == each.user_id))
-        .where(*scope)
-        .group_by(each.cohort_id)
-    ):
-        found = figures[cohort_id]
-        found["completed"] -= int(completed or 0)
-        found["expiring"] -= int(expiring_count or 0)
-        found["renewal_due"] += int(renewing or 0)
-        found["overdue"] += int(overdue or 0)
     return figures
-
-
-def _newer_editions(cohort_filter, today: date, now: datetime):
-    """Current members who completed an older edition of one of their cohort's modules than the live one,
-    and whether renewing any of those is late (a subquery of cohort_id, user_id, late), or None when no
-    cohort assigns a module with more than one edition.
-
-    The rule (``renewal.classify``) dates such a renewal by the later of the day it became needed (the
-    newer edition's first publication, or the day the certificate stopped counting if earlier) and the day
-    of the assignment, plus the cohort's days to renew; it is late when that date is before today, that is
-    when both days are before ``today - days``. Everything but the certificate's end is known per cohort
-    and module, so it is worked out here for each assignment (a few rows) and each completion of an older
-    edition (found through the summaries' index on module and edition) is only compared with it."""
-    first = renewal.edition_published()
-    rules = []
-    editions: dict[int, int] = {}
-    for cohort_id, module_id, assigned_at, renewal_days, live, published_at in db.session.execute(
-        select(
-            CohortAssignment.cohort_id,
-            CohortAssignment.module_id,
-            CohortAssignment.assigned_at,
-            Cohort.renewal_days,
-            ModuleVersion.edition,
-            first.c.published_at,
-        )
-        .join(Cohort, Cohort.id == CohortAssignment.cohort_id)
-        .join(Module, and_(Module.id == CohortAssignment.module_id, Module.status == "published"))
-        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-        .join(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
-        .where(CohortAssignment.cohort_id.in_(cohort_filter), ModuleVersion.edition > 1)
-    ):
-        cutoff = today - timedelta(days=renewal_days or renewal.DEFAULT_RENEWAL_DAYS)
-        edition_on = published_at.astimezone(UTC).date() if published_at is not None else None
-        assigned_early = assigned_at is None or assigned_at.astimezone(UTC).date() < cutoff
-        edition_early = edition_on is not None and edition_on < cutoff
-        cutoff_began = renewal.start_of_day_after(cutoff - timedelta(days=1))
-        rules.append((cohort_id, module_id, int(assigned_early), int(edition_early), cutoff_began))
-        editions[module_id] = live
-    if not rules:
-        return None
-    rule = _rows_as_table(rules)
-    if db.session.get_bind().dialect.name == "postgresql":
-        return _newer_editions_by_rule(cohort_filter, today, now)
-    summary = LearnerModuleSummary
-    at = literal(now, UTCDateTime())
-    late = and_(
-        rule.c.assigned_early == 1,
-        or_(rule.c.edition_early == 1, and_(summary.valid_until <= at, summary.valid_until < rule.c.cutoff_began)),
-    )
-    return (
-        select(
-            CohortMember.cohort_id.label("cohort_id"),
-            CohortMember.user_id.label("user_id"),
-            func.max(case((late, 1), else_=0)).label("late"),
-        )
-        .select_from(summary)
-        .join(CohortMember, and_(CohortMember.user_id == summary.user_id, CohortMember.removed_at.is_(None)))
-        .join(rule, and_(rule.c.cohort_id == CohortMember.cohort_id, rule.c.module_id == summary.module_id))
-        .where(
-            or_(
-                *[
-                    and_(summary.module_id == module_id, summary.completed_edition < live)
-                    for module_id, live in editions.items()
-                ]
-            ),
-            CohortMember.cohort_id.in_(cohort_filter),
-        )
-        .group_by(CohortMember.cohort_id, CohortMember.user_id)
-        .subquery("newer_editions")
-    )
-
-
-def _newer_editions_by_rule(cohort_filter, today: date, now: datetime):
-    """The same members, with the rule's own SQL (``renewal.expressions``) dating each renewal, for
-    PostgreSQL: its planner would drive the form above from the table of rules and read each module's
-    older completions once per cohort, while SQLite spends most of this form's time in date arithmetic.
-
-    The completions of older editions are found first, on their own (grouped), then matched with the
-    cohorts that assign those modules."""
-    summary = LearnerModuleSummary
-    first = renewal.edition_published()
-    older = (
-        select(
-            summary.user_id.label("user_id"),
-            summary.module_id.label("module_id"),
-            func.max(summary.completed_edition).label("completed_edition"),
-            func.max(summary.valid_until).label("valid_until"),
-            func.max(ModuleVersion.edition).label("live_edition"),
-            func.max(first.c.published_at).label("published_at"),
-        )
-        .select_from(Module)
-        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-        .join(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
-        .join(summary, summary.module_id == Module.id)
-        .where(Module.status == "published", summary.completed_edition < ModuleVersion.edition)
-        .group_by(summary.user_id, summary.module_id)  # one row each already: the grouping keeps it apart
-        .subquery("older_editions")
-    )
-    rule = renewal.expressions(
-        has_summary=literal(True),
-        completed_edition=older.c.completed_edition,
-        valid_until=older.c.valid_until,
-        live_edition=older.c.live_edition,
-        edition_published_at=older.c.published_at,
-        now=now,
-    )
-    return (
-        select(
-            CohortMember.cohort_id.label("cohort_id"),
-            CohortMember.user_id.label("user_id"),
-            case((func.min(rule.due_on) < literal(today), 1), else_=0).label("late"),
-        )
-        .select_from(older)
-        .join(CohortAssignment, CohortAssignment.module_id == older.c.module_id)
-        .join(Cohort, Cohort.id == CohortAssignment.cohort_id)
-        .join(
-            CohortMember,
-            and_(
-                CohortMember.cohort_id == CohortAssignment.cohort_id,
-                CohortMember.user_id == older.c.user_id,
-                CohortMember.removed_at.is_(None),
-            ),
-        )
-        .where(CohortAssignment.cohort_id.in_(cohort_filter))
-        .group_by(CohortMember.cohort_id, CohortMember.user_id)
-        .subquery("newer_editions")
-    )
-
-
-def _rows_as_table(rules: list[tuple]) -> Any:
-    """The per-assignment rules as a small derived table (SELECTs of constants joined by UNION ALL, in
-    groups that stay under SQLite's limit of 500 terms per compound select)."""
-
-    def one(cohort_id: int, module_id: int, assigned_early: int, edition_early: int, cutoff_began: datetime):
-        return select(
-            literal(cohort_id, Integer()).label("cohort_id"),
-            literal(module_id, Integer()).label("module_id"),
-            literal(assigned_early, Integer()).label("assigned_early"),
-            literal(edition_early, Integer()).label("edition_early"),
-            literal(cutoff_began, UTCDateTime()).label("cutoff_began"),
-        )
-
-    groups = [union_all(*[one(*row) for row in rules[at : at + 400]]).subquery() for at in range(0, len(rules), 400)]
-    if len(groups) == 1:
-        return groups[0].alias("stale_rules")
-    return union_all(*[select(*group.c) for group in groups]).subquery("stale_rules")
 
 
 def _figure_row(figures: dict[str, Any], threshold: int) -> list[Any]:
@@ -399,7 +229,9 @@ def _coverage(organisation: Organisation, people_ids, people: int, today: date, 
         )
         .order_by(Module.slug)
     ).all()
-    counts = _completions(people_ids, {module_id: version.edition for module_id, version in modules}, now, people)
+    counts = _completions(
+        organisation.id, people_ids, {module_id: version.edition for module_id, version in modules}, now
+    )
     rows = [
         [
             version.text("title", version.language),
@@ -427,54 +259,92 @@ def _coverage(organisation: Organisation, people_ids, people: int, today: date, 
     )
 
 
-def _most_people(people: int) -> bool:
-    """Whether these people are a large share (a quarter or more) of everyone with an account, judged from
-    the highest account id (one look-up in the key; deleted accounts only make the share look smaller)."""
-    accounts = db.session.scalar(select(func.max(User.id))) or 0
-    return 4 * people >= accounts
-
-
 def _completions(
-    people_ids, editions: dict[int, int], now: datetime, people: int = 0
+    organisation_id: int, people_ids, editions: dict[int, int], now: datetime
 ) -> dict[int, tuple[int, int, int, int]]:
-    """Per module, how many of these people have a completion valid at ``now`` (any edition), valid and of
-    the current edition, valid but expiring within ``renewal.EXPIRY_WARNING_DAYS``, and no longer valid.
+    """Per module, how many of the organisation's people have a completion valid at ``now`` (any edition),
+    valid and of the current edition, valid but expiring within ``renewal.EXPIRY_WARNING_DAYS``, and no
+    longer valid.
 
-    ``editions`` holds each module's live edition: the rows are counted per module and edition completed
-    (a handful of groups), so no summary row is joined to its module's version. Everything is read from
-    the summaries' index on module, edition and validity. When the ``people`` (how many there are) are most
-    of everyone, SQLite is told to read that index through and look each row's person up among them
-    (``user_id + 0`` keeps it from reading every person's rows by key instead, which costs two to three
-    times as much then, and is right for a small organisation); PostgreSQL's planner knows the numbers."""
-    summary = LearnerModuleSummary
-    person = summary.user_id
-    if db.session.get_bind().dialect.name == "sqlite" and _most_people(people):
-        person = summary.user_id + 0
-    at = literal(now, UTCDateTime())
-    soon = literal(now + timedelta(days=renewal.EXPIRY_WARNING_DAYS), UTCDateTime())
-    valid = or_(summary.valid_until.is_(None), summary.valid_until > at)
+    ``editions`` holds each module's live edition. The organisation's summary (``literacy.summaries``)
+    counts its people per module, edition and day their completion stops counting, so every day but two
+    is decided by the day alone: the day of ``now`` and the day the expiry warning ends on, whose few
+    completions are read from the learners' rows (by module, edition and validity, from their index) and
+    compared with the moment itself. Two reads of a few rows per module and day, whatever the headcount."""
+    summary = OrganisationModuleSummary
+    at = now.astimezone(UTC)
+    soon = at + timedelta(days=renewal.EXPIRY_WARNING_DAYS)
+    today, last = at.date(), soon.date()
     found: dict[int, list[int]] = {}
-    for module_id, edition, valid_any, expiring, expired in db.session.execute(
+    boundary: set[tuple[int, int]] = set()
+
+    def add(module_id: int, edition: int, valid: int, expiring: int, expired: int) -> None:
+        counts = found.setdefault(module_id, [0, 0, 0, 0])
+        counts[0] += valid
+        counts[1] += valid if edition >= editions[module_id] else 0
+        counts[2] += expiring
+        counts[3] += expired
+
+    def people_where(condition):
+        return func.sum(case((condition, summary.people), else_=0))
+
+    day = summary.valid_on
+    for module_id, edition, valid, expiring, expired, on_boundary in db.session.execute(
         select(
             summary.module_id,
             summary.completed_edition,
-            func.count(case((valid, 1))),
-            func.count(case((and_(summary.valid_until > at, summary.valid_until <= soon), 1))),
-            func.count(case((summary.valid_until <= at, 1))),
+            people_where(day > literal(today)),
+            people_where(and_(day > literal(today), day < literal(last))),
+            people_where(day < literal(today)),
+            func.max(case((or_(day == literal(today), day == literal(last)), 1), else_=0)),
         )
-        .where(
-            person.in_(people_ids),
-            summary.module_id.in_(list(editions)),
-            summary.completed_edition.is_not(None),
-        )
+        .where(summary.organisation_id == organisation_id, summary.module_id.in_(list(editions)))
         .group_by(summary.module_id, summary.completed_edition)
     ):
-        counts = found.setdefault(module_id, [0, 0, 0, 0])
-        counts[0] += int(valid_any or 0)
-        counts[1] += int(valid_any or 0) if edition >= editions[module_id] else 0
-        counts[2] += int(expiring or 0)
-        counts[3] += int(expired or 0)
+        add(module_id, edition, int(valid or 0), int(expiring or 0), int(expired or 0))
+        if on_boundary:
+            boundary.add((module_id, edition))
+    _boundary_days(people_ids, sorted(boundary), at, soon, add)  # even with none: as many queries for any data
     return {module_id: (a, b, c, d) for module_id, (a, b, c, d) in found.items()}
+
+
+def _boundary_days(people_ids, pairs: list[tuple[int, int]], at: datetime, soon: datetime, add) -> None:
+    """The completions of these (module, edition) pairs that stop counting on the day of ``at`` or of
+    ``soon``, compared with the moments themselves: valid (and expiring) if after ``at``, else expired; on
+    the last day, expiring if not after ``soon`` (still valid either way, which the day already said)."""
+    learner = LearnerModuleSummary
+    first = renewal.start_of_day_after(at.date() - timedelta(days=1))
+    last = renewal.start_of_day_after(soon.date() - timedelta(days=1))
+
+    def within(day_begins: datetime):
+        return and_(
+            learner.valid_until >= literal(day_begins, UTCDateTime()),
+            learner.valid_until < literal(day_begins + timedelta(days=1), UTCDateTime()),
+        )
+
+    moment, warning = literal(at, UTCDateTime()), literal(soon, UTCDateTime())
+    on_first, on_last = within(first), within(last)
+    for module_id, edition, valid, expired, expiring in db.session.execute(
+        select(
+            learner.module_id,
+            learner.completed_edition,
+            func.count(case((and_(on_first, learner.valid_until > moment), 1))),
+            func.count(case((and_(on_first, learner.valid_until <= moment), 1))),
+            func.count(case((and_(on_last, learner.valid_until <= warning), 1))),
+        )
+        .where(
+            or_(
+                false(),
+                *[
+                    and_(learner.module_id == module_id, learner.completed_edition == edition, or_(on_first, on_last))
+                    for module_id, edition in pairs
+                ],
+            ),
+            learner.user_id.in_(people_ids),
+        )
+        .group_by(learner.module_id, learner.completed_edition)
+    ):
+        add(module_id, edition, int(valid or 0), int(valid or 0) + int(expiring or 0), int(expired or 0))
 
 
 def _coverage_figures(done: int, latest: int, expiring: int, expired: int, people: int, threshold: int) -> list[Any]:

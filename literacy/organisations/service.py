@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, func, select
 
-from .. import audit
+from .. import audit, summaries
 from ..extensions import db
 from ..memberships import grant_role as grant_role  # re-exported: callers ask the organisations area
 from ..models import ROLE_VALUES, Membership, Organisation, Role, User
@@ -59,6 +59,9 @@ def set_roles(actor: User, organisation: Organisation, user: User, roles: set[st
     roles = {role for role in roles if role in ROLE_VALUES}
     # One change of roles at a time per organisation (the row locked on PostgreSQL; SQLite queues writers), so
     # two administrators removing each other's role at once cannot leave the organisation without one.
+    # Their own row first (as granting a role takes it, before the organisation's key), so that whether
+    # they join or leave the organisation's coverage is decided once.
+    summaries.lock_people([user.id])
     db.session.execute(select(Organisation.id).where(Organisation.id == organisation.id).with_for_update())
     current = {
         m.role: m
@@ -68,11 +71,15 @@ def set_roles(actor: User, organisation: Organisation, user: User, roles: set[st
     }
     if Role.ORG_ADMIN in current and Role.ORG_ADMIN not in roles and _admin_count(organisation) <= 1:
         return False
+    if current and not roles:
+        summaries.person_leaving(organisation.id, user.id)
     for role, membership in current.items():
         if role not in roles:
             db.session.delete(membership)
     for role in roles - set(current):
         db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, role=role))
+    if roles and not current:
+        summaries.person_joined(organisation.id, user.id)
     audit.record(actor, organisation, "organisation.roles_changed", user, email=user.email, roles=sorted(roles))
     return True
 
