@@ -15,6 +15,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select
 
 from . import content, summaries
+from .content.problems import N_
 from .extensions import db, writing
 from .models import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question, User, utcnow
 
@@ -178,7 +179,7 @@ def _module_for(slug: str, *, organisation_id: int | None, origin: str) -> Modul
         db.session.add(module)
         db.session.flush()
     elif module.origin != origin or module.organisation_id != organisation_id:
-        raise PublishError(f'the slug "{slug}" already belongs to another module')
+        raise PublishError(N_('the slug "%(slug)s" already belongs to another module', slug=slug))
     return module
 
 

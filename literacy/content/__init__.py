@@ -26,14 +26,14 @@ from .model import (
     Reading,
 )
 from .parse import MAX_QUESTIONS, RESERVED_LESSON_SLUGS, ParseResult, content_hash, parse_module, question_limit_problem
-from .problems import Problem
+from .problems import Message, Problem, translate
 from .render import Rendered, render_inline, render_markdown
 
 __all__ = [
     "KINDS", "MAX_QUESTIONS", "RESERVED_LESSON_SLUGS", "CoursesResult", "Glossary", "Image", "Kind", "Lesson",
-    "LessonVariant", "ModuleSource", "ModuleText", "Option", "ParseResult", "Problem", "Question", "Quiz",
+    "LessonVariant", "Message", "ModuleSource", "ModuleText", "Option", "ParseResult", "Problem", "Question", "Quiz",
     "QuizVariant", "Reading", "Rendered", "Term", "TermText", "check_paths", "content_hash", "grade",
     "load_courses", "load_glossary", "load_module", "merge_accepts", "module_summary", "normalise_text",
     "parse_glossary", "parse_module", "parse_number", "question_limit_problem", "render_inline", "render_markdown",
-    "summary_line",
+    "summary_line", "translate",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 from .glossary import Glossary, parse_glossary
 from .model import ModuleSource
 from .parse import ParseResult, is_ignored, parse_module
-from .problems import Problem
+from .problems import N_, Problem
 
 GLOSSARY_FILE = "glossary.yaml"
 
@@ -72,7 +72,7 @@ def load_courses(root: Path) -> CoursesResult:
     """Load ``root/glossary.yaml`` and every module folder in ``root``. ``glossary`` is None when the
     file is missing or has problems (they are among ``problems``)."""
     if not root.is_dir():
-        return CoursesResult(problems=[Problem(_label(root), 1, "no such folder")])
+        return CoursesResult(problems=[Problem(_label(root), 1, N_("no such folder"))])
     glossary, problems = load_glossary_file(root)
     result = load_courses_with(root, glossary)
     result.problems[:0] = problems
@@ -105,7 +105,7 @@ def check_paths(paths: Iterable[Path | str]) -> CoursesResult:
     for raw in paths:
         path = Path(raw)
         if not path.is_dir():
-            result.problems.append(Problem(_label(path), 1, "no such folder"))
+            result.problems.append(Problem(_label(path), 1, N_("no such folder")))
             continue
         if is_module_folder(path) or not is_courses_folder(path):
             glossary = glossary_of(path.parent) if path.parent != path else None
@@ -144,7 +144,8 @@ def load_courses_with(root: Path, glossary: Glossary | None) -> CoursesResult:
         if parsed.module.slug in seen:
             other = seen[parsed.module.slug]
             result.problems.append(Problem(f"{_label(folder)}/module.yaml", 1,
-                                           f'slug "{parsed.module.slug}" is also used by {other}'))
+                                           N_('slug "%(slug)s" is also used by %(other)s', slug=parsed.module.slug,
+                                              other=other)))
             continue
         seen[parsed.module.slug] = _label(folder)
         result.modules.append(parsed.module)

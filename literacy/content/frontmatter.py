@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .problems import Problems
+from .problems import N_, Problems
 from .yamlfields import Fields, compose
 
 
@@ -14,8 +14,9 @@ def decode(data: bytes, name: str, problems: Problems) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        problems.add(name, line, f"the file is not UTF-8 text (byte 0x{data[error.start]:02x} on this line); "
-                                 "save it as UTF-8")
+        byte = f"0x{data[error.start]:02x}"
+        problems.add(name, line, N_("the file is not UTF-8 text (byte %(byte)s on this line); save it as UTF-8",
+                                    byte=byte))
         return None
     text = text.removeprefix("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -40,11 +41,11 @@ def split(text: str, name: str, problems: Problems) -> Document:
         if lines[index].rstrip() in ("---", "..."):
             break
     else:
-        problems.add(name, 1, "the header that starts here is not closed by a line ---")
+        problems.add(name, 1, N_("the header that starts here is not closed by a line ---"))
         return Document(None, True, "", len(lines))
     before = len(problems)
     node = compose("\n".join(lines[1:index]), name, problems, offset=1)
     header = None  # a YAML error, already reported
     if len(problems) == before:
-        header = Fields.of(node, name, problems, offset=1, what="the header", line=1)
+        header = Fields.of(node, name, problems, offset=1, what=N_("the header"), line=1)
     return Document(header, True, "\n".join(lines[index + 1:]), index + 2)

@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .model import Question
-from .problems import Problem
+from .problems import N_, Message, Problem
 
-NOT_UTF8 = "The file is not UTF-8 text. Save it as UTF-8 (in Moodle, GIFT files are always UTF-8) and try again."
+NOT_UTF8 = N_("The file is not UTF-8 text. Save it as UTF-8 (in Moodle, GIFT files are always UTF-8) and try "
+              "again.")
 FORMATS = ("moodle", "html", "plain", "markdown")
 
 # Escaped characters become private-use characters while a record is split, then are put back.
@@ -61,7 +62,7 @@ class GiftQuestion:
     idnumber: str = ""
     tags: list[str] = field(default_factory=list)
     category: str = ""
-    error: str = ""  # why Moodle itself would refuse the record
+    error: str = ""  # why Moodle itself would refuse the record (a Message, translated on pages)
 
 
 @dataclass
@@ -191,7 +192,7 @@ def _read(line: int, lines: list[str], comments: list[str], category: str) -> Gi
         question.questiontext = _unescape(text.strip())
         question.name = question.name or question.questiontext[:40]
         if start != -1:
-            question.qtype, question.error = "invalid", "the answers have no closing }"
+            question.qtype, question.error = "invalid", N_("the answers have no closing }")
         return question
     after = text[finish + 1 :].strip()
     question.questiontext = _question_text(text, start, finish)
@@ -267,7 +268,7 @@ def _read_shortanswer(question: GiftQuestion, answertext: str, text_format: str)
         answer.fraction = fraction
         question.answers.append(answer)
     if not question.answers:
-        question.error = "a short-answer question needs at least one answer"
+        question.error = N_("a short-answer question needs at least one answer")
 
 
 def _read_multichoice(question: GiftQuestion, answertext: str, text_format: str) -> None:
@@ -282,7 +283,7 @@ def _read_multichoice(question: GiftQuestion, answertext: str, text_format: str)
         answer.fraction = fraction
         question.answers.append(answer)
     if len(question.answers) < 2:
-        question.error = "a multiple-choice question needs at least two answers"
+        question.error = N_("a multiple-choice question needs at least two answers")
 
 
 def _read_numerical(question: GiftQuestion, answertext: str) -> None:
@@ -299,14 +300,14 @@ def _read_numerical(question: GiftQuestion, answertext: str) -> None:
         elif ".." in value[1:]:
             low, _, high = value.partition("..")
             if not (_NUMBER_RE.match(low) and _NUMBER_RE.match(high)):
-                question.error = f'"{answer.text}" is not a number range'
+                question.error = N_('"%(answer)s" is not a number range', answer=answer.text)
                 return
             middle = (float(low) + float(high)) / 2
             number, tolerance = _plain_number(middle), _plain_number(float(high) - middle)
         else:
             number, tolerance = value, "0"
         if not (_NUMBER_RE.match(number) and _NUMBER_RE.match(tolerance)):
-            question.error = f'"{answer.text}" is not a number'
+            question.error = N_('"%(answer)s" is not a number', answer=answer.text)
             return
         answer.text, answer.tolerance, answer.fraction = number, float(tolerance), fraction
         question.answers.append(answer)
@@ -314,7 +315,7 @@ def _read_numerical(question: GiftQuestion, answertext: str) -> None:
         feedback = _unescape(wrong.strip().removeprefix("#").strip())
         question.answers.append(GiftAnswer(text="*", fraction=0.0, feedback=feedback))
     if not question.answers:
-        question.error = "a numerical question needs an answer"
+        question.error = N_("a numerical question needs an answer")
 
 
 def _plain_number(value: float) -> str:
@@ -347,9 +348,9 @@ def read_gift(data: bytes, *, path: str = "questions.gift", max_records: int | N
 
 _MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]<>#+|!-])")
 _UNSUPPORTED = {
-    "essay": "an essay question (learners write freely; nothing here can mark it)",
-    "match": "a matching question",
-    "description": "a description with no answers in braces, not a question",
+    "essay": N_("an essay question (learners write freely; nothing here can mark it)"),
+    "match": N_("a matching question"),
+    "description": N_("a description with no answers in braces, not a question"),
 }
 
 
@@ -413,30 +414,35 @@ def _block(key: str, settings: list[str], prompt: str, options: list[str], expla
     return "\n".join(parts) + "\n"
 
 
-_Note = Callable[[str], None]
+_Note = Callable[[Message], None]
 
 
 class _NotImported(Exception):
     """Why a question cannot become a module question (the message follows "was not imported: ")."""
+
+    def __init__(self, why: str) -> None:  # a Message, or a record's own error (also one)
+        super().__init__(why)
+        self.why = why
 
 
 def convert(question: GiftQuestion, key: str, path: str) -> tuple[str | None, list[Problem]]:
     """One GIFT question as a module question block, or None; the problems say what was lost or why."""
     notes: list[Problem] = []
 
-    def note(message: str) -> None:
-        notes.append(Problem(path, question.line, f'"{question.name}": {message}'))
+    def note(message: Message) -> None:
+        notes.append(Problem(path, question.line, N_('"%(name)s": %(note)s', name=question.name, note=message)))
 
     try:
         prompt = _importable_prompt(question)
         if question.tags:
-            note("tags are not kept: " + ", ".join(question.tags))
+            note(N_("tags are not kept: %(tags)s", tags=", ".join(question.tags)))
         answers = _ANSWERS.get(question.qtype)
         if answers is None:
-            raise _NotImported("unknown question type")
+            raise _NotImported(N_("unknown question type"))
         settings, options = answers(question, note)
-    except _NotImported as why:
-        return None, [Problem(path, question.line, f'"{question.name}" was not imported: {why}')]
+    except _NotImported as refused:
+        return None, [Problem(path, question.line, N_('"%(name)s" was not imported: %(why)s', name=question.name,
+                                                      why=refused.why))]
     explanation = _markdown(question.generalfeedback, question.generalfeedbackformat)
     return _block(key, settings, prompt, options, explanation), notes
 
@@ -446,13 +452,13 @@ def _importable_prompt(question: GiftQuestion) -> str:
     if question.error:
         raise _NotImported(question.error)
     if question.qtype.startswith("missingword"):
-        raise _NotImported("a missing-word question (text after the answers in braces); move the answers to the "
-                           "end of the question")
+        raise _NotImported(N_("a missing-word question (text after the answers in braces); move the answers to "
+                              "the end of the question"))
     if question.qtype in _UNSUPPORTED:
         raise _NotImported(_UNSUPPORTED[question.qtype])
     prompt = _prompt(question)
     if not prompt:
-        raise _NotImported("it has no question text")
+        raise _NotImported(N_("it has no question text"))
     return prompt
 
 
@@ -481,7 +487,8 @@ def _single_correct(question: GiftQuestion, note: _Note) -> list[bool]:
     """The one fully right answer is correct; partial credit has no place in a single question."""
     full = [a for a in question.answers if a.fraction >= 1]
     if len(full) != 1:
-        raise _NotImported(f"a single-answer question needs exactly one fully right answer (it has {len(full)})")
+        raise _NotImported(N_("a single-answer question needs exactly one fully right answer (it has %(count)s)",
+                              count=len(full)))
     _note_partial_credit(question, note)
     return [a is full[0] for a in question.answers]
 
@@ -490,11 +497,11 @@ def _multiple_correct(question: GiftQuestion, note: _Note) -> list[bool]:
     """Every answer with a positive weight is correct; the weights themselves are not kept."""
     correct = [a.fraction > 0 for a in question.answers]
     if not any(correct):
-        raise _NotImported("no answer has a positive weight")
+        raise _NotImported(N_("no answer has a positive weight"))
     weights = sorted({_percent(a.fraction) for a in question.answers if a.fraction != 0})
     if weights:
-        note("answer weights (" + ", ".join(weights) + ") are not kept: a learner must choose every "
-             "right answer and no wrong one")
+        note(N_("answer weights (%(weights)s) are not kept: a learner must choose every right answer and no wrong "
+                "one", weights=", ".join(weights)))
     return correct
 
 
@@ -504,9 +511,9 @@ def _shortanswer(question: GiftQuestion, note: _Note) -> tuple[list[str], list[s
     right = _full_marks(question)
     usable = [a.text for a in right if "|" not in a.text]
     if len(usable) < len(right):
-        note('an answer containing "|" is not kept')
+        note(N_('an answer containing "|" is not kept'))
     if not usable:
-        raise _NotImported('its answers contain "|"')
+        raise _NotImported(N_('its answers contain "|"'))
     settings = ["type: text", "accept: " + " | ".join(_one_line(text) for text in usable)]
     _note_partial_credit(question, note)
     return settings + _typed_feedback(question, right, note), []
@@ -517,7 +524,7 @@ def _numerical(question: GiftQuestion, note: _Note) -> tuple[list[str], list[str
     right = _full_marks(question)
     first = right[0]
     for extra in right[1:]:
-        note(f'only the first right answer is kept; "{extra.text}" is not')
+        note(N_('only the first right answer is kept; "%(answer)s" is not', answer=extra.text))
     _note_partial_credit(question, note)
     settings = ["type: number", f"answer: {first.text}", f"tolerance: {_plain_number(first.tolerance or 0)}"]
     return settings + _typed_feedback(question, [first], note), []
@@ -532,7 +539,7 @@ def _full_marks(question: GiftQuestion) -> list[GiftAnswer]:
     """The answers worth full marks (``*``, "anything else", is never one)."""
     right = [a for a in question.answers if a.fraction >= 1 and a.text != "*"]
     if not right:
-        raise _NotImported("no answer is worth full marks")
+        raise _NotImported(N_("no answer is worth full marks"))
     return right
 
 
@@ -540,7 +547,8 @@ def _note_partial_credit(question: GiftQuestion, note: _Note) -> None:
     """Module questions are right or wrong: an answer with partial credit counts as wrong."""
     for answer in question.answers:
         if 0 < answer.fraction < 1:
-            note(f'partial credit ({_percent(answer.fraction)}) for "{answer.text}" is not kept: counted as wrong')
+            note(N_('partial credit (%(percent)s) for "%(answer)s" is not kept: counted as wrong',
+                    percent=_percent(answer.fraction), answer=answer.text))
 
 
 def _typed_feedback(question: GiftQuestion, right: list[GiftAnswer], note: _Note) -> list[str]:
@@ -550,7 +558,7 @@ def _typed_feedback(question: GiftQuestion, right: list[GiftAnswer], note: _Note
     if correct_feedback:
         settings.append("if-correct: " + _one_line(correct_feedback[0]))
         if len(set(correct_feedback)) > 1:
-            note("only the first right answer's feedback is kept")
+            note(N_("only the first right answer's feedback is kept"))
     wrong = [a.feedback for a in question.answers if a.text == "*" and a.fraction <= 0 and a.feedback]
     if wrong:
         settings.append("if-wrong: " + _one_line(wrong[0]))

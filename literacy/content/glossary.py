@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .frontmatter import decode
-from .problems import Problem, Problems
+from .problems import N_, Problem, Problems
 from .render import SLUG_RE, SLUG_RULE, render_inline
 from .yamlfields import Fields, compose
 
@@ -83,12 +83,13 @@ def _parse(data: bytes, name: str, problems: Problems) -> Glossary | None:
     top.unknown({"terms", "language"})
     language = top.text("language", required=False) or "en"
     if not LANGUAGE_RE.match(language):
-        problems.add(name, top.line("language"), f'"{language}" is not a language code such as en or cy')
+        problems.add(name, top.line("language"), N_('"%(language)s" is not a language code such as en or cy',
+                                                    language=language))
     terms: list[Term] = []
     seen: dict[str, int] = {}
     if not top.has("terms"):
-        problems.add(name, 1, 'glossary.yaml needs "terms:", a list of terms')
-    for entry in top.mappings("terms", what="the glossary term"):
+        problems.add(name, 1, N_('glossary.yaml needs "terms:", a list of terms'))
+    for entry in top.mappings("terms", what=N_("the glossary term")):
         term_id = entry.text("id")
         main, texts = _term_texts(entry, name, language, term_id)
         if term_id is None:
@@ -112,7 +113,8 @@ def _term_texts(
                  if k not in ("id", "term", "definition") and LANGUAGE_RE.match(k)]
     entry.unknown({"id", "term", "definition", *languages})
     for key in languages:
-        translation = entry.mapping(key, what=f'the "{key}" translation of "{term_id}"')
+        translation = entry.mapping(key, what=N_('the "%(language)s" translation of "%(term)s"', language=key,
+                                                 term=term_id))
         if translation is not None:
             translation.unknown({"term", "definition"})
             translated = _term_text(translation, name, fallback=main)
@@ -124,10 +126,10 @@ def _term_texts(
 def _check_term_id(entry: Fields, term_id: str, seen: dict[str, int], name: str, problems: Problems) -> None:
     """A term ID is a slug (links name it) and is used once; ``seen`` holds the IDs above, by line."""
     if not SLUG_RE.match(term_id):
-        problems.add(name, entry.line("id"), f'term ID "{term_id}" must be {SLUG_RULE}')
+        problems.add(name, entry.line("id"), N_('term ID "%(term)s" must be %(rule)s', term=term_id, rule=SLUG_RULE))
     if term_id in seen:
-        problems.add(name, entry.line("id"),
-                     f'term ID "{term_id}" is used twice (also on line {seen[term_id]})')
+        problems.add(name, entry.line("id"), N_('term ID "%(term)s" is used twice (also on line %(line)s)',
+                                                term=term_id, line=seen[term_id]))
     seen.setdefault(term_id, entry.line("id"))
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from .grading import grade_multiple, grade_number, grade_single, grade_text, merge_accepts, parse_number
 from .model import KINDS
+from .problems import N_
 
 if TYPE_CHECKING:
     from .model import Question
@@ -98,24 +99,24 @@ def read_typed(posted: Sequence[str], shown: Sequence[str]) -> str | None:
 
 def _options(block: QuestionBlock, report: Report, *, exactly: int | None = None) -> int:
     """Common checks for kinds with options; returns the number of correct options."""
-    label = f'question "{block.key}"'
+    label = N_('question "%(key)s"', key=block.key)
     if exactly is None and len(block.options) < 2:
-        report(block.line, f"{label} needs at least two options (- [x] right, - [ ] wrong)"
-               if block.options else f"{label} has no options (- [x] right, - [ ] wrong)")
+        report(block.line, N_("%(question)s needs at least two options (- [x] right, - [ ] wrong)", question=label)
+               if block.options else N_("%(question)s has no options (- [x] right, - [ ] wrong)", question=label))
     if exactly is not None and len(block.options) != exactly:
-        report(block.line, f"{label} is {block.kind} and needs exactly {exactly} options, "
-                           f"not {len(block.options)}")
+        report(block.line, N_("%(question)s is %(type)s and needs exactly %(exactly)s options, not %(count)s",
+                              question=label, type=block.kind, exactly=exactly, count=len(block.options)))
     correct = sum(1 for o in block.options if o.is_correct)
     if block.options and correct == 0:
-        report(block.line, f"{label} has no correct option (mark it - [x])")
+        report(block.line, N_("%(question)s has no correct option (mark it - [x])", question=label))
     return correct
 
 
 def _validate_single(block: QuestionBlock, report: Report) -> None:
     correct = _options(block, report)
     if correct > 1:
-        report(block.line, f'question "{block.key}" has {correct} correct options but a single question has '
-                           "exactly one (use type: multiple for select-all-that-apply)")
+        report(block.line, N_('question "%(key)s" has %(count)s correct options but a single question has exactly '
+                              "one (use type: multiple for select-all-that-apply)", key=block.key, count=correct))
 
 
 def _validate_multiple(block: QuestionBlock, report: Report) -> None:
@@ -125,13 +126,14 @@ def _validate_multiple(block: QuestionBlock, report: Report) -> None:
 def _validate_true_false(block: QuestionBlock, report: Report) -> None:
     correct = _options(block, report, exactly=2)
     if correct > 1:
-        report(block.line, f'question "{block.key}" is true-false and needs exactly one correct option')
+        report(block.line, N_('question "%(key)s" is true-false and needs exactly one correct option',
+                              key=block.key))
 
 
 def _no_options(block: QuestionBlock, report: Report) -> None:
     if block.options:
-        report(block.options[0].line, f'question "{block.key}" is {block.kind}, so it has no options: '
-                                      "the learner types the answer")
+        report(block.options[0].line, N_('question "%(key)s" is %(type)s, so it has no options: the learner types '
+                                         "the answer", key=block.key, type=block.kind))
 
 
 def _validate_text(block: QuestionBlock, report: Report) -> None:
@@ -139,33 +141,35 @@ def _validate_text(block: QuestionBlock, report: Report) -> None:
     accept = block.settings.get("accept")
     pattern = block.settings.get("pattern")
     if accept is None and pattern is None:
-        report(block.line, f'text question "{block.key}" needs accept: (answers separated by |) '
-                           "or pattern: (a regular expression)")
+        report(block.line, N_('text question "%(key)s" needs accept: (answers separated by |) or pattern: (a '
+                              "regular expression)", key=block.key))
     if accept is not None and not block.accept:
-        report(accept.line, f'accept: of question "{block.key}" lists no answers')
+        report(accept.line, N_('accept: of question "%(key)s" lists no answers', key=block.key))
     if pattern is not None:
         if not pattern.value:
-            report(pattern.line, f'pattern: of question "{block.key}" is empty')
+            report(pattern.line, N_('pattern: of question "%(key)s" is empty', key=block.key))
         else:
             try:
                 re.compile(pattern.value, re.IGNORECASE)
             except re.error as error:
-                report(pattern.line, f'pattern: of question "{block.key}" is not a valid regular expression '
-                                     f"({error})")
+                report(pattern.line, N_('pattern: of question "%(key)s" is not a valid regular expression '
+                                        "(%(error)s)", key=block.key, error=str(error)))
 
 
 def _validate_number(block: QuestionBlock, report: Report) -> None:
     _no_options(block, report)
     answer = block.settings.get("answer")
     if answer is None:
-        report(block.line, f'number question "{block.key}" needs answer: (the number)')
+        report(block.line, N_('number question "%(key)s" needs answer: (the number)', key=block.key))
     elif parse_number(answer.value) is None:
-        report(answer.line, f'answer: of question "{block.key}" must be a number, not "{answer.value}"')
+        report(answer.line, N_('answer: of question "%(key)s" must be a number, not "%(value)s"', key=block.key,
+                               value=answer.value))
     tolerance = block.settings.get("tolerance")
     if tolerance is not None:
         value = parse_number(tolerance.value)
         if value is None or value < 0:
-            report(tolerance.line, f'tolerance: of question "{block.key}" must be a number of 0 or more')
+            report(tolerance.line, N_('tolerance: of question "%(key)s" must be a number of 0 or more',
+                                      key=block.key))
 
 
 _CHOICE = frozenset({"shuffle"})

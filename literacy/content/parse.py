@@ -31,13 +31,14 @@ from .model import (
     QuizVariant,
     Reading,
 )
-from .problems import Problem, Problems
+from .problems import N_, Message, Problem, Problems
 from .questions import (
     MAX_QUESTION_CHARS,
     QuestionBlock,
     Scan,
     build_question,
     prompt_parts,
+    question_label,
     scan,
     text_length,
     validate_block,
@@ -132,8 +133,9 @@ def question_limit_problem(files: Mapping[str, bytes], limit: int, label: str = 
             if counts[language] > limit:
                 line = files[path].count(b"\n", 0, found.start()) + 1
                 where = f"{label.rstrip('/')}/{path}" if label else path
-                return Problem(where, line, f"a module may have at most {limit} questions (knowledge checks "
-                                            f"included); this is question {limit + 1}: split the module in two")
+                return Problem(where, line, N_("a module may have at most %(limit)s questions (knowledge checks "
+                                               "included); this is question %(number)s: split the module in two",
+                                               limit=limit, number=limit + 1))
     return None
 
 
@@ -237,7 +239,7 @@ class _ModuleParser:
         if "module.yaml" in self.files:
             self._read_meta()
         else:
-            self.problems.add("module.yaml", 1, "module.yaml is missing: every module folder needs one")
+            self.problems.add("module.yaml", 1, N_("module.yaml is missing: every module folder needs one"))
         texts = self._read_translations(translations)
         languages = tuple(texts)
         self._read_images(image_files)
@@ -303,13 +305,13 @@ class _ModuleParser:
 
     def _unexpected(self, path: str) -> None:
         if path.endswith((".yml", ".markdown")):
-            hint = "use the extension .yaml or .md"
+            hint = N_("use the extension .yaml or .md")
         elif "/" in path:
-            hint = "only the images/ folder is part of a module; start a folder's name with _ to keep notes"
+            hint = N_("only the images/ folder is part of a module; start a folder's name with _ to keep notes")
         else:
-            hint = ("a module holds module.yaml, NAME.md files and images/; "
-                    "start a file's name with _ to keep notes")
-        self.problems.add(path, 1, f"unexpected file {path}: {hint}")
+            hint = N_("a module holds module.yaml, NAME.md files and images/; start a file's name with _ to keep "
+                      "notes")
+        self.problems.add(path, 1, N_("unexpected file %(path)s: %(hint)s", path=path, hint=hint))
 
     def image_url(self, name: str) -> str:
         if self._image_url is not None:
@@ -327,7 +329,7 @@ class _ModuleParser:
         if len(self.problems) > before:
             return None
         if node is None:
-            self.problems.add(name, 1, f"{name} is empty")
+            self.problems.add(name, 1, N_("%(name)s is empty", name=name))
             return None
         return Fields.of(node, name, self.problems, line=1)
 
@@ -348,13 +350,14 @@ class _ModuleParser:
     def _read_settings(self, fields: Fields) -> None:
         """The settings of module.yaml; one that is missing or wrong keeps its default (and is reported)."""
         meta = self.meta
-        meta.slug = self._valid_text(fields, "slug", SLUG_RE.match, f"{SLUG_RULE} (e.g. ai-basics)") or meta.slug
+        meta.slug = self._valid_text(fields, "slug", SLUG_RE.match,
+                                     N_("%(rule)s (e.g. ai-basics)", rule=SLUG_RULE)) or meta.slug
         meta.level = self._valid_text(fields, "level", lambda level: level in LEVELS,
-                                      f"one of {', '.join(LEVELS)}") or meta.level
+                                      N_("one of %(values)s", values=", ".join(LEVELS))) or meta.level
         meta.minutes = fields.integer("minutes", required=False, minimum=1)
         meta.edition = fields.integer("edition", minimum=1) or 1
         meta.language = self._valid_text(fields, "language", LANGUAGE_RE.match,
-                                         "a language code such as en or cy") or meta.language
+                                         N_("a language code such as en or cy")) or meta.language
         pass_mark = fields.integer("pass_mark", minimum=0, maximum=100)
         meta.pass_mark = pass_mark if pass_mark is not None else 0
         meta.max_attempts = fields.integer("max_attempts", required=False, minimum=1)
@@ -368,16 +371,18 @@ class _ModuleParser:
         try:
             return validity.parse(value)
         except ValueError as error:
-            self.problems.add("module.yaml", fields.line("valid_for"), f'valid_for "{value}" {error}')
+            self.problems.add("module.yaml", fields.line("valid_for"), N_('valid_for "%(value)s" %(error)s',
+                                                                          value=value, error=error.args[0]))
             return None
 
-    def _valid_text(self, fields: Fields, key: str, valid: Callable[[str], object], rule: str) -> str | None:
+    def _valid_text(self, fields: Fields, key: str, valid: Callable[[str], object], rule: Message) -> str | None:
         """The text of a module.yaml ``key`` when ``valid`` accepts it; otherwise None, and a problem at the
         key's line saying it must be ``rule``."""
         value = fields.text(key)
         if value is None or valid(value):
             return value
-        self.problems.add("module.yaml", fields.line(key), f'{key} "{value}" must be {rule}')
+        self.problems.add("module.yaml", fields.line(key), N_('%(key)s "%(value)s" must be %(rule)s', key=key,
+                                                              value=value, rule=rule))
         return None
 
     def _read_lesson_list(self, fields: Fields) -> None:
@@ -406,14 +411,15 @@ class _ModuleParser:
         if fields.has("further_reading"):
             partial.further_reading = tuple(self._read_reading(entry, name)
                                             for entry in fields.mappings("further_reading",
-                                                                         what="the further_reading entry"))
+                                                                         what=N_("the further_reading entry")))
         return partial
 
     def _read_reading(self, entry: Fields, name: str) -> Reading:
         entry.unknown(READING_KEYS)
         url = entry.text("url", required=False)
         if url is not None and url_scheme(url) not in ("http", "https"):
-            self.problems.add(name, entry.line("url"), f'url "{url}" must start with https:// or http://')
+            self.problems.add(name, entry.line("url"), N_('url "%(url)s" must start with https:// or http://',
+                                                          url=url))
             url = None
         return Reading(
             title=entry.text("title") or "",
@@ -429,11 +435,12 @@ class _ModuleParser:
         texts = {meta.language: primary}
         for language, name in sorted(translations.items()):
             if not LANGUAGE_RE.match(language):
-                self.problems.add(name, 1, f'"{language}" in {name} is not a language code such as cy')
+                self.problems.add(name, 1, N_('"%(language)s" in %(name)s is not a language code such as cy',
+                                              language=language, name=name))
                 continue
             if language == meta.language:
-                self.problems.add(name, 1, f"{name} repeats the module's main language ({language}): "
-                                           "module.yaml already holds its texts")
+                self.problems.add(name, 1, N_("%(name)s repeats the module's main language (%(language)s): "
+                                              "module.yaml already holds its texts", name=name, language=language))
                 continue
             fields = self._yaml(name)
             if fields is None:
@@ -456,21 +463,21 @@ class _ModuleParser:
         for path, data in image_files.items():
             name = path.removeprefix("images/")
             if "/" in name:
-                self.problems.add(path, 1, "pictures go straight in images/, not in a folder inside it")
+                self.problems.add(path, 1, N_("pictures go straight in images/, not in a folder inside it"))
                 continue
             if not _IMAGE_NAME_RE.match(name):
-                self.problems.add(path, 1, f'picture file name "{name}" may only use letters, digits, '
-                                           "hyphens, underscores and dots")
+                self.problems.add(path, 1, N_('picture file name "%(name)s" may only use letters, digits, hyphens, '
+                                              "underscores and dots", name=name))
                 continue
             extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
             media_type = IMAGE_TYPES.get(extension)
             if media_type is None:
-                self.problems.add(path, 1, f"{path} is not an accepted kind of picture "
-                                           "(PNG, JPEG, GIF, WebP or SVG)")
+                self.problems.add(path, 1, N_("%(path)s is not an accepted kind of picture (PNG, JPEG, GIF, WebP or "
+                                              "SVG)", path=path))
                 continue
             problem = _image_problem(media_type, data)
             if problem:
-                self.problems.add(path, 1, f"{path} {problem}")
+                self.problems.add(path, 1, N_("%(path)s %(problem)s", path=path, problem=problem))
                 continue
             self.images[name] = Image(name, media_type, data)
 
@@ -480,19 +487,20 @@ class _ModuleParser:
         meta = self.meta
         name = item.name
         if item.slug not in QUIZ_FILES and not SLUG_RE.match(item.slug):
-            self.problems.add(name, 1, f'file name "{name}" must be {SLUG_RULE} followed by .md '
-                                       "(it becomes the lesson's web address)")
+            self.problems.add(name, 1, N_('file name "%(name)s" must be %(rule)s followed by .md (it becomes the '
+                                          "lesson's web address)", name=name, rule=SLUG_RULE))
             return False
         if not LANGUAGE_RE.match(item.language):
-            self.problems.add(name, 1, f'"{item.language}" in {name} is not a language code such as cy')
+            self.problems.add(name, 1, N_('"%(language)s" in %(name)s is not a language code such as cy',
+                                          language=item.language, name=name))
             return False
         if item.language == meta.language and name != f"{item.slug}.md":
-            self.problems.add(name, 1, f"{name} is in the module's main language ({meta.language}): "
-                                       f"name it {item.slug}.md")
+            self.problems.add(name, 1, N_("%(name)s is in the module's main language (%(language)s): name it "
+                                          "%(slug)s.md", name=name, language=meta.language, slug=item.slug))
             return False
         if item.language not in languages:
-            self.problems.add(name, 1, f"{name} is in {item.language} but there is no "
-                                       f"module.{item.language}.yaml, so the module is not offered in it")
+            self.problems.add(name, 1, N_("%(name)s is in %(language)s but there is no module.%(language)s.yaml, "
+                                          "so the module is not offered in it", name=name, language=item.language))
             return False
         return True
 
@@ -506,16 +514,17 @@ class _ModuleParser:
         for slug, variants in sorted(by_slug.items()):
             if meta.language not in variants:
                 for item in variants.values():
-                    self.problems.add(item.name, 1, f"{item.name} translates {slug}.md, which is missing")
+                    self.problems.add(item.name, 1, _translates_missing(item.name, slug))
             elif slug not in listed and meta.valid_lessons and "module.yaml" in self.files:
                 name = variants[meta.language].name
-                self.problems.add(name, 1, f'{name} is not listed under "lessons" in module.yaml '
-                                           "(add it, or start its name with _ to keep it as notes)")
+                self.problems.add(name, 1, N_('%(name)s is not listed under "lessons" in module.yaml (add it, or '
+                                              "start its name with _ to keep it as notes)", name=name))
         lessons: list[Lesson] = []
         for position, (slug, line) in enumerate(meta.lessons, start=1):
             variants = by_slug.get(slug, {})
             if meta.language not in variants:
-                self.problems.add("module.yaml", line, f'lesson "{slug}" is listed but {slug}.md is missing')
+                self.problems.add("module.yaml", line, N_('lesson "%(slug)s" is listed but %(slug)s.md is missing',
+                                                          slug=slug))
                 continue
             parsed: dict[str, LessonVariant] = {}
             primary_blocks: _ParsedBlocks | None = None
@@ -545,8 +554,8 @@ class _ModuleParser:
         title: str | None = None
         minutes: int | None = None
         if not document.has_header:
-            self.problems.add(name, 1, f"{name} has no header: start it with a line ---, then title: and "
-                                       "minutes:, then a line ---")
+            self.problems.add(name, 1, N_("%(name)s has no header: start it with a line ---, then title: and "
+                                          "minutes:, then a line ---", name=name))
         elif header is not None:
             header.unknown({"title", "minutes"})
             title = header.text("title")
@@ -588,7 +597,7 @@ class _ModuleParser:
             return None
         if meta.language not in files:
             for item in files.values():
-                self.problems.add(item.name, 1, f"{item.name} translates {slug}.md, which is missing")
+                self.problems.add(item.name, 1, _translates_missing(item.name, slug))
             return None
         variants: dict[str, QuizVariant] = {}
         primary: _ParsedBlocks | None = None
@@ -616,7 +625,8 @@ class _ModuleParser:
         parsed = self._scan_questions(document, name, language, quiz=True)
         intro_lines = self._quiz_intro(parsed, name)
         if not parsed.blocks:
-            self.problems.add(name, document.body_line, f"{name} has no questions (::: question ID ... :::)")
+            self.problems.add(name, document.body_line, N_("%(name)s has no questions (::: question ID ... :::)",
+                                                           name=name))
         intro = self._render("\n".join(intro_lines), parsed.scan.first_line, name, language).html
         variant = QuizVariant(title, intro if "\n".join(intro_lines).strip() else "", tuple(parsed.questions))
         return variant, parsed
@@ -630,8 +640,8 @@ class _ModuleParser:
                  if first_block is not None and number > first_block and text.strip()
                  and not text.startswith(":::")]
         if stray:
-            self.problems.add(name, stray[0], "text outside a question block: after the introduction, "
-                                              f"{name} holds only question blocks")
+            self.problems.add(name, stray[0], N_("text outside a question block: after the introduction, %(name)s "
+                                                 "holds only question blocks", name=name))
         return intro_lines
 
     # Questions --------------------------------------------------------------------------------------
@@ -662,15 +672,16 @@ class _ModuleParser:
         setting = block.settings.get("lesson")
         if setting is None:
             return
-        label = f'question "{block.key}"'
+        label = question_label(block.key)
         if not quiz:
-            self.problems.add(name, setting.line, f"lesson: does not apply to a knowledge check ({label}): a check "
-                                                  "belongs to the lesson it is in")
+            self.problems.add(name, setting.line, N_("lesson: does not apply to a knowledge check (%(question)s): a "
+                                                     "check belongs to the lesson it is in", question=label))
             return
         slugs = [slug for slug, _line in self.meta.lessons]
         if SLUG_RE.match(setting.value) and self.meta.valid_lessons and slugs and setting.value not in slugs:
-            self.problems.add(name, setting.line, f'lesson "{setting.value}" of {label} is not a lesson of this module '
-                                                  f"(the lessons in module.yaml: {', '.join(slugs)})")
+            self.problems.add(name, setting.line, N_('lesson "%(lesson)s" of %(question)s is not a lesson of this '
+                                                     "module (the lessons in module.yaml: %(lessons)s)",
+                                                     lesson=setting.value, question=label, lessons=", ".join(slugs)))
 
     def _check_question_length(self, block: QuestionBlock, question: Question, name: str) -> None:
         """The question paragraph is the quiz page's heading: keep it short, the situation above it."""
@@ -678,10 +689,10 @@ class _ModuleParser:
         length = text_length(heading) if heading is not None else 0
         if length > MAX_QUESTION_CHARS:
             self.problems.add(name, block.question_line,
-                              f'the question of "{block.key}" is {length} characters long (at most '
-                              f"{MAX_QUESTION_CHARS}): its last paragraph is the page's heading, so end the prompt "
-                              "with the question alone, in a paragraph of its own, and put the situation in the "
-                              "paragraphs above it")
+                              N_('the question of "%(key)s" is %(length)s characters long (at most %(limit)s): its '
+                                 "last paragraph is the page's heading, so end the prompt with the question alone, "
+                                 "in a paragraph of its own, and put the situation in the paragraphs above it",
+                                 key=block.key, length=length, limit=MAX_QUESTION_CHARS))
 
     def _check_question_ids(self) -> None:
         """Question IDs are unique across the quiz, the pre-check and every knowledge check, per language."""
@@ -692,11 +703,12 @@ class _ModuleParser:
                     continue
                 first = seen.get((parsed.language, block.key))
                 if first is not None:
-                    where = "" if first[0] == parsed.name else f"{first[0]}:"
                     self.problems.add(parsed.name, block.line,
-                                      f'question ID "{block.key}" is used twice (also at {where}{first[1]})'
-                                      if where else
-                                      f'question ID "{block.key}" is used twice (also on line {first[1]})')
+                                      N_('question ID "%(key)s" is used twice (also on line %(line)s)',
+                                         key=block.key, line=first[1])
+                                      if first[0] == parsed.name else
+                                      N_('question ID "%(key)s" is used twice (also at %(file)s:%(line)s)',
+                                         key=block.key, file=first[0], line=first[1]))
                 else:
                     seen[(parsed.language, block.key)] = (parsed.name, block.line)
 
@@ -708,38 +720,46 @@ class _ModuleParser:
         for block in other.blocks:
             original = originals.get(block.key)
             if original is None:
-                self.problems.add(name, block.line, f'question "{block.key}" is not in {source}')
+                self.problems.add(name, block.line, N_('question "%(key)s" is not in %(source)s', key=block.key,
+                                                       source=source))
                 continue
-            label = f'question "{block.key}"'
+            label = question_label(block.key)
             if block.kind != original.kind:
-                self.problems.add(name, block.line, f"{label} is {block.kind or 'without a type'} here but "
-                                                    f"{original.kind or 'without a type'} in {source}")
+                self.problems.add(name, block.line, N_("%(question)s is %(here)s here but %(there)s in %(source)s",
+                                                       question=label, here=block.kind or _WITHOUT_TYPE,
+                                                       there=original.kind or _WITHOUT_TYPE, source=source))
                 continue
             if len(block.options) != len(original.options):
-                self.problems.add(name, block.line, f"{label} has {len(block.options)} options here but "
-                                                    f"{len(original.options)} in {source}")
+                self.problems.add(name, block.line, N_("%(question)s has %(here)s options here but %(there)s in "
+                                                       "%(source)s", question=label, here=len(block.options),
+                                                       there=len(original.options), source=source))
                 continue
             if [o.key for o in block.options] != [o.key for o in original.options]:
-                self.problems.add(name, block.line, f"{label}: the option IDs differ from {source} "
-                                                    "(give the same {#id} to the same option)")
+                self.problems.add(name, block.line, N_("%(question)s: the option IDs differ from %(source)s (give "
+                                                       "the same {#id} to the same option)", question=label,
+                                                       source=source))
             if [o.is_correct for o in block.options] != [o.is_correct for o in original.options]:
-                mine = ", ".join(o.key for o in block.options if o.is_correct) or "none"
-                theirs = ", ".join(o.key for o in original.options if o.is_correct) or "none"
-                self.problems.add(name, block.line, f"{label}: the correct options differ from {source} "
-                                                    f"(here {mine}, there {theirs})")
+                mine = ", ".join(o.key for o in block.options if o.is_correct) or N_("none")
+                theirs = ", ".join(o.key for o in original.options if o.is_correct) or N_("none")
+                self.problems.add(name, block.line, N_("%(question)s: the correct options differ from %(source)s "
+                                                       "(here %(here)s, there %(there)s)", question=label,
+                                                       source=source, here=mine, there=theirs))
             mine_lesson, theirs_lesson = block.settings.get("lesson"), original.settings.get("lesson")
             if mine_lesson is not None and mine_lesson.value != (theirs_lesson.value if theirs_lesson else None):
-                self.problems.add(name, mine_lesson.line, f"{label}: lesson: differs from {source} (leave it out "
-                                                          "here to use the lesson given there)")
+                self.problems.add(name, mine_lesson.line, N_("%(question)s: lesson: differs from %(source)s (leave "
+                                                             "it out here to use the lesson given there)",
+                                                             question=label, source=source))
             for setting in ("answer", "tolerance"):
                 mine_s, theirs_s = block.settings.get(setting), original.settings.get(setting)
                 if (parse_number(mine_s.value) if mine_s else None) != (
                         parse_number(theirs_s.value) if theirs_s else None):
                     line = mine_s.line if mine_s else block.line
-                    self.problems.add(name, line, f"{label}: {setting}: differs from {source}")
+                    self.problems.add(name, line, N_("%(question)s: %(setting)s: differs from %(source)s",
+                                                     question=label, setting=setting, source=source))
         for block in primary.blocks:
             if block.key and block.key not in present:
-                self.problems.add(name, 1, f'question "{block.key}" of {source} is missing from {name}')
+                self.problems.add(name, 1, N_('question "%(key)s" of %(source)s is missing from %(name)s',
+                                              key=block.key, source=source, name=name))
 
     # Rendering ---------------------------------------------------------------------------------------
 
@@ -762,7 +782,7 @@ class _ModuleParser:
             )
         for line, message in rendered.problems:
             if self.glossary is None and message.startswith("glossary link to unknown term"):
-                message += " (no glossary.yaml was found beside the module folder)"
+                message = N_("%(problem)s (no glossary.yaml was found beside the module folder)", problem=message)
             self.problems.add(name, first_line + line - 1, message)
         return rendered
 
@@ -787,39 +807,47 @@ class _ParsedBlocks:
     scan: Scan
 
 
-def _lesson_slug_problem(slug: str, seen: dict[str, int]) -> str | None:
+_WITHOUT_TYPE = N_("without a type")
+
+
+def _translates_missing(name: str, slug: str) -> Message:
+    return N_("%(name)s translates %(slug)s.md, which is missing", name=name, slug=slug)
+
+
+def _lesson_slug_problem(slug: str, seen: dict[str, int]) -> Message | None:
     """Why an entry of "lessons" cannot be a lesson (``seen``: the lessons listed above it, by line)."""
     if not SLUG_RE.match(slug):
-        hint = " (leave out the .md)" if slug.endswith(".md") else ""
-        return f'lesson "{slug}" must be {SLUG_RULE}{hint}'
+        if slug.endswith(".md"):
+            return N_('lesson "%(slug)s" must be %(rule)s (leave out the .md)', slug=slug, rule=SLUG_RULE)
+        return N_('lesson "%(slug)s" must be %(rule)s', slug=slug, rule=SLUG_RULE)
     if slug in RESERVED_LESSON_SLUGS:
-        return (f'"{slug}" cannot be a lesson: the module\'s web addresses use it '
-                f"({', '.join(sorted(RESERVED_LESSON_SLUGS))})")
+        return N_("\"%(slug)s\" cannot be a lesson: the module's web addresses use it (%(reserved)s)", slug=slug,
+                  reserved=", ".join(sorted(RESERVED_LESSON_SLUGS)))
     if slug in seen:
-        return f'lesson "{slug}" is listed twice (also on line {seen[slug]})'
+        return N_('lesson "%(slug)s" is listed twice (also on line %(line)s)', slug=slug, line=seen[slug])
     return None
 
 
-def _image_problem(media_type: str, data: bytes) -> str | None:
-    """Why a picture file cannot be served as a picture, if it cannot."""
+def _image_problem(media_type: str, data: bytes) -> Message | None:
+    """Why a picture file cannot be served as a picture, if it cannot (the words follow its file name)."""
     if not data:
-        return "is empty"
+        return N_("is empty")
     if media_type == "image/svg+xml":
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            return "is not a UTF-8 SVG file"
+            return N_("is not a UTF-8 SVG file")
         if "<svg" not in text.lower():
-            return "is not an SVG file"
+            return N_("is not an SVG file")
         flat = re.sub(r"[\t\n\r]", "", unescape(text))
         if _SVG_DANGER_RE.search(flat) or _SVG_DANGER_RE.search(text):
-            return "contains scripting (script, event attributes, javascript: links or embedded content); " \
-                   "only plain drawings are accepted"
+            return N_("contains scripting (script, event attributes, javascript: links or embedded content); only "
+                      "plain drawings are accepted")
         return None
     if media_type == "image/webp":
-        return None if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else "is not a WebP file"
+        return None if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else N_("is not a WebP file")
     if not data.startswith(_MAGIC[media_type]):
-        return f"is not a {media_type.split('/')[1].upper()} file (check its extension)"
+        return N_("is not a %(kind)s file (check its extension)", kind=media_type.split("/")[1].upper())
     return None
 
 

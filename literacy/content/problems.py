@@ -2,11 +2,64 @@
 
 Parsing never raises on bad input: every step appends to a list of problems instead, so an author
 sees everything that is wrong in one run of ``courses check``.
+
+A problem's message is a :class:`Message`: its English text (what the command line, the logs and the tests
+see) that also remembers the msgid and parameters it was made from, so a page can show it in the reader's
+language with :meth:`Message.translate` at display time. The course engine itself stays free of Flask: it
+only marks the texts (``N_``, which Babel extracts) and the web layer passes its ``gettext`` in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+
+class Message(str):
+    """The English text of a checker message, which can also be shown in another language.
+
+    ``msgid`` is the English format string (``%(name)s`` placeholders), ``params`` its values; a value that
+    is itself a Message (a rule such as "a whole number") is translated with it. Being a ``str``, a Message
+    compares, sorts, hashes and prints as its English text, so code and tests that read messages as text
+    need not know.
+    """
+
+    msgid: str
+    params: Mapping[str, Any]
+
+    def __new__(cls, msgid: str, params: Mapping[str, Any] | None = None) -> Message:
+        params = dict(params or {})
+        self = super().__new__(cls, msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Message, (self.msgid, dict(self.params)))
+
+    def translate(self, gettext: Callable[[str], str]) -> str:
+        """The message in the language ``gettext`` translates to (English when it has no translation, or
+        when a translation's placeholders do not match, so a page never fails over a message)."""
+        values = {key: translate(value, gettext) for key, value in self.params.items()}
+        text = gettext(self.msgid)
+        if not values:
+            return text
+        try:
+            return text % values
+        except (KeyError, ValueError, TypeError):
+            return self.msgid % values
+
+
+def N_(msgid: str, **params: Any) -> Message:  # noqa: N802 (the name Babel extracts by default)
+    """Mark a checker message for translation; the result reads as English until a page translates it."""
+    return Message(msgid, params)
+
+
+def translate(text: object, gettext: Callable[[str], str]) -> object:
+    """``text`` in the language of ``gettext`` if it is a :class:`Message`; anything else as it is (a file
+    name, a number, or words quoted from the author or from a library, such as YAML's)."""
+    return text.translate(gettext) if isinstance(text, Message) else text
 
 
 @dataclass(frozen=True, order=True)
@@ -15,7 +68,7 @@ class Problem:
 
     path: str
     line: int
-    message: str
+    message: str  # usually a Message (shown translated on pages), plain text for words from elsewhere
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"

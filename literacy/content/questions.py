@@ -34,7 +34,7 @@ from html import unescape
 from .grading import parse_number
 from .kinds import COMMON_SETTINGS, KINDS, all_settings
 from .model import Option, Question
-from .problems import Problems
+from .problems import N_, Message, Problems
 from .render import SLUG_RE, SLUG_RULE
 
 #: Longest question paragraph (the heading of a quiz page), in characters of text.
@@ -174,8 +174,8 @@ class _Scanner:
         if not words:
             self._closing_line(index, number)
         elif words[0].lower() not in BLOCK_WORDS:
-            self.problems.add(self.name, number, f'unknown block "::: {words[0]}": write ::: question ID '
-                                                 "(or ::: check ID in a lesson)")
+            self.problems.add(self.name, number, N_('unknown block "::: %(word)s": write ::: question ID '
+                                                    "(or ::: check ID in a lesson)", word=words[0]))
         else:
             self._opening_line(index, number, words)
 
@@ -183,7 +183,8 @@ class _Scanner:
         """Close a block left open at the end of the body (its lines run to the end)."""
         if self.opened is not None:
             self.problems.add(self.name, self.first_line + self.opened[0],
-                              f'question block "{self.opened[2]}" is not closed (a line ::: is missing)')
+                              N_('question block "%(key)s" is not closed (a line ::: is missing)',
+                                 key=self.opened[2]))
             self._close(len(self.lines), len(self.lines) - 1)
 
     def _fenced(self, line: str) -> bool:
@@ -200,7 +201,7 @@ class _Scanner:
 
     def _closing_line(self, index: int, number: int) -> None:
         if self.opened is None:
-            self.problems.add(self.name, number, "::: closes a question block, but no block is open here")
+            self.problems.add(self.name, number, N_("::: closes a question block, but no block is open here"))
         else:
             self._close(index, index)
 
@@ -208,8 +209,8 @@ class _Scanner:
         """Open a block, first closing one left open just before this line."""
         if self.opened is not None:
             self.problems.add(self.name, self.first_line + self.opened[0],
-                              f'question block "{self.opened[2]}" is not closed (a line ::: is missing before '
-                              "the next block)")
+                              N_('question block "%(key)s" is not closed (a line ::: is missing before the next '
+                                 "block)", key=self.opened[2]))
             self._close(index, index - 1)
         self.opened = (index, words[0].lower(), _block_key(words, number, self.name, self.problems))
 
@@ -226,13 +227,14 @@ class _Scanner:
 def _block_key(words: list[str], number: int, name: str, problems: Problems) -> str:
     """The ID written after ``::: question`` ("" when there is none), reporting a missing or bad one."""
     if len(words) == 1:
-        problems.add(name, number, f"::: {words[0]} needs an ID, e.g. ::: {words[0].lower()} what-ai-is")
+        problems.add(name, number, N_("::: %(word)s needs an ID, e.g. ::: %(lower)s what-ai-is", word=words[0],
+                                      lower=words[0].lower()))
         return ""
     key = words[1]
     if not SLUG_RE.match(key):
-        problems.add(name, number, f'question ID "{key}" must be {SLUG_RULE}')
+        problems.add(name, number, N_('question ID "%(key)s" must be %(rule)s', key=key, rule=SLUG_RULE))
     if len(words) > 2:
-        problems.add(name, number, f'unexpected text after the question ID "{key}"')
+        problems.add(name, number, N_('unexpected text after the question ID "%(key)s"', key=key))
     return key
 
 
@@ -241,7 +243,7 @@ def parse_block(
 ) -> QuestionBlock:
     """Split a block's lines (those between the opening and closing ``:::``) into its parts."""
     block = QuestionBlock(key=key, word=word, line=line)
-    label = f'question "{key}"'
+    label = question_label(key)
     index = _read_settings(block, lines, label, name, problems)
     body = _BodyReader(block, label, name, problems)
     for offset, text in enumerate(lines[index:], start=index):
@@ -263,7 +265,8 @@ def _read_settings(block: QuestionBlock, lines: list[str], label: str, name: str
             break
         setting, value = match.group(1).lower(), match.group(2)
         if setting in block.settings:
-            problems.add(name, number, f'setting "{setting}" appears twice in {label}')
+            problems.add(name, number, N_('setting "%(setting)s" appears twice in %(question)s', setting=setting,
+                                          question=label))
         block.settings[setting] = Setting(value, number)
         index += 1
     return index
@@ -273,7 +276,7 @@ class _BodyReader:
     """Reads the lines after a block's settings into the prompt, then the options (each with its
     feedback), then the explanation, which runs to the end of the block whatever it holds."""
 
-    def __init__(self, block: QuestionBlock, label: str, name: str, problems: Problems) -> None:
+    def __init__(self, block: QuestionBlock, label: Message, name: str, problems: Problems) -> None:
         self.block = block
         self.label = label
         self.name = name
@@ -315,8 +318,9 @@ class _BodyReader:
         """A prompt line; blank lines before the prompt are dropped so it starts at its first text."""
         block = self.block
         if text.startswith(("  ", "\t")) and text.lstrip().startswith(">"):
-            self.problems.add(self.name, number, f"feedback line in {self.label} without an option above it "
-                                                 "(feedback goes under a - [x] or - [ ] line)")
+            self.problems.add(self.name, number, N_("feedback line in %(question)s without an option above it "
+                                                    "(feedback goes under a - [x] or - [ ] line)",
+                                                    question=self.label))
             return
         if not block.prompt_lines and not text.strip():
             return
@@ -342,13 +346,13 @@ class _BodyReader:
             else:
                 current.text += "\n" + stripped
         elif not self.complained:
-            self.problems.add(self.name, number, f"text after the options of {self.label}: indent feedback by "
-                                                 'two spaces with "> ", and start the explanation with a line '
-                                                 "Explanation:")
+            self.problems.add(self.name, number, N_('text after the options of %(question)s: indent feedback by '
+                                                    'two spaces with "> ", and start the explanation with a line '
+                                                    "Explanation:", question=self.label))
             self.complained = True
 
 
-def _read_option_ids(block: QuestionBlock, label: str, name: str, problems: Problems) -> None:
+def _read_option_ids(block: QuestionBlock, label: Message, name: str, problems: Problems) -> None:
     """Take each option's ``{#id}`` off its text (it keeps its letter without one) and check the IDs."""
     for option in block.options:
         match = _OPTION_ID_RE.search(option.text)
@@ -356,14 +360,21 @@ def _read_option_ids(block: QuestionBlock, label: str, name: str, problems: Prob
             option.text = option.text[: match.start()]
             option.key = match.group(1).strip()
             if not SLUG_RE.match(option.key):
-                problems.add(name, option.line, f'option ID "{option.key}" in {label} must be {SLUG_RULE}')
+                problems.add(name, option.line, N_('option ID "%(option)s" in %(question)s must be %(rule)s',
+                                                   option=option.key, question=label, rule=SLUG_RULE))
         if not option.text.strip():
-            problems.add(name, option.line, f"an option of {label} has no text")
+            problems.add(name, option.line, N_("an option of %(question)s has no text", question=label))
     seen: set[str] = set()
     for option in block.options:
         if option.key in seen:
-            problems.add(name, option.line, f'option ID "{option.key}" appears twice in {label}')
+            problems.add(name, option.line, N_('option ID "%(option)s" appears twice in %(question)s',
+                                               option=option.key, question=label))
         seen.add(option.key)
+
+
+def question_label(key: str) -> Message:
+    """'question "KEY"', the way messages name a question (translated with them)."""
+    return N_('question "%(key)s"', key=key)
 
 
 def _position_key(position: int) -> str:
@@ -372,32 +383,36 @@ def _position_key(position: int) -> str:
 
 def validate_block(block: QuestionBlock, name: str, problems: Problems) -> None:
     """Check a block's settings and content against its kind."""
-    label = f'question "{block.key}"'
+    label = question_label(block.key)
 
     def report(line: int, message: str) -> None:
         problems.add(name, line, message)
 
+    kinds = ", ".join(KINDS)
     if not block.prompt.strip():
-        report(block.line, f"{label} has no question text (write it after a blank line below the settings)")
+        report(block.line, N_("%(question)s has no question text (write it after a blank line below the settings)",
+                              question=label))
     type_setting = block.settings.get("type")
     kind = KINDS.get(block.kind)
     if type_setting is None:
-        report(block.line, f"{label} has no type: (one of {', '.join(KINDS)})")
+        report(block.line, N_("%(question)s has no type: (one of %(kinds)s)", question=label, kinds=kinds))
     elif kind is None:
-        report(type_setting.line, f'unknown question type "{type_setting.value}" in {label} '
-                                  f"(one of {', '.join(KINDS)})")
+        report(type_setting.line, N_('unknown question type "%(type)s" in %(question)s (one of %(kinds)s)',
+                                     type=type_setting.value, question=label, kinds=kinds))
     known = all_settings()
     for setting_name, setting in block.settings.items():
         if setting_name not in known:
-            report(setting.line, f'unknown setting "{setting_name}" in {label}')
+            report(setting.line, N_('unknown setting "%(setting)s" in %(question)s', setting=setting_name,
+                                    question=label))
         elif kind is not None and setting_name not in COMMON_SETTINGS | kind.settings:
-            report(setting.line, f'setting "{setting_name}" does not apply to {kind.name} questions '
-                                 f"({label})")
+            report(setting.line, N_('setting "%(setting)s" does not apply to %(type)s questions (%(question)s)',
+                                    setting=setting_name, type=kind.name, question=label))
         elif setting_name in ("confidence", "shuffle") and setting.value.lower() not in _YES:
-            report(setting.line, f'{setting_name}: in {label} must be yes or no')
+            report(setting.line, N_("%(setting)s: in %(question)s must be yes or no", setting=setting_name,
+                                    question=label))
         elif setting_name == "lesson" and not SLUG_RE.match(setting.value):
-            report(setting.line, f'lesson: in {label} must be the slug of one of the module\'s lessons, as '
-                                 "listed in module.yaml")
+            report(setting.line, N_("lesson: in %(question)s must be the slug of one of the module's lessons, as "
+                                    "listed in module.yaml", question=label))
     if kind is not None:
         kind.validate(block, report)
 

@@ -23,8 +23,10 @@ from bleach.html5lib_shim import Filter
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from .problems import N_
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SLUG_RULE = "lower case letters, digits and hyphens"
+SLUG_RULE = N_("lower case letters, digits and hyphens")
 
 ALLOWED_TAGS = frozenset({
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre",
@@ -127,14 +129,24 @@ class _LiteracyExtension(Extension):
         md.treeprocessors.register(_ShiftHeadings(md), "literacy-shift-headings", 7)  # before toc (5)
 
 
-def _new_markdown() -> markdown.Markdown:
+#: The title (tooltip) of a footnote's link back to where it is cited, by the lesson's language: it is part of
+#: the lesson's HTML, rendered once at publishing, so it follows the content's language, not the reader's.
+#: The app may add languages here; an unknown language falls back to English.
+BACKLINK_TITLES: dict[str, str] = {
+    "en": "Back to the text",
+    "cy": "Yn ôl i'r testun",
+}
+
+
+def _new_markdown(language: str) -> markdown.Markdown:
     return markdown.Markdown(
         extensions=["tables", "footnotes", "fenced_code", "def_list", "admonition", "toc", "sane_lists",
                     "smarty", _LiteracyExtension()],
         extension_configs={
             "toc": {"permalink": False, "toc_depth": "2-3"},
             "tables": {"use_align_attribute": True},
-            "footnotes": {"BACKLINK_TITLE": "Back to the text"},
+            # Python-Markdown puts the footnote's number where a title holds %d; ours hold no % at all.
+            "footnotes": {"BACKLINK_TITLE": BACKLINK_TITLES.get(language, BACKLINK_TITLES["en"])},
         },
         output_format="html",
     )
@@ -143,10 +155,15 @@ def _new_markdown() -> markdown.Markdown:
 _local = threading.local()
 
 
-def _markdown() -> markdown.Markdown:
-    md = getattr(_local, "md", None)
+def _markdown(language: str) -> markdown.Markdown:
+    """This thread's Markdown for texts in ``language`` (one per language: the footnotes' titles differ)."""
+    key = language if language in BACKLINK_TITLES else "en"
+    found: dict[str, markdown.Markdown] | None = getattr(_local, "md", None)
+    if found is None:
+        found = _local.md = {}
+    md = found.get(key)
     if md is None:
-        md = _local.md = _new_markdown()
+        md = found[key] = _new_markdown(key)
     return md.reset()
 
 
@@ -176,8 +193,9 @@ def _prepare_callouts(text: str, language: str) -> tuple[str, list[tuple[int, st
         spec = _CALLOUT_SPEC_RE.match(match.group(2))
         kinds = spec.group(1).lower().split() if spec else []
         if len(kinds) != 1 or kinds[0] not in CALLOUT_KINDS:
-            problems.append((index + 1, f'unknown callout "{match.group(2).strip()}": write !!! KIND "Title" '
-                                        f"where KIND is one of {', '.join(CALLOUT_KINDS)}"))
+            problems.append((index + 1, N_('unknown callout "%(callout)s": write !!! KIND "Title" where KIND is '
+                                           "one of %(kinds)s", callout=match.group(2).strip(),
+                                           kinds=", ".join(CALLOUT_KINDS))))
             continue
         if spec and spec.group(2) is None:
             lines[index] = f'{match.group(1)}!!! {kinds[0]} "{titles[kinds[0]]}"'
@@ -316,20 +334,20 @@ class _LinkFilter(Filter):
         line = ctx.locate("img", src)
         match = _IMAGE_PATH_RE.match(src.strip())
         if not src.strip():
-            ctx.notes.append((line, ("![", "<img"), "a picture without an allowed address was removed: "
-                                                    "write ![what it shows](images/NAME)"))
+            ctx.notes.append((line, ("![", "<img"), N_("a picture without an allowed address was removed: "
+                                                       "write ![what it shows](images/NAME)")))
             return False
         if not match:
-            ctx.notes.append((line, _src_needles(src), f'picture "{src}" must be a file in the images/ folder, '
-                                                   "written as images/NAME"))
+            ctx.notes.append((line, _src_needles(src), N_('picture "%(src)s" must be a file in the images/ folder, '
+                                                          "written as images/NAME", src=src)))
             return False
         name = match.group(1)
         ctx.images.append(name)
         if ctx.known_images is not None and name not in ctx.known_images:
-            ctx.notes.append((line, _src_needles(src), f'picture "images/{name}" does not exist'))
+            ctx.notes.append((line, _src_needles(src), N_('picture "images/%(name)s" does not exist', name=name)))
         if not attrs.get((None, "alt"), "").strip():
-            ctx.notes.append((line, _src_needles(src), f'picture "images/{name}" has no alt text: '
-                                                        f"write ![what it shows](images/{name})"))
+            ctx.notes.append((line, _src_needles(src), N_('picture "images/%(name)s" has no alt text: '
+                                                          "write ![what it shows](images/%(name)s)", name=name)))
             attrs[(None, "alt")] = ""
         attrs[(None, "src")] = ctx.image_url(name)
         return True
@@ -346,13 +364,14 @@ class _LinkFilter(Filter):
         if stripped.lower().startswith("glossary:"):
             term = stripped[len("glossary:"):]
             if not SLUG_RE.match(term):
-                ctx.notes.append((line, _href_needles(href), f'glossary link "{href}" must be glossary:ID '
-                                                             "with the ID of a term"))
+                ctx.notes.append((line, _href_needles(href), N_('glossary link "%(href)s" must be glossary:ID '
+                                                                "with the ID of a term", href=href)))
                 del attrs[key]
                 return
             ctx.terms.append(term)
             if ctx.known_terms is not None and term not in ctx.known_terms:
-                ctx.notes.append((line, _href_needles(href), f'glossary link to unknown term "{term}"'))
+                ctx.notes.append((line, _href_needles(href), N_('glossary link to unknown term "%(term)s"',
+                                                                term=term)))
             attrs[key] = ctx.glossary_url(term)
             return
         image = _IMAGE_PATH_RE.match(href.strip())
@@ -416,15 +435,15 @@ def render_markdown(
     prepared, problems = _prepare_callouts(text, language)
     context = _Context(image_url, glossary_url, known_terms, known_images, elements=_elements(text))
     try:
-        md = _markdown()
+        md = _markdown(language)
         html = _EMPTY_HEADER_CELL_RE.sub(r"<td\1></td>", _clean(md.convert(prepared), context))
         toc_html = ""
         if getattr(md, "toc_tokens", None):
             toc_html = _clean(md.toc, _Context(image_url, glossary_url, None, None))  # type: ignore[attr-defined]
     except RecursionError:
         _local.md = None  # start the next text with a fresh Markdown
-        return Rendered("", problems=((1, "this text is nested too deeply (lists or quotes inside each other) "
-                                          "to be shown"),))
+        return Rendered("", problems=((1, N_("this text is nested too deeply (lists or quotes inside each other) "
+                                             "to be shown")),))
     problems += [(line or _line_of(text, needles), message) for line, needles, message in context.notes]
     return Rendered(
         html=html,

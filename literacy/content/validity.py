@@ -16,6 +16,8 @@ import calendar
 import re
 from datetime import datetime, timedelta
 
+from .problems import N_
+
 #: the unit letters of the periods we store, with the words accepted in module.yaml for each
 UNITS: dict[str, tuple[str, ...]] = {
     "D": ("day", "days"),
@@ -27,18 +29,26 @@ UNITS: dict[str, tuple[str, ...]] = {
 LIMITS: dict[str, int] = {"D": 36_500, "W": 5_200, "M": 1_200, "Y": 100}
 #: what module.yaml's valid_for may say to mean "never expires"
 NO_EXPIRY = frozenset({"", "none", "never"})
-RULE = "a number and a unit (days, weeks, months or years), like 12 months"
+RULE = N_("a number and a unit (days, weeks, months or years), like 12 months")
 
 _WORDS = {word: letter for letter, words in UNITS.items() for word in words}
 _TEXT_RE = re.compile(r"^(\d+)\s*([a-z]+)$")
 _ISO_RE = re.compile(r"^P(\d+)([DWMY])$")
+#: the checker's words for the units (translated on pages): "at least 1 month", "at most 1200 months"
+_AT_LEAST_ONE = {
+    "D": N_("must be at least 1 day"),
+    "W": N_("must be at least 1 week"),
+    "M": N_("must be at least 1 month"),
+    "Y": N_("must be at least 1 year"),
+}
+_UNIT_WORDS = {"D": N_("days"), "W": N_("weeks"), "M": N_("months"), "Y": N_("years")}
 
 
 def parse(text: str | None) -> str | None:
     """The ISO 8601 period for what an author wrote ("12 months" -> "P12M"), None for no expiry.
 
     Accepts a whole number and a unit in English, singular or plural ("1 year", "90 days"), or a stored
-    period ("P12M"). Raises ValueError, with the rule in plain words, for anything else.
+    period ("P12M"). Raises ValueError, with the rule in plain words (a translatable Message), for anything else.
     """
     if text is None:
         return None
@@ -51,12 +61,13 @@ def parse(text: str | None) -> str | None:
     else:
         match = _TEXT_RE.match(cleaned)
         if match is None or match.group(2) not in _WORDS:
-            raise ValueError(f"must be {RULE}")
+            raise ValueError(N_("must be %(rule)s", rule=RULE))
         number, letter = int(match.group(1)), _WORDS[match.group(2)]
     if number < 1:
-        raise ValueError(f"must be at least 1 {UNITS[letter][0]}")
+        raise ValueError(_AT_LEAST_ONE[letter])
     if number > LIMITS[letter]:
-        raise ValueError(f"must be at most {LIMITS[letter]} {UNITS[letter][1]} (a hundred years)")
+        raise ValueError(N_("must be at most %(limit)s %(unit)s (a hundred years)", limit=LIMITS[letter],
+                            unit=_UNIT_WORDS[letter]))
     return f"P{number}{letter}"
 
 

@@ -14,7 +14,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .problems import Problems
+from .problems import N_, Message, Problems
 
 _INT = "tag:yaml.org,2002:int"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -34,12 +34,13 @@ def compose(text: str, name: str, problems: Problems, *, offset: int = 0) -> Nod
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 + offset if mark else 1 + offset
-        what = error.problem or error.context or "syntax error"
-        problems.add(name, line, f"invalid YAML: {what}")
+        # PyYAML's own words stay as it wrote them (English): they name the YAML construct that is wrong
+        what = error.problem or error.context or N_("syntax error")
+        problems.add(name, line, N_("invalid YAML: %(error)s", error=what))
     except yaml.YAMLError as error:
-        problems.add(name, 1 + offset, f"invalid YAML: {error}")
+        problems.add(name, 1 + offset, N_("invalid YAML: %(error)s", error=str(error)))
     except RecursionError:
-        problems.add(name, 1 + offset, "invalid YAML: nested too deeply")
+        problems.add(name, 1 + offset, N_("invalid YAML: nested too deeply"))
     return None
 
 
@@ -52,7 +53,7 @@ class Fields:
     None (or a default) when the value is missing or wrong."""
 
     def __init__(
-        self, node: MappingNode, name: str, problems: Problems, *, offset: int = 0, what: str = "",
+        self, node: MappingNode, name: str, problems: Problems, *, offset: int = 0, what: str | Message = "",
         start_line: int | None = None,
     ) -> None:
         self.node = node
@@ -60,17 +61,17 @@ class Fields:
         self.name = name  # file name inside the module, for problems
         self.problems = problems
         self.offset = offset
-        self.what = what  # e.g. 'further_reading entry' for messages
+        self.what = what  # e.g. "the further_reading entry" for messages (a Message, translated with them)
         self.entries: dict[str, tuple[Node, Node]] = {}
         for key_node, value_node in node.value:
             key = str(key_node.value) if isinstance(key_node, ScalarNode) else "?"
             if key in self.entries:
-                self.problem(key_node, f'"{key}" appears twice')
+                self.problem(key_node, N_('"%(key)s" appears twice', key=key))
             self.entries[key] = (key_node, value_node)
 
     @classmethod
     def of(
-        cls, node: Node | None, name: str, problems: Problems, *, offset: int = 0, what: str = "",
+        cls, node: Node | None, name: str, problems: Problems, *, offset: int = 0, what: str | Message = "",
         line: int | None = None,
     ) -> Fields | None:
         """Fields of a node that must be a mapping (an empty document counts as an empty mapping).
@@ -81,7 +82,8 @@ class Fields:
             return cls(empty, name, problems, offset=offset, what=what,
                        start_line=default if line is None else line)
         if not isinstance(node, MappingNode):
-            problems.add(name, node_line(node, offset), f"{what or name} must hold name: value lines")
+            problems.add(name, node_line(node, offset), N_("%(what)s must hold name: value lines",
+                                                           what=what or name))
             return None
         return cls(node, name, problems, offset=offset, what=what, start_line=line)
 
@@ -103,12 +105,12 @@ class Fields:
         """Report keys that are not among ``allowed`` (usually a typo)."""
         for key, (key_node, _) in self.entries.items():
             if key not in allowed:
-                where = f" in {self.what}" if self.what else ""
-                self.problem(key_node, f'unknown setting "{key}"{where}')
+                self.problem(key_node, N_('unknown setting "%(key)s" in %(what)s', key=key, what=self.what)
+                             if self.what else N_('unknown setting "%(key)s"', key=key))
 
     def _missing(self, key: str) -> None:
-        where = f"{self.what} " if self.what else f"{self.name} "
-        self.problems.add(self.name, self.start_line, f'{where}is missing "{key}"')
+        self.problems.add(self.name, self.start_line, N_('%(what)s is missing "%(key)s"',
+                                                         what=self.what or self.name, key=key))
 
     def _value(self, key: str, required: bool) -> Node | None:
         entry = self.entries.get(key)
@@ -117,12 +119,12 @@ class Fields:
                 if entry is None:
                     self._missing(key)
                 else:
-                    self.problem(entry[0], f'"{key}" is empty')
+                    self.problem(entry[0], N_('"%(key)s" is empty', key=key))
             return None
         return entry[1]
 
     def _shaped(
-        self, key: str, required: bool, shape: type[_N], rule: str, *, tag: str | None = None
+        self, key: str, required: bool, shape: type[_N], rule: Message, *, tag: str | None = None
     ) -> _N | None:
         """The value of ``key`` when it is a ``shape`` node (read by YAML as ``tag``, if given); None when
         it is missing, or when it is anything else, reported as: "key" must be ``rule``."""
@@ -130,62 +132,63 @@ class Fields:
         if node is None:
             return None
         if not isinstance(node, shape) or (tag is not None and node.tag != tag):
-            self.problem(node, f'"{key}" must be {rule}')
+            self.problem(node, N_('"%(key)s" must be %(rule)s', key=key, rule=rule))
             return None
         return node
 
     def text(self, key: str, *, required: bool = True) -> str | None:
-        node = self._shaped(key, required, ScalarNode, "text, not a list")
+        node = self._shaped(key, required, ScalarNode, N_("text, not a list"))
         if node is None:
             return None
         value = str(node.value).strip()
         if not value:
             if required:
-                self.problem(node, f'"{key}" is empty')
+                self.problem(node, N_('"%(key)s" is empty', key=key))
             return None
         return value
 
     def integer(
         self, key: str, *, required: bool = True, minimum: int | None = None, maximum: int | None = None
     ) -> int | None:
-        node = self._shaped(key, required, ScalarNode, "a whole number", tag=_INT)
+        node = self._shaped(key, required, ScalarNode, N_("a whole number"), tag=_INT)
         if node is None:
             return None
         try:
             value = int(_construct(node))
         except (ValueError, yaml.YAMLError):
-            self.problem(node, f'"{key}" must be a whole number')
+            self.problem(node, N_('"%(key)s" must be %(rule)s', key=key, rule=N_("a whole number")))
             return None
         if minimum is not None and maximum is not None and not minimum <= value <= maximum:
-            self.problem(node, f'"{key}" must be between {minimum} and {maximum}')
+            self.problem(node, N_('"%(key)s" must be between %(minimum)s and %(maximum)s', key=key, minimum=minimum,
+                                  maximum=maximum))
             return None
         if minimum is not None and value < minimum:
-            self.problem(node, f'"{key}" must be at least {minimum}')
+            self.problem(node, N_('"%(key)s" must be at least %(minimum)s', key=key, minimum=minimum))
             return None
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
-        node = self._shaped(key, False, ScalarNode, "yes or no", tag=_BOOL)
+        node = self._shaped(key, False, ScalarNode, N_("yes or no"), tag=_BOOL)
         return default if node is None else bool(_construct(node))
 
     def text_list(self, key: str, *, required: bool = True) -> list[tuple[str, int]]:
         """A list of non-empty texts, each with its line."""
-        node = self._shaped(key, required, SequenceNode, 'a list (lines starting with "- ")')
+        node = self._shaped(key, required, SequenceNode, N_('a list (lines starting with "- ")'))
         if node is None:
             return []
         items: list[tuple[str, int]] = []
         for item in node.value:
             if not isinstance(item, ScalarNode) or item.tag == _NULL or not str(item.value).strip():
-                self.problem(item, f'each entry of "{key}" must be a line of text')
+                self.problem(item, N_('each entry of "%(key)s" must be a line of text', key=key))
                 continue
             items.append((str(item.value).strip(), node_line(item, self.offset)))
         if required and not node.value:
-            self.problem(node, f'"{key}" needs at least one entry')
+            self.problem(node, N_('"%(key)s" needs at least one entry', key=key))
         return items
 
-    def mappings(self, key: str, *, what: str) -> list[Fields]:
+    def mappings(self, key: str, *, what: Message) -> list[Fields]:
         """A list of mappings (such as further_reading entries)."""
-        node = self._shaped(key, False, SequenceNode, 'a list (entries starting with "- ")')
+        node = self._shaped(key, False, SequenceNode, N_('a list (entries starting with "- ")'))
         if node is None:
             return []
         result = []
@@ -195,7 +198,7 @@ class Fields:
                 result.append(fields)
         return result
 
-    def mapping(self, key: str, *, what: str) -> Fields | None:
+    def mapping(self, key: str, *, what: Message) -> Fields | None:
         node = self._value(key, False)
         if node is None:
             return None
