@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale, get_translations
 
 from . import content
 
@@ -24,15 +25,27 @@ def _default_root() -> Path:
 
 
 @courses.command("check")
+@click.option("--language", metavar="CODE", help="Write the problems in this interface language (such as cy); "
+              "English by default.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def check_command(paths: tuple[Path, ...]) -> None:
+def check_command(language: str | None, paths: tuple[Path, ...]) -> None:
     """Print every problem as path:line: message; exit 1 when there are any."""
+    languages = list(current_app.config["LANGUAGES"])
+    if language is not None and language not in languages:
+        raise click.BadParameter(f"choose one of {', '.join(languages)}", param_hint="--language")
     result = content.check_paths(paths or (_default_root(),))
     for problem in result.problems:
-        click.echo(str(problem))
+        click.echo(str(problem) if language is None else _translated(problem, language))
     click.echo(content.summary_line(result.checked, len(result.problems)))
     if result.problems:
         raise SystemExit(1)
+
+
+def _translated(problem: content.Problem, language: str) -> str:
+    """``path:line: message`` with the message in ``language`` (the location stays as it is)."""
+    with force_locale(language):
+        message = content.translate(problem.message, get_translations().gettext)
+    return f"{problem.path}:{problem.line}: {message}"
 
 
 @courses.command("sync")

@@ -7,9 +7,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import get_translations
 from sqlalchemy import select
 
 from .. import content
+from ..content.problems import N_, translate
 from ..extensions import db
 from ..models import GlossaryTerm
 from .files import DraftFiles
@@ -49,9 +51,18 @@ def check(
     if result.slug and result.slug != slug:
         lines = files.text.get("module.yaml", "").split("\n")
         line = next((n for n, text in enumerate(lines, 1) if text.startswith("slug:")), 1)
-        problem = content.Problem("module.yaml", line, f'the slug must stay "{slug}" (the module\'s web address)')
+        message = N_("the slug must stay \"%(slug)s\" (the module's web address)", slug=slug)
+        problem = content.Problem("module.yaml", line, message)
         return content.ParseResult(None, sorted([*result.problems, problem]), result.content_hash, result.slug)
     return result
+
+
+def shown_message(message: str) -> str:
+    """A checker problem's or GIFT note's message in the reader's language, for pages (a Jinja filter,
+    ``checker_message``). The course engine reports in English (the command line shows that); the message
+    remembers its msgid and parameters, so it is translated here, at display time, with this request's
+    translations: a parse cached or stored in one language serves readers of any."""
+    return str(translate(message, get_translations().gettext))
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,7 @@ class ShownProblem:
 
     path: str
     line: int
-    message: str
+    message: str  # English; templates show it with the checker_message filter
     quote: str
 
 

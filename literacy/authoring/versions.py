@@ -40,7 +40,7 @@ def publish_draft(
                     published_by=user,
                 )
         except PublishError as error:
-            return [content.Problem("module.yaml", 1, str(error))]
+            return [content.Problem("module.yaml", 1, error.args[0])]  # a Message, shown translated
         except IntegrityError:
             # Another request published this module a moment ago (a double click, two trainers) and took the
             # slug or the version number first; only the savepoint is undone. On PostgreSQL the insert waited

@@ -24,6 +24,9 @@ from .forms import AddFileForm, KeptTextForm, NewModuleForm, UploadForm
 from .guide import guide_html
 from .statistics import question_statistics
 
+# Checker problems and GIFT notes are English Messages; templates show them in the reader's language.
+bp.app_template_filter("checker_message")(preview.shown_message)
+
 
 def _zip_message(reason: str) -> str:
     """The trainer's words for why a zip file could not be imported."""
