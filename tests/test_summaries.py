@@ -31,6 +31,7 @@ from literacy.models import (
     User,
 )
 from literacy.organisations import dashboard as org_dashboard
+from literacy.organisations import service as organisations
 
 from .cohorts_support import make_cohort, make_module, make_people
 from .conftest import make_config
@@ -53,6 +54,7 @@ class World:
             make_module(f"law-{number}", questions=2, precheck=True, confidence=True),
         ]
         self.cohorts = [make_cohort(self.organisation, f"Cohort {number}-{n}") for n in range(2)]
+        self.other = make_organisation(f"org-{number}-other")  # people may join and leave it too
 
     def version(self, module: Module) -> ModuleVersion:
         return db.session.get(ModuleVersion, module.current_version_id)
@@ -91,6 +93,16 @@ class World:
             cohorts.assign_module(self.manager, self.cohorts[args[0]], self.modules[args[1]], due)
         elif kind == "unassign":
             cohorts.unassign_module(self.manager, self.cohorts[args[0]], self.modules[args[1]].id)
+        elif kind == "roles":  # roles in either organisation: none (leaving it), a learner's, or two
+            organisation = [self.organisation, self.other][args[1]]
+            roles = [set(), {"learner"}, {"learner", "trainer"}][args[2]]
+            organisations.set_roles(self.manager, organisation, self.people[args[0]], roles)
+        elif kind == "grant":
+            organisations.grant_role(self.people[args[0]], [self.organisation, self.other][args[1]].id, "manager")
+        elif kind == "edition":  # a new edition goes live, as publishing one does
+            version = self.version(self.modules[args[0]])
+            version.edition += 1
+            summaries.live_edition_changed(self.modules[args[0]].id)
         db.session.commit()
 
 
@@ -104,6 +116,9 @@ steps = st.one_of(
     st.tuples(st.just("remove"), cohort, person),
     st.tuples(st.just("assign"), cohort, module, st.integers(0, 2)),
     st.tuples(st.just("unassign"), cohort, module),
+    st.tuples(st.just("roles"), person, st.integers(0, 1), st.integers(0, 2)),
+    st.tuples(st.just("grant"), person, st.integers(0, 1)),
+    st.tuples(st.just("edition"), module),
 )
 
 
@@ -119,6 +134,14 @@ def test_any_sequence_of_learning_and_cohort_changes_keeps_the_summaries_exact(
     for step in sequence:
         world.apply(step)
     assert summaries.differences() == []
+    # and the overview read from them is the one a rebuild gives
+    overview = org_dashboard.organisation_dashboard(world.organisation, TODAY, threshold=1)
+    summaries.rebuild()
+    rebuilt = org_dashboard.organisation_dashboard(world.organisation, TODAY, threshold=1)
+    assert {name: table.rows for name, table in overview.tables.items()} == {
+        name: table.rows for name, table in rebuilt.tables.items()
+    }
+    db.session.rollback()
 
 
 def a_busy_cohort(world: World) -> None:
@@ -438,3 +461,66 @@ def test_keeping_the_summaries_costs_the_same_queries_for_any_cohort_size(app, m
         )
     assert counts[0] == counts[1] and min(counts[0]) > 0, counts
     assert summaries.differences() == []
+
+
+def test_coverage_follows_people_joining_and_leaving_and_new_editions(app, make_organisation, make_user):
+    """Someone's completions count in an organisation's coverage while they hold any role there (once,
+    however many), and an older edition's completion stops counting as current when a newer one is live."""
+    world = World(make_organisation, make_user)
+    world.apply(("attempt", 0, 0, False, "b", 1))  # person 0 completes basics
+    world.apply(("attempt", 1, 0, False, "b", 1))  # and person 1
+
+    def coverage(organisation) -> list:
+        assert summaries.differences() == []
+        rows = org_dashboard.organisation_dashboard(organisation, TODAY, threshold=1).tables["coverage"].rows
+        return [row[3] for row in rows if row[0] == "Title of " + world.modules[0].slug][0]
+
+    assert coverage(world.organisation) == 2
+    world.apply(("roles", 0, 0, 0))  # person 0 leaves the organisation
+    assert coverage(world.organisation) == 1
+    world.apply(("grant", 0, 1))  # joins the other one
+    world.apply(("roles", 0, 1, 2))  # two roles there: counted once
+    assert coverage(world.other) == 1
+    world.apply(("roles", 0, 0, 1))  # back again
+    assert coverage(world.organisation) == 2
+    world.apply(("edition", 0))
+    assert summaries.differences() == []
+    current = org_dashboard.organisation_dashboard(world.organisation, TODAY, threshold=1).tables["coverage"].rows
+    assert [row[5] for row in current if row[0] == "Title of " + world.modules[0].slug] == [0]
+
+
+def test_0011_fills_the_organisation_summary_and_the_older_editions_up_down_and_up(empty_database_url):  # noqa: F811
+    """Upgrading a database with learning, people and a newer live edition (0010) fills migration 0011's
+    organisation summary and the member rows' older editions with its frozen SQL: what a rebuild computes."""
+    from flask_migrate import downgrade
+
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as connection:
+            for statement in BEFORE_SUMMARIES:
+                connection.execute(text(statement))
+        upgrade(revision="0010")
+        with db.engine.begin() as connection:
+            for user in (1, 2, 3):
+                connection.execute(
+                    text(
+                        "INSERT INTO membership (user_id, organisation_id, role, created_at) "
+                        f"VALUES ({user}, 1, 'learner', '2026-11-01 09:00:00')"
+                    )
+                )
+            connection.execute(text("UPDATE module SET current_version_id = id"))
+            connection.execute(text("UPDATE module_version SET edition = 2 WHERE id = 1"))  # basics: edition 2 live
+        upgrade(revision="0011")
+        assert summaries.differences() == []
+        stored = db.session.execute(text("SELECT count(*), sum(people) FROM organisation_module_summary")).one()
+        assert tuple(stored) == (2, 2)  # person 1 (basics) and person 3 (law), both of organisation 1
+        stale = db.session.execute(text("SELECT sum(stale) FROM cohort_learner_summary")).scalar_one()
+        assert stale == 1  # person 1's basics, edition 1, in cohort 1
+        db.session.rollback()
+        downgrade(revision="0010")
+        upgrade()
+        assert summaries.differences() == []
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
