@@ -21,6 +21,7 @@ EXPECTED = {
     "generative-ai-at-work",
     "ai-law-and-rights",
     "ai-in-health-and-care",
+    "ai-and-the-workforce",
 }
 
 
