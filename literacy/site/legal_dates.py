@@ -109,15 +109,32 @@ SECTIONS: tuple[Section, ...] = (
                                            "its five ways of working."), year_only=True),
             LegalDate(date(2016, 1, 1), _l("The Welsh language standards were introduced. They give Welsh speakers "
                                            "rights that the Commissioner can enforce."), year_only=True),
+            LegalDate(date(2024, 4, 1), _l("The social partnership duty (Social Partnership and Public Procurement "
+                                           "(Wales) Act 2023, section 16) came into force. Public bodies must, as "
+                                           "far as is reasonable, seek consensus or compromise with their "
+                                           "recognised trade unions when they set their well-being objectives and "
+                                           "make strategic decisions about meeting them.")),
+            LegalDate(date(2025, 2, 24), _l("The Procurement Act 2023 and the Procurement (Wales) Regulations 2024 "
+                                            "came into force for Welsh contracting authorities. Procurements that "
+                                            "started before this date follow the old rules.")),
             LegalDate(date(2025, 8, 7), _l("The Welsh Language Commissioner published a policy on AI: bodies that "
                                            "must follow the Welsh language standards must keep meeting them when "
                                            "they use AI.")),
+            LegalDate(date(2026, 3, 25), _l("The socially responsible procurement duty (Social Partnership and "
+                                            "Public Procurement (Wales) Act 2023, section 24) and the duty to "
+                                            "publish a procurement strategy (section 38) came into force for the "
+                                            "contracting authorities the Act lists.")),
         ),
         (
             Source(_l("Welsh Language (Wales) Measure 2011 on legislation.gov.uk"),
                    "https://www.legislation.gov.uk/mwa/2011/1/part/1"),
             Source(_l("Welsh language standards, Welsh Language Commissioner"),
                    "https://welshlanguagecommissioner.wales/public-organisations/welsh-language-standards"),
+            Source(_l("Social Partnership and Public Procurement (Wales) Act 2023, Part 2, on legislation.gov.uk"),
+                   "https://www.legislation.gov.uk/asc/2023/1/part/2"),
+            Source(_l("Social Partnership and Public Procurement (Wales) Act 2023, section 24, on legislation.gov.uk"),
+                   "https://www.legislation.gov.uk/asc/2023/1/section/24/enacted"),
+            Source(_l("Procurement policy notes, Welsh Government"), "https://www.gov.wales/procurement-policy-notes"),
             Source(_l("Equality Act 2010, section 149, on legislation.gov.uk"),
                    "https://www.legislation.gov.uk/ukpga/2010/15/section/149"),
             Source(_l("The Well-being of Future Generations Act, Future Generations Commissioner for Wales"),
