@@ -14,6 +14,7 @@ from ..extensions import Taken, db
 from ..i18n import today
 from ..models import Cohort, Module, Organisation, Role
 from ..organisations import invitations
+from ..titles import page_language, title_in
 from . import bp, dashboards, roster, service
 from .forms import AddMembersForm, AssignForm, CohortForm, LeaveForm
 
@@ -98,9 +99,11 @@ def _show(organisation: Organisation, cohort: Cohort, assign_form: AssignForm, p
 
 def _assign_form(organisation: Organisation) -> AssignForm:
     form = AssignForm()
-    form.module.choices = [("", _("Select a module"))] + [
-        (str(module.id), version.text("title", version.language))
+    language = page_language()  # each title in the page's language where the module has one, marked if not
+    form.module.choices = [("", _("Select a module"), {})] + [
+        (str(module.id), title, {"lang": title.lang} if title.lang != language else {})
         for module, version in service.assignable_modules(organisation)
+        for title in [title_in(version.texts, version.language, language)]
     ]
     return form
 
@@ -258,7 +261,7 @@ def assign(organisation: Organisation, cohort_id: int):
 
 def _assigned_message(form: AssignForm) -> str:
     """Say what was saved, so that "no due date" is never a surprise."""
-    title = dict(form.module.choices).get(form.module.data, "")
+    title = {value: label for value, label, *_attributes in form.module.choices}.get(form.module.data, "")
     if form.due_on.data is None:
         return _("%(module)s assigned with no due date", module=title)
     return _("%(module)s assigned, due %(date)s", module=title, date=format_date(form.due_on.data, "long"))

@@ -24,6 +24,7 @@ from .. import audit, summaries, validity
 from ..auth.access import may
 from ..extensions import db
 from ..models import Certificate, Module, ModuleCompletion, ModuleVersion, Organisation, Role, User, utcnow
+from ..titles import page_language, title_in
 
 CODE_BYTES = 16
 #: the longest reason a revoker may give (it is shown on the public page)
@@ -84,8 +85,8 @@ class CertificateView:
     module_id: int
     module_slug: str
     module_organisation_id: int | None  # who may revoke it: see may_revoke
-    module_title: str
-    language: str
+    module_title: str  # in the language of the page that shows it, where the module has one
+    language: str  # the title's
     edition: int
     version_number: int
     completed_at: datetime
@@ -131,6 +132,7 @@ def _query():
 
 def _view(row: Any) -> CertificateView:
     certificate, completion, name, user_id, module, version, organisation_name, edition_published_at = row
+    title = title_in(version.texts, version.language, page_language())  # the page's language where it has one
     return CertificateView(
         code=certificate.code,
         learner_name=name,
@@ -138,8 +140,8 @@ def _view(row: Any) -> CertificateView:
         module_id=module.id,
         module_slug=module.slug,
         module_organisation_id=module.organisation_id,
-        module_title=version.text("title", completion.language),
-        language=completion.language if completion.language in version.languages else version.language,
+        module_title=title,
+        language=title.lang,
         edition=completion.edition,
         version_number=version.number,
         completed_at=completion.completed_at,
