@@ -94,6 +94,28 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "sweden",
+        _l("Sweden"),
+        _l("How Swedish public bodies may make decisions automatically. The EU AI Act and the EU GDPR apply "
+           "as well."),
+        (
+            LegalDate(date(2018, 7, 1), _l("The Administrative Procedure Act (förvaltningslagen, 2017:900) came "
+                                           "into force. Its section 28 lets an agency make a decision "
+                                           "automatically, without a special law for it.")),
+            LegalDate(date(2022, 7, 1), _l("Municipalities and regions may delegate decisions to an automated "
+                                           "decision function, where the Administrative Procedure Act covers "
+                                           "the case handling in full. The Riksdag decided this in May 2022.")),
+        ),
+        (
+            Source(_l("When is automation possible? (Digg, in Swedish)"),
+                   "https://www.digg.se/kunskap-och-stod/skapa-automationsvanliga-regelverk/"
+                   "nar-ar-det-mojligt-med-automation"),
+            Source(_l("Committee report 2021/22:KU36, Sveriges riksdag (in Swedish)"),
+                   "https://www.riksdagen.se/sv/dokument-och-lagar/dokument/betankande/"
+                   "val-och-beslut-i-kommuner-och-regioner_H901KU36/"),
+        ),
+    ),
+    Section(
         "wales",
         _l("Duties of public bodies in Wales"),
         _l("These duties apply whether or not a body uses AI. They still apply when it does."),
