@@ -99,3 +99,49 @@ def test_role_counts_on_the_organisation_page_hide_small_groups(client, auth, tw
     people = page[page.index(">People<") : page.index("AI-literacy coverage")]
     assert ">6<" in people  # six learners
     assert "fewer than 5" in people and ">1<" not in people  # one trainer, one manager, one administrator
+
+
+# --- the ATRS record workshop (literacy.practice.atrs): members read shared drafts, editors change them ---
+
+
+@pytest.fixture
+def atrs_pages(two_organisations):
+    from literacy.practice.atrs import service
+
+    org_a, _, people = two_organisations
+    draft = service.create_record(org_a, people["trainer"], "RentSense")
+    base = f"/organisations/org-a/atrs/{draft.id}"
+    return draft, ["/organisations/org-a/atrs/", "/organisations/org-a/atrs/new", f"{base}/", f"{base}/summary"]
+
+
+def test_anonymous_people_are_sent_to_sign_in_from_the_atrs_workshop(client, atrs_pages):
+    draft, pages = atrs_pages
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in?next="), path
+    response = client.post(f"/organisations/org-a/atrs/{draft.id}/sharing")
+    assert response.status_code in (302, 400)  # no CSRF token: refused before or at sign in, never saved
+
+
+def test_another_organisations_people_are_refused_the_atrs_workshop(client, auth, atrs_pages):
+    _, pages = atrs_pages
+    auth.sign_in("manager@b.example")
+    for path in pages:
+        assert client.get(path).status_code == 403, path
+
+
+def test_a_learner_may_list_atrs_drafts_but_not_start_change_or_read_unshared_ones(client, auth, atrs_pages):
+    draft, pages = atrs_pages
+    auth.sign_in("learner@a.example")
+    assert client.get(pages[0]).status_code == 200
+    assert client.get(pages[1]).status_code == 403
+    assert client.get(pages[2]).status_code == 404  # not shared: it does not exist for them
+    assert client.get(pages[3]).status_code == 403
+
+
+@pytest.mark.parametrize("identity", ["trainer@a.example", "manager@a.example", "admin@a.example", "root@example.org"])
+def test_editors_and_site_admins_open_every_atrs_page(client, auth, atrs_pages, identity):
+    _, pages = atrs_pages
+    auth.sign_in(identity)
+    for path in pages:
+        assert client.get(path).status_code == 200, path

@@ -152,5 +152,7 @@ def test_a_field_map_refuses_an_unknown_input_and_duplicate_keys():
         fieldmap.parse({**base, "sections": [{**base["sections"][0], "fields": [{**field, "input": "slider"}]}]})
     with pytest.raises(ValueError, match="unique"):
         fieldmap.parse({**base, "sections": [{**base["sections"][0], "fields": [field, {**field, "id": "1.2"}]}]})
+    with pytest.raises(ValueError, match="unknown keys"):
+        fieldmap.parse({**base, "sections": [{**base["sections"][0], "fields": [{**field, "say why.": None}]}]})
     with pytest.raises(LookupError):
         fieldmap.load("0.1")

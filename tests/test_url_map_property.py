@@ -41,6 +41,8 @@ from wtforms.fields.core import UnboundField
 from literacy.auth import sessions
 from literacy.extensions import db
 from literacy.models import Lesson, Module, Question, QuizAttempt, User, utcnow
+from literacy.practice.atrs import fieldmap as atrs_fieldmap
+from literacy.practice.atrs import service as atrs_service
 
 from .authoring_support import files_of, make_draft
 from .cohorts_support import make_cohort
@@ -125,6 +127,9 @@ PLAUSIBLE = {
     "action": "save",
     "shared": "y",
     "token": "abc",
+    "contact_email": "team@a.example",
+    "website_url": "https://a.example/tool",
+    "phase": "production",
 }
 QUERY_PLAUSIBLE = {
     "page": "2",
@@ -241,6 +246,7 @@ def world(app: Flask, published_curriculum, make_organisation, make_user) -> Ite
     ).all()
     cohort = make_cohort(organisation, "Autumn", [learner], [(module, None)])
     draft = make_draft(organisation, trainer, slug="my-module")
+    atrs_draft = atrs_service.create_record(organisation, trainer, "RentSense", is_shared=True)
     world = World()
     world.users = {
         "learner": learner.id,
@@ -272,6 +278,7 @@ def world(app: Flask, published_curriculum, make_organisation, make_user) -> Ite
         "attempt_id": attempt_ids or ["1"],
         "code": ["en", "cy"],
         "name": sorted(files_of(draft).text)[:3] + ["learners", "people"],
+        "record_id": [str(atrs_draft.id)],
     }
     from literacy.cohorts.views import EXPORTS
     from literacy.organisations.views import ORGANISATION_EXPORTS
@@ -280,6 +287,7 @@ def world(app: Flask, published_curriculum, make_organisation, make_user) -> Ite
         "cohorts.export": {"name": list(EXPORTS)},
         "organisations.export": {"name": list(ORGANISATION_EXPORTS)},
         "learning.check": {"lesson_slug": [lesson for lesson, _ in checks], "key": [key for _, key in checks]},
+        "atrs.section": {"section_key": [section.key for section in atrs_fieldmap.load().sections]},
     }
     db.session.rollback()
     yield world

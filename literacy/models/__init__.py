@@ -17,6 +17,7 @@ from .cohorts import AuditEvent, Cohort, CohortAssignment, CohortMember, Invitat
 from .content import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question
 from .learning import Certificate, LessonProgress, ModuleCompletion, QuizAttempt, Response
 from .notifications import MESSAGE_STATUSES, OutboxMessage
+from .practice import AtrsRecord
 from .summaries import CohortAnswerTally, CohortLearnerSummary, LearnerModuleSummary, OrganisationModuleSummary
 from .types import UTCDateTime, utc_date, utcnow
 
@@ -25,6 +26,7 @@ __all__ = [
     "OutboxMessage",
     "ROLE_VALUES",
     "AccountToken",
+    "AtrsRecord",
     "AuditEvent",
     "Certificate",
     "EditStash",

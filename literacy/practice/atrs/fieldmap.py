@@ -16,6 +16,7 @@ HERE = Path(__file__).parent
 #: the template version new drafts follow (the standard's current one)
 CURRENT_VERSION = "4.0"
 INPUTS = ("text", "textarea", "url", "email", "choice")
+FIELD_KEYS = {"id", "key", "label", "tier", "required", "basis", "v3", "merges", "input", "choices", "hint", "change"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ def parse(data: dict) -> FieldMap:
     for section in data["sections"]:
         fields = []
         for raw in section["fields"]:
+            if set(raw) - FIELD_KEYS:  # e.g. an unquoted comma in a flow mapping splits a hint
+                raise ValueError(f"field {raw.get('id')}: unknown keys {sorted(set(raw) - FIELD_KEYS)}")
             kind = raw.get("input", "text")
             if kind not in INPUTS:
                 raise ValueError(f"field {raw['id']}: unknown input {kind!r}")
