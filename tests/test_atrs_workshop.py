@@ -61,8 +61,14 @@ def test_starting_without_a_name_shows_the_error_summary(client, auth, people):
 
 def test_a_section_saves_whole_and_continues_to_the_next(client, auth, people, record):
     auth.sign_in("trainer@a.example")
-    form = {"name": "RentSense", "description": "Helps housing officers.", "contact_email": "rents@camden.gov.uk",
-            "website_url": "N/A", "phase": "public-beta", "action": "continue"}
+    form = {
+        "name": "RentSense",
+        "description": "Helps housing officers.",
+        "contact_email": "rents@camden.gov.uk",
+        "website_url": "N/A",
+        "phase": "public-beta",
+        "action": "continue",
+    }
     response = auth.post(f"/organisations/org-a/atrs/{record.id}/summary", form)
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/{record.id}/owner")
     answers = stored(record.id)
@@ -73,8 +79,13 @@ def test_a_section_saves_whole_and_continues_to_the_next(client, auth, people, r
 
 def test_a_section_with_a_problem_keeps_what_was_typed_and_saves_nothing(client, auth, people, record):
     auth.sign_in("trainer@a.example")
-    form = {"name": "RentSense", "description": "Typed but not saved", "contact_email": "not an address",
-            "website_url": "ftp://example.org", "phase": "beta-pilot"}
+    form = {
+        "name": "RentSense",
+        "description": "Typed but not saved",
+        "contact_email": "not an address",
+        "website_url": "ftp://example.org",
+        "phase": "beta-pilot",
+    }
     response = auth.post(f"/organisations/org-a/atrs/{record.id}/summary", form)
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "There is a problem" in page
@@ -154,3 +165,80 @@ def test_every_word_of_the_field_maps_is_marked_and_has_welsh():
                 assert text in texts, f"{text!r}: add it to literacy/practice/atrs/messages.py"
     missing = [text for text in texts if not (catalogue.get(text) and catalogue.get(text).string)]
     assert not missing, missing
+
+
+# --- export in the template's structure ---
+
+
+def _filled(record, people) -> None:
+    service.save_section(
+        record,
+        people["trainer"],
+        "summary",
+        {
+            "name": "RentSense",
+            "title": "RentSense",
+            "description": '=HYPERLINK("x") helps officers.',
+            "contact_email": "rents@camden.gov.uk",
+            "phase": "production",
+        },
+    )
+    service.save_section(record, people["trainer"], "deployment", {"human_review": "Officers check every case."})
+
+
+def test_the_json_export_follows_the_field_map_in_order(client, auth, people, record):
+    _filled(record, people)
+    auth.sign_in("trainer@a.example")
+    response = client.get(f"/organisations/org-a/atrs/{record.id}/export.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert 'filename="atrs-v4.0-rentsense.json"' in response.headers["Content-Disposition"]
+    data = response.get_json()
+    assert data["atrs_version"] == "4.0" and [s["key"] for s in data["sections"]] == [
+        s.key for s in fieldmap.load().sections
+    ]
+    fields = [field for section in data["sections"] for field in section["fields"]]
+    assert [f["reference_number"] for f in fields] == [f.id for f in fieldmap.load().fields]
+    by_key = {f["attribute"]: f for f in fields}
+    assert by_key["human_review"] == {
+        "reference_number": "2.3.3",
+        "attribute": "human_review",
+        "name": "Human review",
+        "tier": "2",
+        "required": True,
+        "value": "Officers check every case.",
+    }
+    assert by_key["title"]["tier"] == "N/A" and by_key["team"]["value"] == ""
+
+
+def test_the_markdown_export_has_a_heading_per_section_and_field(client, auth, people, record):
+    _filled(record, people)
+    auth.sign_in("trainer@a.example")
+    text = client.get(f"/organisations/org-a/atrs/{record.id}/export.md").get_data(as_text=True)
+    assert text.startswith("# RentSense\n")
+    assert "## Tier 1: Summary information" in text and "### 1.4 Contact email\n\nrents@camden.gov.uk" in text
+    assert "### 2.3.3 Human review\n\nOfficers check every case." in text
+    assert "### 2.1.2 Team\n\n_Not answered_" in text
+
+
+def test_the_csv_export_has_a_row_per_field_and_no_formula(client, auth, people, record):
+    import csv
+    import io
+
+    _filled(record, people)
+    auth.sign_in("trainer@a.example")
+    response = client.get(f"/organisations/org-a/atrs/{record.id}/export.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert rows[0] == ["reference_number", "attribute", "name", "tier", "section", "required", "value"]
+    assert len(rows) == 1 + len(fieldmap.load().fields)
+    description = next(row for row in rows if row[1] == "description")
+    assert description[:4] == ["1.2", "description", "Description", "1"] and description[5] == "TRUE"
+    assert description[6].startswith("'=HYPERLINK")
+
+
+def test_exports_are_for_those_who_may_read_the_draft(client, auth, people, record):
+    auth.sign_in("learner@a.example")
+    for fmt in ("md", "json", "csv"):
+        assert client.get(f"/organisations/org-a/atrs/{record.id}/export.{fmt}").status_code == 404
+    assert client.get(f"/organisations/org-a/atrs/{record.id}/export.xlsx").status_code == 403  # a section
+    service.set_shared(record, people["trainer"], True)
+    assert client.get(f"/organisations/org-a/atrs/{record.id}/export.md").status_code == 200

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import json
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...auth.access import organisation_role_required
+from ...exports import csv_stream
 from ...extensions import db
 from ...models import Organisation, Role
-from . import bp, fieldmap, service
+from . import bp, export, fieldmap, service
 from .fieldmap import AtrsField
 from .forms import NewRecordForm, SharingForm, section_form
 from .messages import CHOICE_LABELS
@@ -114,3 +117,22 @@ def sharing(organisation: Organisation, record_id: int):
         service.set_shared(record, current_user, bool(form.is_shared.data))
         flash(_("Draft shared with the organisation") if record.is_shared else _("Draft no longer shared"), "success")
     return redirect(url_for("atrs.show", org=organisation.slug, record_id=record.id))
+
+
+@bp.get("/<org>/atrs/<int:record_id>/export.<any(md, json, csv):fmt>")
+@organisation_role_required(*MEMBERS)
+def download(organisation: Organisation, record_id: int, fmt: str):
+    """The draft in the template's structure, for whoever may read it."""
+    record = _record_or_404(organisation, record_id)
+    field_map = service.field_map_of(record)
+    answers = service.answers_of(record)
+    name = export.file_name(record, fmt)
+    if fmt == "csv":
+        return csv_stream(export.CSV_COLUMNS, export.csv_rows(field_map, answers), name)
+    if fmt == "json":
+        body = json.dumps(export.as_json(field_map, record, answers), ensure_ascii=False, indent=2)
+        response = Response(body, mimetype="application/json")
+    else:
+        response = Response(export.as_markdown(field_map, record, answers), mimetype="text/markdown")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
