@@ -47,8 +47,15 @@ class Table:
         for row in self.rows:
             value = row[at]
             number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-            bars.append((str(row[0]), number, value))
+            label = row[0] if isinstance(row[0], str) else str(row[0])  # a title keeps its language
+            bars.append((label, number, value))
         return bars
+
+    def all_hidden(self, key: str) -> bool:
+        """Whether every row's figure in column ``key`` is hidden as being about a small group: then the page
+        says why nothing shows and what would show figures, rather than a column of "fewer than N"."""
+        at = [column.key for column in self.columns].index(key)
+        return bool(self.rows) and all(isinstance(row[at], Suppressed) for row in self.rows)
 
 
 def suppress(value: int | float | None, over: int, threshold: int) -> Any:

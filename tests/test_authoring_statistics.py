@@ -102,7 +102,11 @@ def test_statistics_page(client, auth, make_organisation, make_user):
     auth.sign_in("trainer@example.org")
     page = client.get("/author/org-a/modules/my-module/statistics").get_data(as_text=True)
     assert "Question 1" in page and "Which colour is between orange and green?" in page  # its text, not its ID
-    assert "67%" in page and "Yellow" in page
+    assert "66.7%" in page and "Yellow" in page
+    # the figures in plain words, the technical terms as hints; answers captioned by number, not by id
+    assert "Share who got it right" in page and "(facility)" in page
+    assert "Does it separate stronger and weaker learners?" in page and "(discrimination)" in page
+    assert "Answers chosen for question 1" in page and "question colour" not in page
     auth.sign_out()
     other = make_organisation("org-b")
     make_user("other@example.org", organisation=other, roles=("trainer",))
@@ -135,9 +139,9 @@ def test_the_trainers_and_the_cohort_dashboard_show_the_same_figures(client, aut
     auth.sign_in("manager@example.org")
     shown = client.get(f"/organisations/org-a/cohorts/{cohort.id}/dashboard").get_data(as_text=True)
     for stats in trainers.values():
-        assert f"{round(100 * stats.facility)}%" in page and f"{stats.discrimination:.2f}" in page
-        figures = f"facility {round(100 * stats.facility, 1)}%, discrimination {round(stats.discrimination, 2)}"
-        assert figures in shown
+        share = f"{round(100 * stats.facility, 1)}%"
+        assert share in page and f"({stats.discrimination:.2f})" in page
+        assert f"Share who got it right: {share}." in shown and f"({stats.discrimination:.2f})" in shown
 
 
 def answer(person, module: Module, marks: dict[str, tuple[str, bool]]) -> None:

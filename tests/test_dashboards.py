@@ -96,7 +96,8 @@ def test_question_facility_discrimination_and_options(app, programme):
     options = {option.html: option.count for option in questions["q3"].options}
     assert options == {"<p>Option a</p>": 2, "<p>Option b</p>": 1, "<p>Option c</p>": 0}
     table = {(row[0], row[1]): row[2:] for row in data.table("questions").rows}
-    assert table[("Title of basics", "q3")] == [3, 33.3, 0.5]  # facility as a percentage, as the page shows it
+    # a question by its text, not its id; facility as a percentage, as the page shows it
+    assert table[("Title of basics", "Question 3 of basics?")] == [3, 33.3, 0.5]
 
 
 def test_learner_table_filters_and_sorts(app, programme):
@@ -196,8 +197,8 @@ def test_csv_exports_hold_the_numbers_on_screen(app, client, auth, programme):
     assert len(filtered) == 2 and filtered[1][1] == "learner3@org-a.example"
     questions = _csv(client.get(f"/organisations/org-a/cohorts/{cohort.id}/dashboard/questions.csv"))
     # discrimination with the two decimal places the page shows (3 / sqrt(12)), facility with one
-    assert ["Title of basics", "q1", "3", "66.7", "0.87"] in questions
-    assert "facility 66.7%, discrimination 0.87" in page
+    assert ["Title of basics", "Question 1 of basics?", "3", "66.7", "0.87"] in questions
+    assert "Share who got it right: 66.7%. Does it separate stronger and weaker learners? Yes, clearly (0.87)" in page
     for name in ("scores", "weeks", "gain", "renewals", "refresh", "questions", "options", "calibration"):
         response = client.get(f"/organisations/org-a/cohorts/{cohort.id}/dashboard/{name}.csv")
         assert response.status_code == 200 and response.mimetype == "text/csv", name

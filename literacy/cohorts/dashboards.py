@@ -62,6 +62,7 @@ from ..models import (
 )
 from ..statistics import QuestionStatistics, Tally, count_choices
 from ..tables import Column, Table, escape_cell, percent
+from ..titles import page_language, title_in
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
 EXPIRING, RENEWAL_DUE, RENEWAL_OVERDUE = "expiring", "renewal_due", "renewal_overdue"
@@ -180,7 +181,9 @@ def _assigned(cohort: Cohort):
 
 
 def assigned_modules(cohort: Cohort) -> list[AssignedModule]:
-    """The cohort's modules with their live version and the day its edition was first published (one query)."""
+    """The cohort's modules with their live version and the day its edition was first published (one query);
+    each title in the page's language where the version has one (``titles.title_in``: it knows its language)."""
+    language = page_language()
     first = renewal.edition_published()
     rows = db.session.execute(
         select(CohortAssignment.due_on, CohortAssignment.assigned_at, Module.id, Module.slug, ModuleVersion)
@@ -193,7 +196,7 @@ def assigned_modules(cohort: Cohort) -> list[AssignedModule]:
     )
     found = []
     for due_on, assigned_at, module_id, slug, version, edition_at in rows:
-        title = version.text("title", version.language) if version else slug
+        title = title_in(version.texts, version.language, language) if version else slug
         found.append(
             AssignedModule(
                 module_id,
@@ -612,7 +615,7 @@ def _modules_table(dashboard: CohortDashboard) -> Table:
             for module in dashboard.modules
         ],
         chart="completed",
-        description=_l("Learners who have completed each assigned module."),
+        description=_l("Each bar is the number of learners who have completed the module."),
     )
 
 
@@ -624,7 +627,10 @@ def _scores_table(dashboard: CohortDashboard) -> Table:
         [Column("band", _l("Best assessment score (%)")), Column("learners", _l("Learners and modules"), True)],
         [[f"{band * 10}–{band * 10 + 9 if band < 9 else 100}", bands[band]] for band in range(10)],
         chart="learners",
-        description=_l("How many best assessment scores fall in each band of ten percentage points."),
+        description=_l(
+            "Each bar is the number of best assessment scores (one per learner and module) in a band of ten "
+            "percentage points."
+        ),
     )
 
 
@@ -655,7 +661,9 @@ def _weeks_of(weeks: Counter) -> Table:
         [Column("week", _l("Week beginning")), Column("completions", _l("Completions"), True)],
         [[week, weeks[week]] for week in sorted(weeks)],
         chart="completions",
-        description=_l("Modules completed by members of this cohort, by the week of first completion."),
+        description=_l(
+            "Each bar is the number of modules that members of this cohort completed for the first time that week."
+        ),
     )
 
 
@@ -682,7 +690,10 @@ def _gain_table(dashboard: CohortDashboard) -> Table:
             for n, pre, best in [gain]
         ],
         chart="gain",
-        description=_l("Pre-check score (the lowest) against the best assessment score, for learners who took both."),
+        description=_l(
+            "Each bar is the average gain in percentage points from the pre-check score (the lowest) to the best "
+            "assessment score, for learners who took both."
+        ),
     )
 
 
@@ -807,14 +818,15 @@ def _options(question: Question | None, chosen: Counter) -> list[tuple[str, str,
 
 
 def _questions_table(modules: list[AssignedModule], found: dict[int, list[QuestionStatistics]]) -> Table:
-    """Facility as a percentage with one decimal, discrimination with two, as the page shows them."""
+    """Each question by its text (an id such as ``accuracy-figure`` means nothing to a manager), facility as a
+    percentage with one decimal and discrimination with two, as the page shows them, under plain headings."""
     rows = []
     for module in modules:
         for item in found.get(module.module_id, []):
             facility, discrimination = item.stats.facility, item.stats.discrimination
             rows.append([
                 module.title,
-                item.key,
+                _plain(item.prompt_html),
                 item.stats.answers,
                 round(100 * facility, 1) if facility is not None else None,
                 round(discrimination, 2) if discrimination is not None else None,
@@ -826,8 +838,8 @@ def _questions_table(modules: list[AssignedModule], found: dict[int, list[Questi
             Column("module", _l("Module")),
             Column("question", _l("Question")),
             Column("responses", _l("Answers"), True),
-            Column("facility", _l("Facility (% correct)"), True),
-            Column("discrimination", _l("Discrimination"), True),
+            Column("facility", _l("Share who got it right (%)"), True),
+            Column("discrimination", _l("Separates stronger and weaker learners (−1 to 1)"), True),
         ],
         rows,
     )
@@ -837,7 +849,8 @@ def option_rows(questions: dict[int, list[QuestionStatistics]], modules: list[As
     """How often each option was chosen, one row per question and option (for the CSV)."""
     titles = {module.module_id: module.title for module in modules}
     rows = [
-        [titles.get(module_id, ""), item.key, _plain(option.html), option.count, "yes" if option.is_correct else "no"]
+        [titles.get(module_id, ""), _plain(item.prompt_html), _plain(option.html), option.count,
+         "yes" if option.is_correct else "no"]
         for module_id, items in questions.items()
         for item in items
         for option in item.options
@@ -857,7 +870,7 @@ def option_rows(questions: dict[int, list[QuestionStatistics]], modules: list[As
 
 
 def _plain(html: str) -> str:
-    """Option text without its (already sanitised) markup, for the CSV."""
+    """A question's or option's text without its (already sanitised) markup, for tables and the CSV."""
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip())
 
 

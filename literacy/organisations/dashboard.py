@@ -38,6 +38,7 @@ from ..models import (
     utcnow,
 )
 from ..tables import Column, Suppressed, Table, percent, suppress, suppress_count
+from ..titles import page_language, title_in
 
 
 @dataclass
@@ -208,7 +209,9 @@ def _cohorts_side_by_side(organisation: Organisation, today: date, now: datetime
             for cohort in cohorts
         ],
         chart="completed",
-        description=_l("Members of each cohort whose completions of all its modules are valid."),
+        description=_l(
+            "Each bar is the number of members of the cohort whose completions of all its modules are valid."
+        ),
     )
 
 
@@ -229,12 +232,13 @@ def _coverage(organisation: Organisation, people_ids, people: int, today: date, 
         )
         .order_by(Module.slug)
     ).all()
+    language = page_language()  # each title in the page's language where the module has one
     counts = _completions(
         organisation.id, people_ids, {module_id: version.edition for module_id, version in modules}, now
     )
     rows = [
         [
-            version.text("title", version.language),
+            title_in(version.texts, version.language, language),
             version.edition,
             *_coverage_figures(*counts.get(module_id, (0, 0, 0, 0)), people, threshold),
         ]
@@ -255,7 +259,9 @@ def _coverage(organisation: Organisation, people_ids, people: int, today: date, 
         ],
         rows,
         chart="share",
-        description=_l("The share of the organisation's people whose completion of each module is valid."),
+        description=_l(
+            "Each bar is the share (%) of the organisation's people whose completion of the module is valid."
+        ),
     )
 
 
