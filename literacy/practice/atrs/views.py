@@ -11,9 +11,9 @@ from flask_login import current_user
 from ...auth.access import organisation_role_required
 from ...exports import csv_stream
 from ...extensions import db
-from ...models import Organisation, Role
-from . import bp, export, fieldmap, service
-from .fieldmap import AtrsField
+from ...models import AtrsRecord, Organisation, Role
+from . import bp, export, feedback, fieldmap, service
+from .fieldmap import AtrsField, AtrsSection, FieldMap
 from .forms import NewRecordForm, SharingForm, section_form
 from .messages import CHOICE_LABELS
 
@@ -25,6 +25,12 @@ def shown_value(spec: AtrsField, value: str) -> str:
     if spec.input == "choice" and value in CHOICE_LABELS:
         return _(CHOICE_LABELS[value])
     return value
+
+
+def _section_notes(field_map: FieldMap, part: AtrsSection, record: AtrsRecord) -> list[feedback.Note]:
+    """The feedback about this section's fields, from what is saved (shown above the form)."""
+    keys = {spec.key for spec in part.fields}
+    return [note for note in feedback.review(field_map, service.answers_of(record)).notes if note.field in keys]
 
 
 def _record_or_404(organisation: Organisation, record_id: int):
@@ -72,6 +78,8 @@ def show(organisation: Organisation, record_id: int):
         field_map=field_map,
         answers=answers,
         statuses={part.key: service.section_status(part, answers) for part in field_map.sections},
+        feedback=feedback.review(field_map, answers),
+        field_of=field_map.field,
         choice_label=shown_value,
         may_edit=service.is_editor(current_user, organisation),
         sharing=SharingForm(is_shared=record.is_shared),
@@ -105,6 +113,7 @@ def section(organisation: Organisation, record_id: int, section_key: str):
         part=part,
         form=form,
         is_last=position == len(field_map.sections) - 1,
+        notes=_section_notes(field_map, part, record),
     ), 400 if form.errors else 200
 
 
