@@ -23,13 +23,21 @@ TEXT_MAX = {"text": 1000, "url": 1000, "email": 320, "choice": 100, "textarea": 
 class NewRecordForm(FlaskForm):
     name = StringField(
         _l("Name of the tool"),
-        validators=[
-            DataRequired(message=_l("Enter the name of the tool")),
-            Length(max=NAME_MAX, message=_l("The name must be 200 characters or fewer")),
-        ],
+        validators=[Length(max=NAME_MAX, message=_l("The name must be 200 characters or fewer"))],
         filters=[strip],
     )
+    published = SelectField(_l("Start from a published record (optional)"), choices=[], default="")
     is_shared = BooleanField(_l("Share this draft with everyone in the organisation"))
+
+    def __init__(self, *args: object, published_choices: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.published.choices = [SelectChoice("", _l("Do not start from a published record"))] + [
+            SelectChoice(value, label) for value, label in published_choices
+        ]
+
+    def validate_name(self, field: Field) -> None:
+        if not field.data and not self.published.data:
+            raise ValidationError(_l("Enter the name of the tool, or choose a published record to start from"))
 
 
 class SharingForm(FlaskForm):

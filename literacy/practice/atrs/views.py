@@ -12,7 +12,7 @@ from ...auth.access import organisation_role_required
 from ...exports import csv_stream
 from ...extensions import db
 from ...models import AtrsRecord, Organisation, Role
-from . import bp, export, feedback, fieldmap, service
+from . import bp, export, feedback, fieldmap, published, service
 from .fieldmap import AtrsField, AtrsSection, FieldMap
 from .forms import NewRecordForm, SharingForm, section_form
 from .messages import CHOICE_LABELS
@@ -55,9 +55,19 @@ def index(organisation: Organisation):
 @bp.route("/<org>/atrs/new", methods=["GET", "POST"])
 @organisation_role_required(*service.EDITORS)
 def new(organisation: Organisation):
-    form = NewRecordForm()
+    records = published.published_records()
+    form = NewRecordForm(published_choices=[(record.slug, record.title.strip()) for record in records])
     if form.validate_on_submit():
-        record = service.create_record(organisation, current_user, form.name.data, is_shared=form.is_shared.data)
+        start = published.find(form.published.data) if form.published.data else None
+        answers = published.prefill(start, fieldmap.load()) if start else {}
+        record = service.create_record(
+            organisation,
+            current_user,
+            form.name.data or answers["name"],
+            is_shared=form.is_shared.data,
+            answers=answers,
+            started_from=start.link if start else None,
+        )
         flash(_("Draft record started"), "success")
         return redirect(url_for("atrs.section", org=organisation.slug, record_id=record.id, section_key="summary"))
     return render_template(
