@@ -13,6 +13,8 @@ from functools import cache
 
 from .fieldmap import HERE, FieldMap
 
+GOV_UK = "https://www.gov.uk"  # a record's ``link`` is a path on GOV.UK
+
 
 @dataclass(frozen=True)
 class PublishedRecord:

@@ -89,6 +89,7 @@ def show(organisation: Organisation, record_id: int):
         answers=answers,
         statuses={part.key: service.section_status(part, answers) for part in field_map.sections},
         feedback=feedback.review(field_map, answers),
+        started_url=published.GOV_UK + record.started_from if record.started_from else None,
         field_of=field_map.field,
         choice_label=shown_value,
         may_edit=service.is_editor(current_user, organisation),
