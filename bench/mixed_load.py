@@ -659,8 +659,12 @@ class Learner:
         return ok
 
 
-def run(learners: Sequence[Learner], seconds: float, weights: Sequence[float] = WEIGHTS) -> float:
-    """Every person acts as fast as the site answers until ``seconds`` have passed; returns the time taken.
+def run(
+    learners: Sequence[Learner], seconds: float, weights: Sequence[float] = WEIGHTS, at_least: int = 0
+) -> float:
+    """Every person acts as fast as the site answers until ``seconds`` have passed, and has made at least
+    ``at_least`` requests (so a short run on a slow machine still does what it is meant to); returns the
+    time taken.
 
     Each request's kind is drawn with ``weights`` (in the order of ``KINDS``).
     """
@@ -668,8 +672,10 @@ def run(learners: Sequence[Learner], seconds: float, weights: Sequence[float] = 
     until = started + seconds
 
     def work(learner: Learner) -> None:
-        while time.perf_counter() < until:
+        made = 0
+        while time.perf_counter() < until or made < at_least:
             learner.act(learner.rng.choices(KINDS, weights)[0])
+            made += 1
 
     threads = [threading.Thread(target=work, args=(learner,)) for learner in learners]
     for thread in threads:

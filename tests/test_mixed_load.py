@@ -79,7 +79,9 @@ def test_the_data_gives_each_simulated_person_a_cohort_a_manager_and_open_assess
 
 def test_a_short_run_of_three_people_has_no_errors_and_keeps_the_summaries_exact(site: Site) -> None:
     learners = [signed_in(site, index) for index in range(3)]
-    elapsed = mixed_load.run(learners, 2.0, weights=(40, 20, 30, 10))
+    # at least 12 requests each: the people's draws are seeded, so every kind comes up however slow the
+    # machine (a loaded CI machine once made too few requests in two seconds to reach My learning)
+    elapsed = mixed_load.run(learners, 2.0, weights=(40, 20, 30, 10), at_least=12)
     samples = [sample for learner in learners for sample in learner.samples]
     assert elapsed >= 2.0
     assert [sample for sample in samples if sample.error] == []
