@@ -126,7 +126,9 @@ def test_when_every_figure_is_hidden_the_page_says_why(client, auth, make_organi
     module = make_module("basics")
     make_cohort(org, "Tiny", make_people(org, 2), [(module, None)])
     auth.sign_in("manager@a.example")
-    text = text_of(client.get("/organisations/org-a/").get_data(as_text=True))
+    page = client.get("/organisations/org-a/").get_data(as_text=True)
+    assert 'class="chart"' not in page  # no chart of nothing but "fewer than 5": the message says why instead
+    text = text_of(page)
     assert ("Every figure here is hidden: this organisation has fewer than 5 people, and figures about fewer than 5"
             " people are hidden to protect their privacy. They appear when 5 or more people belong to the"
             " organisation.") in text
@@ -136,7 +138,9 @@ def test_when_every_figure_is_hidden_the_page_says_why(client, auth, make_organi
 
 def test_figures_shown_need_no_explanation(client, auth, cohort_setup):
     auth.sign_in("manager@a.example")
-    text = text_of(client.get("/organisations/org-a/").get_data(as_text=True))
+    page = client.get("/organisations/org-a/").get_data(as_text=True)
+    assert page.count('<figure class="chart">') == 2  # coverage and cohorts side by side
+    text = text_of(page)
     assert "Every figure here is hidden" not in text and "Every cohort's figures are hidden" not in text
 
 
