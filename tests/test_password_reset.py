@@ -75,7 +75,9 @@ def test_the_same_answer_whether_or_not_the_address_has_an_account(client, auth,
     answers = set()
     for email in ("known@example.org", "nobody@example.org", "disabled@example.org", "waiting@example.org"):
         response = ask(auth, email)
-        answers.add((response.status_code, response.get_data(as_text=True).replace(email, "ADDRESS")))
+        page = response.get_data(as_text=True).replace(email, "ADDRESS")
+        # a CSRF token carries the second it was signed in: on a slow machine the four answers span seconds
+        answers.add((response.status_code, re.sub(r'value="[\w.-]{40,}"', "CSRF", page)))
     assert len(answers) == 1
     assert [message["To"] for message in inbox.messages] == ["known@example.org"]
     assert db.session.scalar(select(func.count(AccountToken.id))) == 1
