@@ -13,17 +13,19 @@ import re
 import threading
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
+from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
 
 import bleach
 import markdown
+from babel.support import NullTranslations, Translations
 from bleach.html5lib_shim import Filter
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .problems import N_
+from .problems import N_, Message, translate
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_RULE = N_("lower case letters, digits and hyphens")
@@ -45,14 +47,12 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
-#: Callout kinds (``!!! KIND "title"``) and their default titles by language. The app may add
-#: languages here; an unknown language falls back to English.
+#: Callout kinds (``!!! KIND "title"``) and their default titles, in English; other languages take them from
+#: the interface catalogue (``content_text``), so a new language needs a catalogue, not code.
 CALLOUT_KINDS = ("note", "tip", "warning", "example", "scenario", "practice")
-CALLOUT_TITLES: dict[str, dict[str, str]] = {
-    "en": {"note": "Note", "tip": "Tip", "warning": "Warning", "example": "Example",
-           "scenario": "Scenario", "practice": "In practice"},
-    "cy": {"note": "Nodyn", "tip": "Awgrym", "warning": "Rhybudd", "example": "Enghraifft",
-           "scenario": "Senario", "practice": "Yn ymarferol"},
+CALLOUT_TITLES: dict[str, Message] = {
+    "note": N_("Note"), "tip": N_("Tip"), "warning": N_("Warning"), "example": N_("Example"),
+    "scenario": N_("Scenario"), "practice": N_("In practice"),
 }
 
 #: Class names that survive sanitizing: the ones Markdown's extensions produce for our styles.
@@ -129,13 +129,23 @@ class _LiteracyExtension(Extension):
         md.treeprocessors.register(_ShiftHeadings(md), "literacy-shift-headings", 7)  # before toc (5)
 
 
-#: The title (tooltip) of a footnote's link back to where it is cited, by the lesson's language: it is part of
-#: the lesson's HTML, rendered once at publishing, so it follows the content's language, not the reader's.
-#: The app may add languages here; an unknown language falls back to English.
-BACKLINK_TITLES: dict[str, str] = {
-    "en": "Back to the text",
-    "cy": "Yn ôl i'r testun",
-}
+#: The title (tooltip) of a footnote's link back to where it is cited. It is part of the lesson's HTML,
+#: rendered once at publishing, so it follows the content's language, not the reader's.
+BACKLINK_TITLE = N_("Back to the text")
+_TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+
+
+@lru_cache(maxsize=16)
+def _catalogue(language: str) -> NullTranslations:
+    """The interface catalogue of ``language`` (read once; English, or a language without one, as written)."""
+    return Translations.load(str(_TRANSLATIONS), [language])
+
+
+def content_text(message: Message, language: str) -> str:
+    """A text the engine writes into content (a callout's default title, the footnote link's title) in the
+    content's language, from the same catalogue as the interface: no Flask needed, so the checker and
+    publishing give the same HTML."""
+    return str(translate(message, _catalogue(language).gettext))
 
 
 def _new_markdown(language: str) -> markdown.Markdown:
@@ -146,7 +156,7 @@ def _new_markdown(language: str) -> markdown.Markdown:
             "toc": {"permalink": False, "toc_depth": "2-3"},
             "tables": {"use_align_attribute": True},
             # Python-Markdown puts the footnote's number where a title holds %d; ours hold no % at all.
-            "footnotes": {"BACKLINK_TITLE": BACKLINK_TITLES.get(language, BACKLINK_TITLES["en"])},
+            "footnotes": {"BACKLINK_TITLE": content_text(BACKLINK_TITLE, language)},
         },
         output_format="html",
     )
@@ -157,7 +167,7 @@ _local = threading.local()
 
 def _markdown(language: str) -> markdown.Markdown:
     """This thread's Markdown for texts in ``language`` (one per language: the footnotes' titles differ)."""
-    key = language if language in BACKLINK_TITLES else "en"
+    key = language
     found: dict[str, markdown.Markdown] | None = getattr(_local, "md", None)
     if found is None:
         found = _local.md = {}
@@ -183,7 +193,7 @@ def _outside_fences(lines: list[str]) -> Iterator[int]:
 
 def _prepare_callouts(text: str, language: str) -> tuple[str, list[tuple[int, str]]]:
     """Give callouts without a title their default title, and report unknown kinds."""
-    titles = CALLOUT_TITLES.get(language, CALLOUT_TITLES["en"])
+    titles = {kind: content_text(title, language) for kind, title in CALLOUT_TITLES.items()}
     lines = text.split("\n")
     problems: list[tuple[int, str]] = []
     for index in _outside_fences(lines):
