@@ -58,7 +58,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "LITERACY_METRICS_TOKEN": ("METRICS_TOKEN", None),  # /metrics wants it as a bearer token; None: loopback only
 }
 
-LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+LANGUAGES = {"en": "English", "cy": "Cymraeg", "sv": "Svenska"}
 
 
 def normalise_database_url(url: str) -> str:

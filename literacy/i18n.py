@@ -27,7 +27,7 @@ def available_languages() -> list[str]:
 
 
 #: interface language -> the locale used for formatting (British dates and numbers for English)
-FORMAT_LOCALES = {"en": "en_GB", "cy": "cy"}
+FORMAT_LOCALES = {"en": "en_GB", "cy": "cy", "sv": "sv_SE"}
 
 
 def interface_language() -> str:

@@ -1,4 +1,5 @@
-"""Languages: every interface string has its Welsh translation; the locale follows the person's choice."""
+"""Languages: every interface string is translated into every offered language; the locale follows the
+person's choice."""
 
 from __future__ import annotations
 
@@ -6,18 +7,21 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, format_date, format_decimal
 
+from literacy.config import LANGUAGES
 from literacy.extensions import db
 from literacy.models import AuditEvent, User
 
 from .conftest import REPO
 
 TRANSLATIONS = REPO / "literacy" / "translations"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
+TRANSLATED = [code for code in LANGUAGES if code != "en"]  # English is the source language
 
 
 def interface_strings() -> set[str]:
@@ -31,13 +35,23 @@ def interface_strings() -> set[str]:
     return found
 
 
+def catalogue_of(language: str):
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        return read_po(handle, locale=language)
+
+
 def welsh_catalogue():
-    with open(TRANSLATIONS / "cy" / "LC_MESSAGES" / "messages.po", "rb") as handle:
-        return read_po(handle, locale="cy")
+    return catalogue_of("cy")
 
 
-def test_every_interface_string_has_a_welsh_translation():
-    catalogue = welsh_catalogue()
+def test_every_offered_language_has_a_catalogue_and_every_catalogue_is_offered():
+    folders = {p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES" / "messages.po").is_file()}
+    assert folders == set(TRANSLATED)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_interface_string_is_translated(language):
+    catalogue = catalogue_of(language)
     missing = []
     for message_id in sorted(interface_strings()):
         message = catalogue.get(message_id)
@@ -47,11 +61,12 @@ def test_every_interface_string_has_a_welsh_translation():
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if not all(strings) or message.fuzzy:
             missing.append(message_id)
-    assert not missing, "Welsh translation missing (see docs/translating.md): " + repr(missing)
+    assert not missing, f"{LANGUAGES[language]} translation missing (see docs/translating.md): " + repr(missing)
 
 
-def test_translations_keep_their_placeholders():
-    for message in welsh_catalogue():
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_keep_their_placeholders(language):
+    for message in catalogue_of(language):
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
@@ -61,7 +76,8 @@ def test_translations_keep_their_placeholders():
             assert set(re.findall(r"%\(\w+\)s", string)) == wanted, message.id
 
 
-def test_compiled_catalogue_matches_the_source():
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_compiled_catalogue_matches_the_source(language):
     def flat(catalogue):
         return {
             str(tuple(m.id)) if isinstance(m.id, list | tuple) else m.id: str(tuple(m.string))
@@ -71,8 +87,8 @@ def test_compiled_catalogue_matches_the_source():
             if m.id
         }
 
-    po = flat(welsh_catalogue())
-    with open(TRANSLATIONS / "cy" / "LC_MESSAGES" / "messages.mo", "rb") as handle:
+    po = flat(catalogue_of(language))
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as handle:
         mo = flat(read_mo(handle))
     assert mo == po, "run: pybabel compile -d literacy/translations"
 
@@ -154,3 +170,19 @@ def test_no_template_has_untranslated_visible_text():
             if words and re.search(r"[A-Za-z]{2,}", words):
                 offenders.append(f"{path.relative_to(REPO)}: {text.strip()[:60]}")
     assert not offenders, offenders
+
+
+def test_swedish_is_offered_and_picked_from_the_browser(client):
+    english = client.get("/").get_data(as_text=True)
+    assert 'action="/language/sv"' in english and 'lang="sv">Svenska</button>' in english
+    page = client.get("/", headers={"Accept-Language": "sv-SE,sv;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    assert '<html lang="sv">' in page and ">Logga in</a>" in page
+    assert '<span lang="sv" aria-current="true">Svenska</span>' in page
+
+
+def test_swedish_dates_and_numbers(app):
+    from literacy.i18n import FORMAT_LOCALES
+
+    with app.test_request_context(), force_locale(FORMAT_LOCALES["sv"]):
+        assert format_date(date(2026, 12, 12), "long") == "12 december 2026"
+        assert format_decimal(12345) == "12\xa0345"  # a no-break space groups thousands

@@ -40,6 +40,19 @@ def test_the_catalogue_is_public(client, published):
     assert "Not started" not in page  # no status for anonymous visitors
 
 
+def test_the_catalogue_says_which_languages_each_module_is_offered_in(client, courses):
+    write_module(courses, "bilingual", welsh=True)
+    write_module(courses, "english-only")
+    sync_courses(courses)
+    page = client.get("/modules", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    items = {slug: item for item in page.split('class="module-list__item"')[1:]
+             for slug in ("bilingual", "english-only") if f"/modules/{slug}" in item}
+    assert '<dd><span lang="en">English</span>, <span lang="cy">Cymraeg</span></dd>' in items["bilingual"]
+    assert '<dd><span lang="en">English</span></dd>' in items["english-only"]
+    # neither is in Swedish: each says so in Swedish, and shows its English texts marked as English
+    assert all('lang="en"' in item and "visas på engelska" in item for item in items.values())
+
+
 def test_the_catalogue_shows_a_learners_status(client, learner):
     assert "Not started" in client.get("/modules").get_data(as_text=True)
     client.get("/modules/test-module/lesson-1")

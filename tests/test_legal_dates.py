@@ -17,12 +17,15 @@ EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Au
              "October", "November", "December"]
 CY_MONTHS = ["Ionawr", "Chwefror", "Mawrth", "Ebrill", "Mai", "Mehefin", "Gorffennaf", "Awst", "Medi", "Hydref",
              "Tachwedd", "Rhagfyr"]
-MONTHS = {m: i for names in (EN_MONTHS, CY_MONTHS) for i, m in enumerate(names, 1)}
+SV_MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+             "november", "december"]
+MONTHS = {m: i for names in (EN_MONTHS, CY_MONTHS, SV_MONTHS) for i, m in enumerate(names, 1)}
 DATE_RE = re.compile(r"\b(\d{1,2}) (" + "|".join(MONTHS) + r") (\d{4})\b")
 FUTURE_RE = re.compile(
     r"\b(will (?:apply|start|begin|come|take effect)|(?:is|are) coming|comes? into force (?:on|from)|"
     r"from next (?:month|year)|next month|later this year|ha(?:s|ve) until|yn dod i rym ar|y mis nesaf|"
-    r"bydd yn (?:gymwys|dechrau))\b", re.IGNORECASE)
+    r"bydd yn (?:gymwys|dechrau)|kommer att (?:gälla|börja)|ska börja gälla|träder i kraft den|nästa månad)\b",
+    re.IGNORECASE)
 
 
 def past_dates_called_future(text: str, today: date) -> list[str]:
@@ -46,6 +49,8 @@ def lessons(modules: tuple[str, ...] | None = None) -> list[Path]:
     ("Older systems have until 2 December 2026 to comply.", True),
     ("The rules are coming on 5 February 2026, from next month.", True),
     ("Bydd yn gymwys o 2 Awst 2026 ymlaen.", True),
+    ("Reglerna kommer att gälla från 2 augusti 2026.", True),
+    ("Reglerna gäller sedan 2 augusti 2026.", False),
     ("Two new bans have applied since 2 December 2026.", False),
     ("The high-risk rules will apply from 2 December 2030.", False),
     ("It applied from 2 February 2025. Other rules will apply later.", False),
@@ -73,7 +78,8 @@ def page_dates(locale: str) -> set[str]:
 @pytest.mark.parametrize("path", lessons(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_lesson_that_cites_a_legal_date_links_the_page(path):
     text = re.sub(r"\s+", " ", path.read_text(encoding="utf-8"))
-    if any(day in text for day in page_dates("cy" if ".cy." in path.name else "en")):
+    parts = path.name.split(".")  # LESSON.md, or LESSON.LANG.md for a translation
+    if any(day in text for day in page_dates(parts[1] if len(parts) == 3 else "en")):
         assert "](/legal-dates)" in text
 
 
