@@ -83,7 +83,8 @@ def test_footnote_back_links_are_titled_in_the_lessons_language() -> None:
     text = "A claim.[^1]\n\n[^1]: The source."
     assert 'title="Yn ôl i\'r testun"' in render_markdown(text, language="cy").html
     assert 'title="Back to the text"' in render_markdown(text, language="en").html
-    assert 'title="Back to the text"' in render_markdown(text, language="sv").html  # no title of its own yet
+    assert 'title="Tillbaka till texten"' in render_markdown(text, language="sv").html  # from the catalogue
+    assert 'title="Back to the text"' in render_markdown(text, language="de").html  # a language without one
 
 
 def test_a_welsh_lesson_file_gets_the_welsh_back_link_title(tmp_path: Path) -> None:
