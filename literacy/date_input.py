@@ -49,7 +49,12 @@ class Reading:
 
 
 def _number(text: str, low: int, high: int) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and low <= int(text) <= high else None
+    """The whole number typed, when it lies between ``low`` and ``high``. Leading zeros aside, a number
+    longer than ``high`` is out of range without being read (``int`` refuses over 4,300 digits)."""
+    digits = text.lstrip("0") or "0"
+    if not (text.isascii() and text.isdigit()) or len(digits) > len(str(high)):
+        return None
+    return int(digits) if low <= int(digits) <= high else None
 
 
 def read_date(parts: dict[str, str], messages: DateMessages) -> Reading:

@@ -108,6 +108,8 @@ def stored_start(cohort: Cohort) -> date | None:
         ("4", "3", "20277", YEAR_DIGITS, ("year",)),
         ("4", "3", "２０２７", DUE_DATE.real, ("year",)),  # full-width digits are not ASCII digits
         ("1", "1", "0000", DUE_DATE.real, ("year",)),
+        ("9" * 5000, "3", "2027", DUE_DATE.real, ("day",)),  # longer than int() reads: a message, not a 500
+        ("4", "1" * 5000, "2027", DUE_DATE.real, ("month",)),
     ],
 )
 def test_each_mistake_has_its_own_message_and_wrong_boxes(app, day, month, year, message, wrong):
