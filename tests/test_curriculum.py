@@ -77,15 +77,27 @@ def test_correct_answers_are_not_always_the_longest_option(curriculum):
         assert longest <= len(singles) * 0.6, f"{module.slug}: correct option longest in {longest}/{len(singles)}"
 
 
-def test_ai_basics_is_bilingual(curriculum):
+def test_ai_basics_is_in_english_welsh_and_swedish(curriculum):
     module = next(m for m in curriculum.modules if m.slug == "ai-basics")
-    assert module.languages == ("en", "cy")
-    assert all("cy" in lesson.variants for lesson in module.lessons)
-    assert "cy" in module.quiz.variants
-    welsh = module.text("cy")
-    assert welsh.title != module.text("en").title
+    assert module.languages == ("en", "cy", "sv")
     english_keys = [q.key for q in module.quiz.variant("en").questions]
-    assert [q.key for q in module.quiz.variant("cy").questions] == english_keys
+    for language in ("cy", "sv"):
+        assert all(language in lesson.variants for lesson in module.lessons)
+        assert language in module.quiz.variants
+        assert module.text(language).title != module.text("en").title
+        assert [q.key for q in module.quiz.variant(language).questions] == english_keys
+
+
+def test_every_module_is_complete_in_welsh(curriculum):
+    """Issue 20: every shipped module has every lesson and its assessment in Welsh."""
+    for module in curriculum.modules:
+        assert "cy" in module.languages, module.slug
+        assert all("cy" in lesson.variants for lesson in module.lessons), module.slug
+        assert module.quiz is None or "cy" in module.quiz.variants, module.slug
+
+
+def test_the_glossary_is_in_swedish(curriculum):
+    assert all("sv" in term.texts for term in curriculum.glossary.terms)
 
 
 def test_the_glossary_is_bilingual_and_covers_every_link(curriculum):
