@@ -38,6 +38,12 @@ def stored(record_id: int) -> dict[str, str]:
     return json.loads(db.session.get(AtrsRecord, record_id).answers)
 
 
+def test_the_organisation_page_leads_a_manager_to_the_workshop(client, auth, people):
+    auth.sign_in("manager@a.example")
+    page = client.get(f"/organisations/{people['org_a'].slug}/").get_data(as_text=True)
+    assert f'href="/organisations/{people["org_a"].slug}/atrs/">ATRS record workshop</a>' in page
+
+
 def test_a_trainer_starts_a_draft_and_lands_on_its_summary_section(client, auth, people):
     auth.sign_in("trainer@a.example")
     assert client.get("/organisations/org-a/atrs/").status_code == 200
