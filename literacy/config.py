@@ -58,7 +58,22 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "LITERACY_METRICS_TOKEN": ("METRICS_TOKEN", None),  # /metrics wants it as a bearer token; None: loopback only
 }
 
-LANGUAGES = {"en": "English", "cy": "Cymraeg", "sv": "Svenska"}
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+
+def offered_languages(folder: Path = TRANSLATIONS_DIR) -> dict[str, str]:
+    """English, then every language with a catalogue in ``folder``, each by its own name ("Cymraeg",
+    "Svenska"): adding a language is adding its catalogue (docs/translating.md), no code."""
+    from babel import Locale
+
+    languages = {"en": "English"}
+    for code in sorted(p.name for p in folder.iterdir() if (p / "LC_MESSAGES" / "messages.po").is_file()):
+        name = Locale.parse(code).get_display_name(code) or code
+        languages[code] = name[:1].upper() + name[1:]
+    return languages
+
+
+LANGUAGES = offered_languages()
 
 
 def normalise_database_url(url: str) -> str:

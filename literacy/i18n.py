@@ -26,8 +26,9 @@ def available_languages() -> list[str]:
     return list(current_app.config["LANGUAGES"])
 
 
-#: interface language -> the locale used for formatting (British dates and numbers for English)
-FORMAT_LOCALES = {"en": "en_GB", "cy": "cy", "sv": "sv_SE"}
+#: interface language -> the locale used for formatting where it is not the language itself (British dates
+#: and numbers for English; every other language formats as its own locale does)
+FORMAT_LOCALES = {"en": "en_GB"}
 
 
 def interface_language() -> str:

@@ -13,7 +13,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, format_date, format_decimal
 
-from literacy.config import LANGUAGES
+from literacy.config import LANGUAGES, offered_languages
 from literacy.extensions import db
 from literacy.models import AuditEvent, User
 
@@ -44,9 +44,13 @@ def welsh_catalogue():
     return catalogue_of("cy")
 
 
-def test_every_offered_language_has_a_catalogue_and_every_catalogue_is_offered():
-    folders = {p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES" / "messages.po").is_file()}
-    assert folders == set(TRANSLATED)
+def test_the_offered_languages_are_english_and_the_catalogues_each_by_its_own_name(tmp_path):
+    assert LANGUAGES == {"en": "English", "cy": "Cymraeg", "sv": "Svenska"}
+    for code in ("de", "fi"):  # a fourth language is a catalogue, no code
+        (tmp_path / code / "LC_MESSAGES").mkdir(parents=True)
+        (tmp_path / code / "LC_MESSAGES" / "messages.po").write_text("", encoding="utf-8")
+    (tmp_path / "README").write_text("not a catalogue", encoding="utf-8")
+    assert offered_languages(tmp_path) == {"en": "English", "de": "Deutsch", "fi": "Suomi"}
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
@@ -181,8 +185,6 @@ def test_swedish_is_offered_and_picked_from_the_browser(client):
 
 
 def test_swedish_dates_and_numbers(app):
-    from literacy.i18n import FORMAT_LOCALES
-
-    with app.test_request_context(), force_locale(FORMAT_LOCALES["sv"]):
+    with app.test_request_context(), force_locale("sv"):
         assert format_date(date(2026, 12, 12), "long") == "12 december 2026"
         assert format_decimal(12345) == "12\xa0345"  # a no-break space groups thousands
