@@ -114,7 +114,7 @@ def test_a_learners_year_from_assigned_to_renewed(app, client, auth, runner, inb
     check = text_of(client.get(f"/certificates/{first.code}").get_data(as_text=True))
     assert f"Expired on {long_date(expired_on)}" in check
     expired_view = text_of(manager.get(f"/organisations/vale/cohorts/{cohort.id}/dashboard").get_data(as_text=True))
-    assert "0 have a valid completion of every module" in expired_view and "1 need to renew" in expired_view
+    assert "0 have a valid completion of every module" in expired_view and "1 needs to renew" in expired_view
     run(runner, renew_by - timedelta(days=7))
     assert subjects(inbox, learner.email)[4:] == [
         f"Reminder: renew your certificate for {title} by {long_date(renew_by)}"
@@ -129,7 +129,7 @@ def test_a_learners_year_from_assigned_to_renewed(app, client, auth, runner, inb
     assert "Expired on" in text_of(client.get(f"/certificates/{first.code}").get_data(as_text=True))
     assert "Renewal due" not in text_of(client.get("/my-learning").get_data(as_text=True))
     renewed_view = text_of(manager.get(f"/organisations/vale/cohorts/{cohort.id}/dashboard").get_data(as_text=True))
-    assert "1 have a valid completion of every module" in renewed_view and "0 need to renew" in renewed_view
+    assert "1 has a valid completion of every module" in renewed_view and "0 need to renew" in renewed_view
 
     # Nothing more: no renewal reminder, no overdue renewal, whatever the day.
     for day in (renew_by - timedelta(days=1), renew_by + timedelta(days=1), renew_by + timedelta(days=8)):

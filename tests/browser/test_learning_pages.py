@@ -73,7 +73,23 @@ def test_welsh_lessons_have_no_axe_violations(page, curriculum):
     page.goto(f"/modules/ai-basics/{curriculum['ai-basics']}")
     assert page.locator(".lesson").get_attribute("lang") == "cy"
     assert_no_axe_violations(page)
-    page.goto(f"/modules/managing-bias/{curriculum['managing-bias']}")  # English with a note
+    page.goto(f"/modules/managing-bias/{curriculum['managing-bias']}")  # every module is in Welsh now
+    assert page.locator(".lesson").get_attribute("lang") == "cy"
+    assert_no_axe_violations(page)
+
+
+def test_swedish_lessons_and_an_english_fallback_have_no_axe_violations(page, curriculum):
+    sign_in(page)
+    page.goto("/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Svenska").click()
+    assert page.locator("html").get_attribute("lang") == "sv"
+    page.goto("/modules")
+    assert_no_axe_violations(page)
+    page.goto(f"/modules/ai-basics/{curriculum['ai-basics']}")
+    assert page.locator(".lesson").get_attribute("lang") == "sv"
+    assert_no_axe_violations(page)
+    page.goto(f"/modules/managing-bias/{curriculum['managing-bias']}")  # no Swedish: English, with a note
     assert page.locator(".lesson").get_attribute("lang") == "en"
     assert_no_axe_violations(page)
 
