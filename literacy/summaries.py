@@ -110,9 +110,15 @@ def plan_for_cached_reads(connection: Any = None) -> None:
 
 
 def lock_people(user_ids: Ids) -> None:
-    """Take these people's row locks until commit (PostgreSQL; SQLite has one writer at a time anyway)."""
+    """Take these people's row locks until commit (PostgreSQL; SQLite has one writer at a time anyway).
+
+    FOR NO KEY UPDATE: callers still queue for each other, but a row that merely refers to the person (an
+    audit event, a membership: a KEY SHARE lock) is not held up, which deadlocked two administrators
+    changing each other's roles at once."""
     if _postgresql():
-        db.session.execute(select(User.id).where(_in(User.id, user_ids)).order_by(User.id).with_for_update())
+        db.session.execute(
+            select(User.id).where(_in(User.id, user_ids)).order_by(User.id).with_for_update(key_share=True)
+        )
 
 
 def _upsert(table, keys: tuple[str, ...], source, *, add: bool) -> None:
