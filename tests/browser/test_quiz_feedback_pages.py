@@ -23,9 +23,10 @@ RIGHT_LABELS = {1: ["Right one"], 2: ["First right", "Second right"], 3: ["False
 WRONG_LABELS = {1: ["Wrong one"], 2: ["First right", "Second right"], 3: ["True"]}  # pick-many right
 
 
-@pytest.fixture
-def site(live_server, tmp_path):
-    write_quiz_module(tmp_path, "quiz-module", lessons=2)
+def seed_quiz_site(live_server, tmp_path, *, welsh: bool = False) -> None:
+    """A two-lesson quiz module, an organisation "council", a learner and a trainer of it (shared by the browser
+    tests of quiz pages)."""
+    write_quiz_module(tmp_path, "quiz-module", lessons=2, welsh=welsh)
     with live_server.app.app_context():
         report = sync_courses(tmp_path)
         assert not report.problems, report.problems
@@ -38,6 +39,15 @@ def site(live_server, tmp_path):
         db.session.flush()
         trainer = db.session.scalar(select(User).where(User.email == "trainer@example.org"))
         db.session.add(Membership(user_id=trainer.id, organisation_id=organisation.id, role="trainer"))
+        db.session.commit()
+
+
+@pytest.fixture
+def site(live_server, tmp_path):
+    seed_quiz_site(live_server, tmp_path)
+    with live_server.app.app_context():
+        organisation = db.session.scalar(select(Organisation).where(Organisation.slug == "council"))
+        trainer = db.session.scalar(select(User).where(User.email == "trainer@example.org"))
         files = drafts.starter_files("long-lines", "Long lines")
         files.text["notes.md"] = "A line " + "that goes on and on " * 30 + "and never stops.\n"
         drafts.create_draft(organisation, trainer, files, "long-lines")

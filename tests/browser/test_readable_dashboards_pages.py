@@ -13,13 +13,11 @@ import pytest
 
 from literacy.extensions import db
 from literacy.models import Membership, Organisation, User
-from literacy.publishing import sync_courses
 
 from ..cohorts_support import attempt, complete, make_cohort, make_module, make_people, visit
-from ..quiz_support import write_quiz_module
 from ..test_readable_dashboards import LONG, long_title, welsh_title
 from .conftest import assert_no_axe_violations
-from .test_quiz_feedback_pages import RIGHT_LABELS, click, fits, sign_in, take
+from .test_quiz_feedback_pages import RIGHT_LABELS, click, fits, seed_quiz_site, sign_in, take
 
 PASSWORD = "correct horse battery"
 DESKTOP = {"width": 1280, "height": 900}
@@ -103,20 +101,7 @@ def test_the_managers_pages_in_english_and_welsh(page, programme, viewport):
 
 @pytest.fixture
 def quiz_site(live_server, tmp_path):
-    write_quiz_module(tmp_path, "quiz-module", lessons=2, welsh=True)
-    with live_server.app.app_context():
-        report = sync_courses(tmp_path)
-        assert not report.problems, report.problems
-        organisation = Organisation(slug="council", name="Council")
-        db.session.add(organisation)
-        for email, name in (("quizzer@example.org", "Quinn Quizzer"), ("trainer@example.org", "Tess Trainer")):
-            user = User(email=email, name=name)
-            user.set_password(PASSWORD)
-            db.session.add(user)
-            db.session.flush()
-            if email.startswith("trainer"):
-                db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, role="trainer"))
-        db.session.commit()
+    seed_quiz_site(live_server, tmp_path, welsh=True)
     return live_server
 
 
