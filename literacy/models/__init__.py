@@ -17,7 +17,7 @@ from .cohorts import AuditEvent, Cohort, CohortAssignment, CohortMember, Invitat
 from .content import GlossaryTerm, Lesson, Module, ModuleImage, ModuleVersion, Question
 from .learning import Certificate, LessonProgress, ModuleCompletion, QuizAttempt, Response
 from .notifications import MESSAGE_STATUSES, OutboxMessage
-from .practice import AtrsRecord
+from .practice import AtrsRecord, SelfAssessment, SelfAssessmentAnswer, SelfAssessmentChange, SelfAssessmentMember
 from .summaries import CohortAnswerTally, CohortLearnerSummary, LearnerModuleSummary, OrganisationModuleSummary
 from .types import UTCDateTime, utc_date, utcnow
 
@@ -53,6 +53,10 @@ __all__ = [
     "Question",
     "QuizAttempt",
     "Response",
+    "SelfAssessment",
+    "SelfAssessmentAnswer",
+    "SelfAssessmentChange",
+    "SelfAssessmentMember",
     "Role",
     "UTCDateTime",
     "User",
