@@ -56,6 +56,10 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "LITERACY_MAIL_RETRY_SECONDS": ("MAIL_RETRY_SECONDS", "60"),
     "LITERACY_LOG_FORMAT": ("LOG_FORMAT", None),  # json or text; None: text with --debug and in tests, else json
     "LITERACY_METRICS_TOKEN": ("METRICS_TOKEN", None),  # /metrics wants it as a bearer token; None: loopback only
+    # Open Badges 3.0 signing keys (literacy.credentials.keys): PEM, JWK or JWK Set; the file wins over the value
+    "LITERACY_CREDENTIAL_KEYS": ("CREDENTIAL_KEYS", None),
+    "LITERACY_CREDENTIAL_KEYS_FILE": ("CREDENTIAL_KEYS_FILE", None),
+    "LITERACY_CREDENTIAL_KEY_ID": ("CREDENTIAL_KEY_ID", None),  # the key that signs; None: the first private one
 }
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"

@@ -23,6 +23,9 @@ DESCRIBED = {
     "LITERACY_QUEUE_URL",
     "LITERACY_LOG_FORMAT",
     "LITERACY_METRICS_TOKEN",
+    "LITERACY_CREDENTIAL_KEYS",
+    "LITERACY_CREDENTIAL_KEYS_FILE",
+    "LITERACY_CREDENTIAL_KEY_ID",
 }
 
 #: defined in config.py but read by nothing, so not documented (yet)
