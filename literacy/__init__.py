@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .authoring import bp as authoring_bp
     from .cohorts import bp as cohorts_bp
+    from .credentials import bp as credentials_bp
     from .invitations import bp as invitations_bp
     from .learning import bp as learning_bp
     from .organisations import bp as organisations_bp
@@ -94,6 +95,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         site_bp, auth_bp, learning_bp, organisations_bp, cohorts_bp, invitations_bp, admin_bp, authoring_bp, account_bp,
-        theme_bp, atrs_bp,
+        theme_bp, atrs_bp, credentials_bp,
     ):
         app.register_blueprint(blueprint)
