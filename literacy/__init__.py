@@ -91,10 +91,11 @@ def _register_blueprints(app: Flask) -> None:
     from .learning import bp as learning_bp
     from .organisations import bp as organisations_bp
     from .practice.atrs import bp as atrs_bp
+    from .practice.cases import bp as cases_bp
     from .site import bp as site_bp
 
     for blueprint in (
         site_bp, auth_bp, learning_bp, organisations_bp, cohorts_bp, invitations_bp, admin_bp, authoring_bp, account_bp,
-        theme_bp, atrs_bp, credentials_bp,
+        theme_bp, atrs_bp, cases_bp, credentials_bp,
     ):
         app.register_blueprint(blueprint)

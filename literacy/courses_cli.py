@@ -37,8 +37,28 @@ def check_command(language: str | None, paths: tuple[Path, ...]) -> None:
     for problem in result.problems:
         click.echo(str(problem) if language is None else _translated(problem, language))
     click.echo(content.summary_line(result.checked, len(result.problems)))
-    if result.problems:
+    case_problems = _check_cases(paths or (_default_root(),), language)
+    if result.problems or case_problems:
         raise SystemExit(1)
+
+
+def _check_cases(paths: tuple[Path, ...], language: str | None) -> int:
+    """The case library of each courses folder checked (``cases/``, against its modules' lessons); prints its
+    problems and a summary line when there is one, and returns how many problems it found."""
+    from .practice.cases.index import check_folder
+    from .practice.cases.loader import case_summary_line
+
+    found = 0
+    for root in paths:
+        folder = root / content.CASES_FOLDER if root.name != content.CASES_FOLDER else root
+        if not folder.is_dir():
+            continue
+        cases = check_folder(folder, folder.parent)
+        for problem in cases.problems:
+            click.echo(str(problem) if language is None else _translated(problem, language))
+        click.echo(case_summary_line(cases.checked, len(cases.problems)))
+        found += len(cases.problems)
+    return found
 
 
 def _translated(problem: content.Problem, language: str) -> str:

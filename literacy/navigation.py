@@ -92,7 +92,8 @@ def _places(user) -> tuple[bool, list[_Place]]:  # type: ignore[no-untyped-def]
 
 
 def navigation() -> list[NavItem]:
-    items = [_item(_("Home"), "site.home"), _item(_("Modules"), "learning.catalogue")]
+    items = [_item(_("Home"), "site.home"), _item(_("Modules"), "learning.catalogue"),
+             _item(_("Cases"), "cases.index")]
     user = current_user._get_current_object() if current_user else None
     if user is not None and user.is_authenticated:
         items.append(_item(_("My learning"), "learning.my_learning"))

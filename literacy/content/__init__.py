@@ -9,7 +9,7 @@ The format is described in docs/authoring.md. The main entry points:
 - :func:`grade` marks a response to a :class:`Question`; question kinds live in :data:`KINDS`.
 """
 
-from .courses import CoursesResult, check_paths, load_courses, load_module, module_summary, summary_line
+from .courses import CASES_FOLDER, CoursesResult, check_paths, load_courses, load_module, module_summary, summary_line
 from .glossary import Glossary, Term, TermText, load_glossary, parse_glossary
 from .grading import grade, merge_accepts, normalise_text, parse_number
 from .kinds import KINDS, Kind
@@ -30,6 +30,7 @@ from .problems import Message, Problem, translate
 from .render import Rendered, render_inline, render_markdown
 
 __all__ = [
+    "CASES_FOLDER",
     "KINDS", "MAX_QUESTIONS", "RESERVED_LESSON_SLUGS", "CoursesResult", "Glossary", "Image", "Kind", "Lesson",
     "LessonVariant", "Message", "ModuleSource", "ModuleText", "Option", "ParseResult", "Problem", "Question", "Quiz",
     "QuizVariant", "Reading", "Rendered", "Term", "TermText", "check_paths", "content_hash", "grade",

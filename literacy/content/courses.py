@@ -16,6 +16,8 @@ from .parse import ParseResult, is_ignored, parse_module
 from .problems import N_, Problem
 
 GLOSSARY_FILE = "glossary.yaml"
+#: the case library's folder in a courses folder (``literacy.practice.cases``): case files, not a module
+CASES_FOLDER = "cases"
 
 
 @dataclass
@@ -64,8 +66,10 @@ def load_glossary_file(root: Path) -> tuple[Glossary | None, list[Problem]]:
 
 
 def module_folders(root: Path) -> list[Path]:
-    """The module folders of a courses folder: every folder whose name does not start with _ or ."""
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+    """The module folders of a courses folder: every folder whose name does not start with _ or ., but the
+    case library's (``cases``)."""
+    return sorted(p for p in root.iterdir()
+                  if p.is_dir() and not p.name.startswith(("_", ".")) and p.name != CASES_FOLDER)
 
 
 def load_courses(root: Path) -> CoursesResult:
