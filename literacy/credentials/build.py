@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, has_request_context, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Certificate, Module, ModuleCompletion, ModuleVersion, Organisation
+from ..models import Certificate, Module, ModuleCompletion, ModuleVersion, Organisation, User
+from .status import status_entry
+from .urls import absolute, base_url, site_name, timestamp
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -32,35 +32,14 @@ CONTEXT = [VC_CONTEXT, OB_CONTEXT]
 TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 SITE_ISSUER = "site"  # the issuer key of the modules offered to everyone
 
-
-def base_url() -> str:
-    """The site's address: ``LITERACY_SITE_URL`` where it is set (so ids stay the same whatever host name a
-    request used), else the request's."""
-    configured = current_app.config.get("SITE_URL")
-    if configured:
-        return str(configured).rstrip("/")
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return "http://localhost"
-
-
-def absolute(endpoint: str, **values: Any) -> str:
-    return base_url() + url_for(endpoint, **values)
-
-
-def timestamp(moment: datetime) -> str:
-    """A date and time as the schema's ``DateTimeZ``, to the second: ``2026-03-01T09:00:00Z``."""
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+__all__ = ["CONTEXT", "SITE_ISSUER", "VC_CONTEXT", "Issued", "absolute", "credential", "find", "issuer_profile",
+           "site_name"]
 
 
 def subject_id(user_id: int) -> str:
     """The learner's pseudonymous id: the same in every credential of this site, and no email address."""
     site = uuid.uuid5(uuid.NAMESPACE_URL, base_url() + "/")
     return "urn:uuid:" + str(uuid.uuid5(site, f"learner/{user_id}"))
-
-
-def site_name() -> str:
-    return str(current_app.config.get("SITE_NAME") or "AI literacy")
 
 
 def issuer_key(organisation_id: int | None) -> str:
@@ -156,13 +135,9 @@ def credential(issued: Issued) -> dict[str, Any]:
                         "identityType": "name", "hashed": False}],
         "achievement": achievement,
     }
-    from .status import status_entry
-
     result["credentialStatus"] = status_entry(certificate.id)
     return result
 
 
 def _learner_name(user_id: int) -> str:
-    from ..models import User
-
     return str(db.session.scalar(select(User.name).where(User.id == user_id)) or "")

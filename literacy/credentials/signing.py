@@ -13,8 +13,8 @@ from typing import Any
 
 from joserfc import jwt
 
-from .build import absolute
 from .keys import ALGORITHM, signing_keys
+from .urls import absolute
 
 MEDIA_TYPE = "application/vc+jwt"
 

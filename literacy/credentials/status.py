@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Certificate, utcnow
-from .build import VC_CONTEXT, absolute, site_name, timestamp
+from .urls import absolute, site_name, timestamp
 
 MINIMUM_BITS = 131_072
 PURPOSE = "revocation"
@@ -66,7 +66,7 @@ def status_list_credential() -> dict[str, Any]:
     length = max(MINIMUM_BITS, (highest // 8 + 1) * 8)
     url = list_url()
     return {
-        "@context": [VC_CONTEXT],
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": {"id": absolute("credentials.issuer", key="site"), "name": site_name()},
