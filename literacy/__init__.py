@@ -90,12 +90,13 @@ def _register_blueprints(app: Flask) -> None:
     from .invitations import bp as invitations_bp
     from .learning import bp as learning_bp
     from .organisations import bp as organisations_bp
+    from .practice.assessment import bp as assessment_bp
     from .practice.atrs import bp as atrs_bp
     from .practice.cases import bp as cases_bp
     from .site import bp as site_bp
 
     for blueprint in (
         site_bp, auth_bp, learning_bp, organisations_bp, cohorts_bp, invitations_bp, admin_bp, authoring_bp, account_bp,
-        theme_bp, atrs_bp, cases_bp, credentials_bp,
+        theme_bp, atrs_bp, cases_bp, credentials_bp, assessment_bp,
     ):
         app.register_blueprint(blueprint)

@@ -21,7 +21,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from .extensions import db
-from .models import AuditEvent, Cohort, Invitation, Organisation, User
+from .models import AtrsRecord, AuditEvent, Cohort, Invitation, Organisation, SelfAssessment, User
 from .tables import Column, Table
 
 #: a label per action, in plain words; an action missing here is shown as it is stored
@@ -68,6 +68,17 @@ ACTION_LABELS: dict[str, Any] = {
     "invitation.created": _l("Invitation made"),
     "invitation.declined": _l("Invitation declined"),
     "organisation.roles_changed": _l("Roles changed"),
+    "assessment.created": _l("Self-assessment started"),
+    "assessment.answers_saved": _l("Self-assessment answers saved"),
+    "assessment.team_changed": _l("Self-assessment team changed"),
+    "assessment.published": _l("Self-assessment published in the organisation"),
+    "assessment.unpublished": _l("Self-assessment made private to its team"),
+    "assessment.atrs_linked": _l("ATRS draft linked to a self-assessment"),
+    "assessment.atrs_unlinked": _l("ATRS draft unlinked from a self-assessment"),
+    "atrs.created": _l("ATRS draft record started"),
+    "atrs.section_saved": _l("ATRS draft section saved"),
+    "atrs.shared": _l("ATRS draft shared with the organisation"),
+    "atrs.unshared": _l("ATRS draft no longer shared"),
 }
 
 #: words for the details' keys; other keys are shown as they are stored
@@ -89,6 +100,11 @@ DETAIL_LABELS: dict[str, Any] = {
     "days_before": _l("Days before a due date"),
     "overdue_reminders": _l("Weekly overdue reminders"),
     "expiry_notice_days": _l("Days before a certificate expires"),
+    "section": _l("Section"),
+    "questions": _l("Questions"),
+    "added": _l("Added"),
+    "removed": _l("Removed"),
+    "record": _l("ATRS draft record"),
 }
 
 PER_PAGE = 50
@@ -253,6 +269,15 @@ def _targets(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
         query = select(Invitation.id, Invitation.email).where(Invitation.id.in_(wanted["invitation"]))
         for id_, email in db.session.execute(query):
             names[("invitation", str(id_))] = str(_l("Invitation to %(email)s", email=email))
+    if wanted.get("self_assessment"):
+        ids = wanted["self_assessment"]
+        query = select(SelfAssessment.id, SelfAssessment.system_name).where(SelfAssessment.id.in_(ids))
+        for id_, name in db.session.execute(query):
+            names[("self_assessment", str(id_))] = name
+    if wanted.get("atrs_record"):
+        query = select(AtrsRecord.id, AtrsRecord.name).where(AtrsRecord.id.in_(wanted["atrs_record"]))
+        for id_, name in db.session.execute(query):
+            names[("atrs_record", str(id_))] = name
     if wanted.get("organisation"):
         rows = db.session.execute(
             select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted["organisation"]))

@@ -18,6 +18,9 @@ from .problems import N_, Problem
 GLOSSARY_FILE = "glossary.yaml"
 #: the case library's folder in a courses folder (``literacy.practice.cases``): case files, not a module
 CASES_FOLDER = "cases"
+#: the self-assessment questionnaire's folder (``literacy.practice.assessment.questionnaire`` checks it)
+SELF_ASSESSMENT_FOLDER = "self-assessment"
+NOT_MODULES = (CASES_FOLDER, SELF_ASSESSMENT_FOLDER)
 
 
 @dataclass
@@ -67,9 +70,9 @@ def load_glossary_file(root: Path) -> tuple[Glossary | None, list[Problem]]:
 
 def module_folders(root: Path) -> list[Path]:
     """The module folders of a courses folder: every folder whose name does not start with _ or ., but the
-    case library's (``cases``)."""
+    case library's (``cases``) and the self-assessment's (``self-assessment``)."""
     return sorted(p for p in root.iterdir()
-                  if p.is_dir() and not p.name.startswith(("_", ".")) and p.name != CASES_FOLDER)
+                  if p.is_dir() and not p.name.startswith(("_", ".")) and p.name not in NOT_MODULES)
 
 
 def load_courses(root: Path) -> CoursesResult:

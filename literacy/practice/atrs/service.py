@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from ... import audit
 from ...auth.access import may
 from ...extensions import db
 from ...models import AtrsRecord, Organisation, Role, User, utcnow
@@ -83,6 +84,7 @@ def create_record(
         updated_at=now,
     )
     db.session.add(record)
+    audit.record(user, organisation, "atrs.created", record, name=name)
     db.session.commit()
     return record
 
@@ -106,14 +108,22 @@ def save_section(record: AtrsRecord, user: User, section_key: str, values: dict[
     record.answers = json.dumps(answers, ensure_ascii=False, sort_keys=True)
     record.updated_at = utcnow()
     record.updated_by_id = user.id
+    audit.record(user, _organisation(record), "atrs.section_saved", record, section=section_key)
     db.session.commit()
 
 
 def set_shared(record: AtrsRecord, user: User, is_shared: bool) -> None:
+    changed = record.is_shared != is_shared
     record.is_shared = is_shared
     record.updated_at = utcnow()
     record.updated_by_id = user.id
+    if changed:
+        audit.record(user, _organisation(record), "atrs.shared" if is_shared else "atrs.unshared", record)
     db.session.commit()
+
+
+def _organisation(record: AtrsRecord) -> Organisation | None:
+    return db.session.get(Organisation, record.organisation_id)
 
 
 def section_status(section: fieldmap.AtrsSection, answers: dict[str, str]) -> str:

@@ -12,6 +12,7 @@ from ...auth.access import organisation_role_required
 from ...exports import csv_stream
 from ...extensions import db
 from ...models import AtrsRecord, Organisation, Role
+from ..assessment import service as assessment_service
 from . import bp, export, feedback, fieldmap, published, service
 from .fieldmap import AtrsField, AtrsSection, FieldMap
 from .forms import NewRecordForm, SharingForm, section_form
@@ -94,6 +95,7 @@ def show(organisation: Organisation, record_id: int):
         choice_label=shown_value,
         may_edit=service.is_editor(current_user, organisation),
         sharing=SharingForm(is_shared=record.is_shared),
+        assessments=assessment_service.linked_assessments(record, organisation, current_user),
     )
 
 
