@@ -145,3 +145,122 @@ def test_editors_and_site_admins_open_every_atrs_page(client, auth, atrs_pages, 
     auth.sign_in(identity)
     for path in pages:
         assert client.get(path).status_code == 200, path
+
+
+# --- the team self-assessment (literacy.practice.assessment): its team answers, members read published ones ---
+
+
+@pytest.fixture
+def assessment_pages(two_organisations, make_user):
+    from literacy.practice.assessment import service
+
+    org_a, _, people = two_organisations
+    make_user("colleague@a.example", organisation=org_a)  # a member of the organisation, not of the team
+    assessment = service.create_assessment(org_a, people["trainer"], "Repairs triage")
+    service.add_member(assessment, org_a, people["trainer"], people["learner"].id)
+    base = f"/organisations/org-a/assessments/{assessment.id}"
+    reading = [f"{base}/", f"{base}/history", f"{base}/report", f"{base}/report.csv", f"{base}/report.json"]
+    return assessment, {
+        "list": "/organisations/org-a/assessments/",
+        "new": "/organisations/org-a/assessments/new",
+        "reading": reading,
+        "answering": [f"{base}/sections/purpose", f"{base}/sections/follow_up"],
+        "managing": [f"{base}/team", f"{base}/atrs"],
+        "posts": [f"{base}/visibility", f"{base}/team", f"{base}/atrs", f"{base}/sections/purpose"],
+    }
+
+
+def test_anonymous_people_are_sent_to_sign_in_from_assessments(client, assessment_pages):
+    _, pages = assessment_pages
+    for path in [pages["list"], pages["new"], *pages["reading"], *pages["answering"], *pages["managing"]]:
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in?next="), path
+    for path in pages["posts"]:
+        assert client.post(path).status_code in (302, 400), path
+
+
+def test_another_organisations_people_are_refused_assessments(client, auth, assessment_pages):
+    _, pages = assessment_pages
+    auth.sign_in("manager@b.example")
+    for path in [pages["list"], pages["new"], *pages["reading"], *pages["answering"], *pages["managing"]]:
+        assert client.get(path).status_code == 403, path
+
+
+def test_the_team_reads_and_answers_an_assessment_but_does_not_manage_it(client, auth, assessment_pages):
+    _, pages = assessment_pages
+    auth.sign_in("learner@a.example")
+    for path in [pages["list"], *pages["reading"], *pages["answering"]]:
+        assert client.get(path).status_code == 200, path
+    for path in [pages["new"], *pages["managing"]]:
+        assert client.get(path).status_code == 403, path
+
+
+def test_other_members_see_an_assessment_only_once_it_is_published(client, auth, two_organisations, assessment_pages):
+    from literacy.practice.assessment import service
+
+    assessment, pages = assessment_pages
+    auth.sign_in("colleague@a.example")
+    assert client.get(pages["list"]).status_code == 200
+    for path in [*pages["reading"], *pages["answering"]]:
+        assert client.get(path).status_code == 404, path  # private: it does not exist for them
+    service.set_published(assessment, two_organisations[0], two_organisations[2]["trainer"], True)
+    for path in pages["reading"]:
+        assert client.get(path).status_code == 200, path
+    for path in [pages["new"], *pages["answering"], *pages["managing"]]:
+        assert client.get(path).status_code == 403, path  # they read it; the team answers it
+
+
+@pytest.mark.parametrize("identity", ["trainer@a.example", "manager@a.example", "admin@a.example", "root@example.org"])
+def test_editors_and_site_admins_open_every_assessment_page(client, auth, assessment_pages, identity):
+    _, pages = assessment_pages
+    auth.sign_in(identity)
+    for path in [pages["list"], pages["new"], *pages["reading"], *pages["answering"], *pages["managing"]]:
+        assert client.get(path).status_code == 200, path
+
+
+CASE_PAGES = ["/cases", "/cases?sector=benefits&risk=bias&q=nationality", "/cases/dutch-childcare-benefits"]
+
+
+@pytest.mark.parametrize("path", CASE_PAGES)
+def test_the_case_library_is_public(client, path):
+    assert client.get(path).status_code == 200
+
+
+def test_an_unknown_case_is_not_found(client):
+    assert client.get("/cases/no-such-case").status_code == 404
+
+
+CREDENTIAL_PAGES = ["/.well-known/jwks.json", "/credentials/issuers/site", "/credentials/check",
+                    "/credentials/status/revocation"]
+
+
+@pytest.fixture
+def certificate_code(two_organisations):
+    """A certificate of organisation A's learner (Open Badges 3.0 credential routes)."""
+    from literacy.extensions import db
+    from literacy.learning import certificates
+
+    from .cohorts_support import complete, make_module
+
+    org_a, _org_b, people = two_organisations
+    module = make_module("own", organisation=org_a)
+    issued = certificates.issue(complete(people["learner"], module))
+    db.session.commit()
+    return issued.code, org_a.id
+
+
+@pytest.mark.parametrize("path", CREDENTIAL_PAGES)
+def test_the_credential_keys_issuers_revocation_list_and_check_are_public(client, path):
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("identity", [None, "learner@a.example", "manager@b.example"])
+def test_a_credential_is_for_anyone_holding_the_certificates_code(client, auth, certificate_code, identity):
+    code, organisation_id = certificate_code
+    if identity:
+        auth.sign_in(identity)
+    for path in [f"/certificates/{code}/credential.jwt", f"/certificates/{code}/credential.json",
+                 f"/credentials/issuers/{organisation_id}"]:
+        assert client.get(path).status_code == 200, path
+    assert client.get(f"/certificates/{code[:-1]}/credential.jwt").status_code == 404
+    assert client.get(f"/certificates/{code[:-1]}/credential.json").status_code == 404

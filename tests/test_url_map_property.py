@@ -39,13 +39,16 @@ from werkzeug.routing import Rule
 from wtforms.fields.core import UnboundField
 
 from literacy.auth import sessions
+from literacy.credentials import keys as credential_keys
 from literacy.extensions import db
+from literacy.learning import certificates
 from literacy.models import Lesson, Module, Question, QuizAttempt, User, utcnow
+from literacy.practice.assessment import service as assessment_service
 from literacy.practice.atrs import fieldmap as atrs_fieldmap
 from literacy.practice.atrs import service as atrs_service
 
 from .authoring_support import files_of, make_draft
-from .cohorts_support import make_cohort
+from .cohorts_support import complete, make_cohort, make_module
 from .conftest import CSRF_RE, PASSWORD
 
 EXAMPLES = int(os.environ.get("LITERACY_PROPERTY_EXAMPLES") or 5)
@@ -118,6 +121,11 @@ PLAUSIBLE = {
     "due_on-year": "2027",
     "module": "1",
     "role": "learner",
+    # the self-assessment's section form is read by name (practice.assessment.forms.read_section)
+    "q-goals": "Fewer missed repairs",
+    "rev-goals": "0",
+    "q-decisions": "decides",
+    "rev-decisions": "0",
     "roles": "learner",
     "language": "cy",
     "next": "/modules",
@@ -247,6 +255,9 @@ def world(app: Flask, published_curriculum, make_organisation, make_user) -> Ite
     cohort = make_cohort(organisation, "Autumn", [learner], [(module, None)])
     draft = make_draft(organisation, trainer, slug="my-module")
     atrs_draft = atrs_service.create_record(organisation, trainer, "RentSense", is_shared=True)
+    assessment = assessment_service.create_assessment(organisation, trainer, "Repairs triage", "Sorts requests.")
+    assessment_service.add_member(assessment, organisation, trainer, learner.id)
+    assessment_service.link_atrs(assessment, organisation, trainer, atrs_draft.id)
     world = World()
     world.users = {
         "learner": learner.id,
@@ -265,6 +276,7 @@ def world(app: Flask, published_curriculum, make_organisation, make_user) -> Ite
     assert started.status_code == 302, started.status_code
     attempt_ids = [str(number) for number in db.session.scalars(db.select(QuizAttempt.id))]
     assert attempt_ids, "the learner's quiz did not start"
+    certificate = certificates.issue(complete(learner, make_module("done", organisation=organisation)))
     world.values = {
         "org": [organisation.slug],
         "cohort_id": [str(cohort.id)],
@@ -279,6 +291,8 @@ def world(app: Flask, published_curriculum, make_organisation, make_user) -> Ite
         "code": ["en", "cy"],
         "name": sorted(files_of(draft).text)[:3] + ["learners", "people"],
         "record_id": [str(atrs_draft.id)],
+        "assessment_id": [str(assessment.id)],
+        "case_slug": ["dutch-childcare-benefits", "bridges-south-wales-police"],
     }
     from literacy.cohorts.views import EXPORTS
     from literacy.organisations.views import ORGANISATION_EXPORTS
@@ -288,6 +302,11 @@ def world(app: Flask, published_curriculum, make_organisation, make_user) -> Ite
         "organisations.export": {"name": list(ORGANISATION_EXPORTS)},
         "learning.check": {"lesson_slug": [lesson for lesson, _ in checks], "key": [key for _, key in checks]},
         "atrs.section": {"section_key": [section.key for section in atrs_fieldmap.load().sections]},
+        "assessment.section": {"section_id": [part.id for part in assessment_service.questionnaire.load().sections]},
+        "credentials.credential_jwt": {"code": [certificate.code]},
+        "credentials.credential_json": {"code": [certificate.code]},
+        "credentials.key": {"kid": list(credential_keys.signing_keys().keys)},
+        "credentials.issuer": {"key": ["site", str(organisation.id)]},
     }
     db.session.rollback()
     yield world
