@@ -216,3 +216,51 @@ def test_editors_and_site_admins_open_every_assessment_page(client, auth, assess
     auth.sign_in(identity)
     for path in [pages["list"], pages["new"], *pages["reading"], *pages["answering"], *pages["managing"]]:
         assert client.get(path).status_code == 200, path
+
+
+CASE_PAGES = ["/cases", "/cases?sector=benefits&risk=bias&q=nationality", "/cases/dutch-childcare-benefits"]
+
+
+@pytest.mark.parametrize("path", CASE_PAGES)
+def test_the_case_library_is_public(client, path):
+    assert client.get(path).status_code == 200
+
+
+def test_an_unknown_case_is_not_found(client):
+    assert client.get("/cases/no-such-case").status_code == 404
+
+
+CREDENTIAL_PAGES = ["/.well-known/jwks.json", "/credentials/issuers/site", "/credentials/check",
+                    "/credentials/status/revocation"]
+
+
+@pytest.fixture
+def certificate_code(two_organisations):
+    """A certificate of organisation A's learner (Open Badges 3.0 credential routes)."""
+    from literacy.extensions import db
+    from literacy.learning import certificates
+
+    from .cohorts_support import complete, make_module
+
+    org_a, _org_b, people = two_organisations
+    module = make_module("own", organisation=org_a)
+    issued = certificates.issue(complete(people["learner"], module))
+    db.session.commit()
+    return issued.code, org_a.id
+
+
+@pytest.mark.parametrize("path", CREDENTIAL_PAGES)
+def test_the_credential_keys_issuers_revocation_list_and_check_are_public(client, path):
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("identity", [None, "learner@a.example", "manager@b.example"])
+def test_a_credential_is_for_anyone_holding_the_certificates_code(client, auth, certificate_code, identity):
+    code, organisation_id = certificate_code
+    if identity:
+        auth.sign_in(identity)
+    for path in [f"/certificates/{code}/credential.jwt", f"/certificates/{code}/credential.json",
+                 f"/credentials/issuers/{organisation_id}"]:
+        assert client.get(path).status_code == 200, path
+    assert client.get(f"/certificates/{code[:-1]}/credential.jwt").status_code == 404
+    assert client.get(f"/certificates/{code[:-1]}/credential.json").status_code == 404

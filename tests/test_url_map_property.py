@@ -39,14 +39,16 @@ from werkzeug.routing import Rule
 from wtforms.fields.core import UnboundField
 
 from literacy.auth import sessions
+from literacy.credentials import keys as credential_keys
 from literacy.extensions import db
+from literacy.learning import certificates
 from literacy.models import Lesson, Module, Question, QuizAttempt, User, utcnow
 from literacy.practice.assessment import service as assessment_service
 from literacy.practice.atrs import fieldmap as atrs_fieldmap
 from literacy.practice.atrs import service as atrs_service
 
 from .authoring_support import files_of, make_draft
-from .cohorts_support import make_cohort
+from .cohorts_support import complete, make_cohort, make_module
 from .conftest import CSRF_RE, PASSWORD
 
 EXAMPLES = int(os.environ.get("LITERACY_PROPERTY_EXAMPLES") or 5)
@@ -274,6 +276,7 @@ def world(app: Flask, published_curriculum, make_organisation, make_user) -> Ite
     assert started.status_code == 302, started.status_code
     attempt_ids = [str(number) for number in db.session.scalars(db.select(QuizAttempt.id))]
     assert attempt_ids, "the learner's quiz did not start"
+    certificate = certificates.issue(complete(learner, make_module("done", organisation=organisation)))
     world.values = {
         "org": [organisation.slug],
         "cohort_id": [str(cohort.id)],
@@ -289,6 +292,7 @@ def world(app: Flask, published_curriculum, make_organisation, make_user) -> Ite
         "name": sorted(files_of(draft).text)[:3] + ["learners", "people"],
         "record_id": [str(atrs_draft.id)],
         "assessment_id": [str(assessment.id)],
+        "case_slug": ["dutch-childcare-benefits", "bridges-south-wales-police"],
     }
     from literacy.cohorts.views import EXPORTS
     from literacy.organisations.views import ORGANISATION_EXPORTS
@@ -299,6 +303,10 @@ def world(app: Flask, published_curriculum, make_organisation, make_user) -> Ite
         "learning.check": {"lesson_slug": [lesson for lesson, _ in checks], "key": [key for _, key in checks]},
         "atrs.section": {"section_key": [section.key for section in atrs_fieldmap.load().sections]},
         "assessment.section": {"section_id": [part.id for part in assessment_service.questionnaire.load().sections]},
+        "credentials.credential_jwt": {"code": [certificate.code]},
+        "credentials.credential_json": {"code": [certificate.code]},
+        "credentials.key": {"kid": list(credential_keys.signing_keys().keys)},
+        "credentials.issuer": {"key": ["site", str(organisation.id)]},
     }
     db.session.rollback()
     yield world
