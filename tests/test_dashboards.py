@@ -63,6 +63,21 @@ def test_cohort_headline_and_module_figures(app, programme):
     assert modules["Title of law"][2:] == [4, 1, 1, 0, 0, 0, 0, 100.0]
 
 
+def test_the_pages_shared_read_gives_what_each_part_computes_alone(app, programme):
+    """The page reads the combinations, scores and renewals together (one statement on PostgreSQL); the
+    exports compute each part alone: every figure and table is the same either way."""
+    org, cohort, people, basics, law = programme
+    alone = dashboards.cohort_dashboard(cohort, TODAY)
+    whole = dashboards.cohort_dashboard(cohort, TODAY, now=alone.now, whole=True)
+    assert whole.together == (db.engine.dialect.name == "postgresql")
+    assert whole.headline == alone.headline
+    assert sorted(whole.combinations) == sorted(alone.combinations)
+    assert whole.scores == alone.scores
+    for name in ("modules", "scores", "weeks", "gain", "renewals"):
+        assert whole.table(name).rows == alone.table(name).rows, name
+    assert len(whole.table("renewals").rows) == 1 and whole.scores.count > 0 and whole.scores.gains
+
+
 def test_learning_gain_refresh_and_calibration(app, programme):
     org, cohort, people, basics, law = programme
     data = dashboards.cohort_dashboard(cohort, TODAY)

@@ -297,7 +297,7 @@ def _learner_filter() -> dashboards.LearnerFilter:
 @organisation_role_required(*MANAGERS)
 def dashboard(organisation: Organisation, cohort_id: int):
     cohort = _cohort_or_404(organisation, cohort_id)
-    data = dashboards.cohort_dashboard(cohort, today())
+    data = dashboards.cohort_dashboard(cohort, today(), whole=True)
     wanted = _learner_filter()
     shown, matching, page = dashboards.learner_page(data, wanted, pagination.page_number(request.args))
     return render_template(
