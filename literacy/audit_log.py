@@ -69,6 +69,7 @@ ACTION_LABELS: dict[str, Any] = {
     "invitation.declined": _l("Invitation declined"),
     "organisation.roles_changed": _l("Roles changed"),
     "assessment.created": _l("Self-assessment started"),
+    "assessment.details_changed": _l("Self-assessment's name or description changed"),
     "assessment.answers_saved": _l("Self-assessment answers saved"),
     "assessment.team_changed": _l("Self-assessment team changed"),
     "assessment.published": _l("Self-assessment published in the organisation"),

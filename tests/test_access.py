@@ -165,8 +165,8 @@ def assessment_pages(two_organisations, make_user):
         "new": "/organisations/org-a/assessments/new",
         "reading": reading,
         "answering": [f"{base}/sections/purpose", f"{base}/sections/follow_up"],
-        "managing": [f"{base}/team", f"{base}/atrs"],
-        "posts": [f"{base}/visibility", f"{base}/team", f"{base}/atrs", f"{base}/sections/purpose"],
+        "managing": [f"{base}/team", f"{base}/atrs", f"{base}/details"],
+        "posts": [f"{base}/visibility", f"{base}/team", f"{base}/atrs", f"{base}/details", f"{base}/sections/purpose"],
     }
 
 

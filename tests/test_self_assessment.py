@@ -372,3 +372,19 @@ def test_assessments_and_atrs_drafts_write_the_audit_log(app, people, assessment
         described = lines(list(db.session.scalars(select(AuditEvent))))
     assert {line.target for line in described} >= {"Repairs triage", "RepairsBot"}
     assert "Self-assessment answers saved" in {line.action for line in described}
+
+
+def test_an_editor_changes_the_name_and_description(client, auth, people, assessment):
+    auth.sign_in("learner@a.example")
+    assert client.get(f"{BASE}/{assessment.id}/details").status_code == 403
+    auth.sign_out()
+    auth.sign_in("trainer@a.example")
+    page = client.get(f"{BASE}/{assessment.id}/details").get_data(as_text=True)
+    assert 'value="Repairs triage"' in page and "Sorts repair requests." in page
+    response = auth.post(f"{BASE}/{assessment.id}/details", {"system_name": "", "description": "Kept text."})
+    assert response.status_code == 400 and "Kept text." in response.get_data(as_text=True)
+    response = auth.post(f"{BASE}/{assessment.id}/details", {"system_name": "Repairs triage v2", "description": "New."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (assessment.system_name, assessment.description) == ("Repairs triage v2", "New.")
+    assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "assessment.details_changed"

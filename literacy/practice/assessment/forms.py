@@ -38,6 +38,13 @@ class NewAssessmentForm(FlaskForm):
     is_published = BooleanField(_l("Publish this assessment to everyone in the organisation"))
 
 
+class DetailsForm(FlaskForm):
+    """The system's name and description, changed after the assessment has started."""
+
+    system_name = NewAssessmentForm.system_name
+    description = NewAssessmentForm.description
+
+
 class SectionForm(FlaskForm):
     """Only the CSRF token: the questions' fields are read by :func:`read_section`."""
 

@@ -106,10 +106,16 @@ def create_assessment(
     return assessment
 
 
-def update_details(assessment: SelfAssessment, user: User, system_name: str, description: str) -> None:
+def update_details(
+    assessment: SelfAssessment, organisation: Organisation, user: User, system_name: str, description: str
+) -> None:
+    if (assessment.system_name, assessment.description) == (system_name, description):
+        return
+    previous = assessment.system_name
     assessment.system_name = system_name
     assessment.description = description
     _touch(assessment, user)
+    audit.record(user, organisation, "assessment.details_changed", assessment, name=system_name, previous=previous)
     db.session.commit()
 
 

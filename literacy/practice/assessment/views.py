@@ -192,6 +192,21 @@ def _first_choice(question) -> str:
     return f"-{question.choices[0].id}" if question.type in ("single", "multiple") else ""
 
 
+@bp.route("/<org>/assessments/<int:assessment_id>/details", methods=["GET", "POST"])
+@organisation_role_required(*EDITORS)
+def details(organisation: Organisation, assessment_id: int):
+    assessment = _assessment_or_404(organisation, assessment_id)
+    form = forms.DetailsForm(obj=assessment) if request.method == "GET" else forms.DetailsForm()
+    if form.validate_on_submit():
+        name, description = form.system_name.data, form.description.data or ""
+        service.update_details(assessment, organisation, current_user, name, description)
+        flash(_("Details saved"), "success")
+        return _go("assessment.show", organisation, assessment)
+    return render_template(
+        "assessment/details.html", organisation=organisation, assessment=assessment, form=form
+    ), 400 if form.errors else 200
+
+
 @bp.get("/<org>/assessments/<int:assessment_id>/history")
 @organisation_role_required(*MEMBERS)
 def history(organisation: Organisation, assessment_id: int):
