@@ -38,8 +38,28 @@ def check_command(language: str | None, paths: tuple[Path, ...]) -> None:
         click.echo(str(problem) if language is None else _translated(problem, language))
     click.echo(content.summary_line(result.checked, len(result.problems)))
     case_problems = _check_cases(paths or (_default_root(),), language)
-    if result.problems or case_problems:
+    questionnaire_problems = _check_questionnaire(paths or (_default_root(),))
+    if result.problems or case_problems or questionnaire_problems:
         raise SystemExit(1)
+
+
+def _check_questionnaire(paths: tuple[Path, ...]) -> int:
+    """The self-assessment questionnaire of each courses folder (``self-assessment/``), when there is one:
+    prints its problems as path:line: message and returns how many (practice.assessment.questionnaire)."""
+    from .practice.assessment.questionnaire import FOLDER, available_versions, check
+
+    found = 0
+    for root in paths:
+        folder = root / FOLDER if root.name != FOLDER else root
+        if not folder.is_dir():
+            continue
+        problems = check(folder)
+        for problem in problems:
+            click.echo(str(problem))
+        versions = len(available_versions(folder))
+        click.echo(f"{versions} self-assessment questionnaire version(s) checked, {len(problems)} problems")
+        found += len(problems)
+    return found
 
 
 def _check_cases(paths: tuple[Path, ...], language: str | None) -> int:

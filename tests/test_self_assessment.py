@@ -388,3 +388,14 @@ def test_an_editor_changes_the_name_and_description(client, auth, people, assess
     db.session.expire_all()
     assert (assessment.system_name, assessment.description) == ("Repairs triage v2", "New.")
     assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "assessment.details_changed"
+
+
+def test_the_courses_check_command_checks_the_questionnaire(runner, tmp_path):
+    root = tmp_path / "courses"
+    (root / "self-assessment").mkdir(parents=True)
+    (root / "self-assessment" / "v1.yaml").write_text(BROKEN, encoding="utf-8")
+    failed = runner.invoke(args=["courses", "check", str(root)])
+    assert failed.exit_code == 1
+    assert f'{(root / "self-assessment").as_posix()}/v1.yaml:13: question id "goals" is used twice' in failed.output
+    shipped = runner.invoke(args=["courses", "check", str(questionnaire.PACKAGE_ROOT / "courses")])
+    assert "1 self-assessment questionnaire version(s) checked, 0 problems" in shipped.output
