@@ -390,4 +390,13 @@ def test_the_check_page_says_what_is_missing(app, client):
 def test_the_check_page_speaks_welsh(app, client, auth):
     assert auth.post("/language/cy", {"next": "/"}).status_code == 302
     text = client.get("/credentials/check").get_data(as_text=True)
-    assert "Check a digital credential" not in text
+    assert "Gwirio tystlythyr digidol" in text and "Check a digital credential" not in text
+
+
+def test_a_credential_downloaded_under_another_host_name_still_verifies(app, client, certificate):
+    token = client.get(f"/certificates/{certificate.code}/credential.jwt",
+                       base_url="http://learning.example.gov.uk").get_data(as_text=True)
+    assert _payload(token)["jti"].startswith("http://learning.example.gov.uk/")
+    with app.test_request_context():
+        result = verify(token, now=COMPLETED + timedelta(days=10))
+    assert result.status == Status.GENUINE and result.certificate_code == certificate.code

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
+from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from joserfc import jwt
@@ -185,7 +187,10 @@ def _our_key(kid: Any) -> str | None:
     except KeysNotConfigured:
         return None
     candidate = kid.rstrip("/").rsplit("/", 1)[-1]
-    if candidate in keys and kid in (candidate, key_url(candidate)):
+    # any host name: the site may have been reached under another one (without LITERACY_SITE_URL), and the
+    # signature, checked next, is what proves the key
+    path = urlsplit(key_url(candidate)).path
+    if candidate in keys and (kid == candidate or urlsplit(kid).path == path):
         return candidate
     return None
 
@@ -297,7 +302,8 @@ def _code_of(credential: dict[str, Any]) -> str | None:
     identifier = credential.get("id")
     if not isinstance(identifier, str):
         return None
-    before, _marker, after = build.absolute("credentials.credential_json", code="CODE").partition("CODE")
+    identifier = urlsplit(identifier).path  # any host name, as for the key
+    before, _marker, after = url_for("credentials.credential_json", code="CODE").partition("CODE")
     if identifier.startswith(before) and identifier.endswith(after) and len(identifier) > len(before + after):
         code = identifier[len(before):len(identifier) - len(after)]
         return code if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", code) else None
