@@ -264,6 +264,8 @@ def test_a_production_site_without_a_key_issues_no_credentials(app, client, cert
         assert client.get(f"/certificates/{certificate.code}/credential.jwt").status_code == 503
         assert client.get("/.well-known/jwks.json").status_code == 503
         assert client.get(f"/certificates/{certificate.code}/credential.json").status_code == 200
+        page = client.get(f"/certificates/{certificate.code}").get_data(as_text=True)
+        assert "credential.json" in page and "credential.jwt" not in page
     finally:
         app.testing = True
 

@@ -48,6 +48,16 @@ def _issued_or_error(code: str) -> build.Issued:
     return issued
 
 
+@bp.app_template_global("credentials_signed")
+def credentials_signed() -> bool:
+    """Whether this site signs credentials (a production site without a key does not: no link to them)."""
+    try:
+        signing_keys()
+    except KeysNotConfigured:
+        return False
+    return True
+
+
 @bp.get("/certificates/<code>/credential.jwt")
 def credential_jwt(code: str):
     issued = _issued_or_error(code)
