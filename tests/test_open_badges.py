@@ -18,7 +18,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 from sqlalchemy import select
 
-from literacy.credentials import build, keys, status
+from literacy.credentials import build, keys, signing, status
 from literacy.credentials.verify import Status, verify
 from literacy.extensions import db
 from literacy.learning import certificates
@@ -402,3 +402,21 @@ def test_a_credential_downloaded_under_another_host_name_still_verifies(app, cli
     with app.test_request_context():
         result = verify(token, now=COMPLETED + timedelta(days=10))
     assert result.status == Status.GENUINE and result.certificate_code == certificate.code
+
+
+@needs_fixtures
+def test_a_credential_signed_with_its_own_key_cannot_pass_for_one_of_this_site(app, client, certificate):
+    """Anyone can sign with a key of their own and put it in the header: naming this site as the issuer then
+    fails, and the page never calls such a credential issued here."""
+    credential = client.get(f"/certificates/{certificate.code}/credential.json").get_json()
+    forger = ECKey.generate_key("P-256", private=True)
+    header = {"alg": "ES256", "typ": "JWT", "jwk": forger.as_dict(private=False)}
+    with app.test_request_context():
+        claims = {**credential, **signing.registered_claims(credential)}
+        forged = jwt.encode(header, claims, forger, algorithms=["ES256"])
+        assert verify(forged, now=COMPLETED + timedelta(days=1)).codes == ["not-this-issuer"]
+    sample = (FIXTURES / "samples" / "valid" / "simple-jwt_extracted-from-svg.jwt").read_text()
+    text = client.post("/credentials/check", data={"csrf_token": _token(client), "credential": sample}).get_data(
+        as_text=True)
+    assert "Its signature is valid, but it was not issued by this service" in text
+    assert "This credential is genuine" not in text and "Issuer it names" in text

@@ -253,7 +253,20 @@ def _check_jwt(token: str, result: Verification) -> dict[str, Any] | None:
     credential = claims.get("vc") if isinstance(claims.get("vc"), dict) else claims
     if credential is claims:
         _check_claims(claims, result)
+    if not result.issued_here and _names_this_site(credential):
+        result.problems.append(Finding("not-this-issuer", _(
+            "It names this service as its issuer, but this service did not sign it.")))
     return credential
+
+
+def _names_this_site(credential: Any) -> bool:
+    """Whether the credential's issuer is one of this site's issuer profiles (whatever the host name)."""
+    issuer = credential.get("issuer") if isinstance(credential, dict) else None
+    identifier = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not isinstance(identifier, str):
+        return False
+    prefix = url_for("credentials.issuer", key="KEY").partition("KEY")[0]
+    return urlsplit(identifier).path.startswith(prefix)
 
 
 def _check_claims(claims: dict[str, Any], result: Verification) -> None:
