@@ -73,9 +73,11 @@ def test_the_shipped_questionnaire_has_no_problems_and_three_parts_after_the_tru
     assert any(choice.risk for question in form.questions for choice in question.choices)
 
 
-def test_the_welsh_questionnaire_translates_every_text_under_the_same_ids():
+@pytest.mark.parametrize("language", ["cy", "sv"])
+def test_the_welsh_and_swedish_questionnaires_translate_every_text_under_the_same_ids(language):
     where = str(questionnaire.PACKAGE_ROOT / "courses" / "self-assessment")
-    english, welsh = questionnaire._load(where, "1", "en"), questionnaire._load(where, "1", "cy")
+    english, welsh = questionnaire._load(where, "1", "en"), questionnaire._load(where, "1", language)
+    assert welsh.title != english.title and [p.title for p in welsh.parts] != [p.title for p in english.parts]
     assert [q.id for q in english.questions] == [q.id for q in welsh.questions]
     for one, other in zip(english.questions, welsh.questions, strict=True):
         assert one.text != other.text, one.id
