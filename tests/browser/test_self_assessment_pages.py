@@ -1,6 +1,6 @@
 """The team self-assessment in a real browser: the overview, a section form and the report pass axe in English
 and Welsh (desktop and 375 px, no sideways scrolling), a section is answered without JavaScript, and the report
-prints on A4 with each of the questionnaire's three parts on its own page."""
+prints on A4 with each of the questionnaire's three parts on its own page (English, Welsh and Swedish)."""
 
 from __future__ import annotations
 
@@ -87,14 +87,17 @@ def test_a_section_is_answered_without_javascript(browser, live_server, assessme
         context.close()
 
 
-@pytest.mark.parametrize("language", ["en", "cy"])
+@pytest.mark.parametrize("language", ["en", "cy", "sv"])
 def test_the_report_prints_one_a4_page_per_part(page, assessment, language):
     sign_in(page)
-    if language == "cy":
+    if language != "en":
         with page.expect_navigation():
-            page.get_by_role("button", name="Cymraeg").click()
+            page.get_by_role("button", name={"cy": "Cymraeg", "sv": "Svenska"}[language]).click()
+    assert page.locator("html").get_attribute("lang") == language
     page.goto(f"/organisations/org-a/assessments/{assessment}/report")
     text = page.locator("main").inner_text()
+    if language == "sv":
+        assert "Självskattning för ett team i ett AI-projekt" in text  # the questionnaire in Swedish
     assert "Sorts repair requests by urgency." in text and "Fewer missed urgent repairs." in text
     assert re.search(r"\b1\b", text)  # the questionnaire version
     page.emulate_media(media="print")
