@@ -420,3 +420,18 @@ def test_a_credential_signed_with_its_own_key_cannot_pass_for_one_of_this_site(a
         as_text=True)
     assert "Its signature is valid, but it was not issued by this service" in text
     assert "This credential is genuine" not in text and "Issuer it names" in text
+
+
+def test_the_criteria_are_in_the_modules_language_whatever_the_pages(app, client, auth, make_user):
+    learner = make_user("sam@example.org", name="Sam")
+    module = make_module("cymraeg", questions=0)
+    version = db.session.get(ModuleVersion, module.current_version_id)
+    version.language, version.languages = "cy", ["cy"]
+    version.texts = {"cy": {"title": "Deallusrwydd artiffisial", "summary": "Cyflwyniad.", "outcomes": ["Egluro"]}}
+    db.session.commit()
+    issued = certificates.issue(complete(learner, module, at=COMPLETED))
+    db.session.commit()
+    credential = client.get(f"/certificates/{issued.code}/credential.json").get_json()  # an English page
+    achievement = credential["credentialSubject"]["achievement"]
+    assert achievement["inLanguage"] == "cy" and achievement["name"] == "Deallusrwydd artiffisial"
+    assert achievement["criteria"]["narrative"].startswith("Cwblhau pob gwers yn y modiwl.")
