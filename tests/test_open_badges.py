@@ -435,3 +435,15 @@ def test_the_criteria_are_in_the_modules_language_whatever_the_pages(app, client
     achievement = credential["credentialSubject"]["achievement"]
     assert achievement["inLanguage"] == "cy" and achievement["name"] == "Deallusrwydd artiffisial"
     assert achievement["criteria"]["narrative"].startswith("Cwblhau pob gwers yn y modiwl.")
+
+
+def test_the_keys_can_come_from_a_file(app, client, tmp_path):
+    key = ECKey.generate_key("P-256", private=True)
+    path = tmp_path / "credential-keys.pem"
+    path.write_bytes(key.as_pem(private=True))
+    app.config["CREDENTIAL_KEYS"] = ECKey.generate_key("P-256", private=True).as_pem(private=True).decode()
+    app.config["CREDENTIAL_KEYS_FILE"] = str(path)  # the file wins over the value
+    assert [entry["kid"] for entry in client.get("/.well-known/jwks.json").get_json()["keys"]] == [key.thumbprint()]
+    app.config["CREDENTIAL_KEYS_FILE"] = str(tmp_path / "missing.pem")
+    with pytest.raises(keys.KeysNotConfigured, match="cannot be read"):
+        keys.signing_keys(app)
