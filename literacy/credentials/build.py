@@ -7,8 +7,10 @@ sets a validity period, when it stops being valid (``validUntil``). The learner 
 ``urn:uuid`` (never their email address) and by their name, which the public certificate shows already.
 Revocation is published in a W3C Bitstring Status List (``credentialStatus``, see :mod:`.status`).
 
-Everything in it is worked out from the certificate, so the same certificate always gives the same
-credential: ``credential.json`` is exactly what ``credential.jwt`` signs.
+Everything in it is worked out from the certificate (and the learner's name as it is now), so the same
+certificate gives the same credential: ``credential.json`` is exactly what ``credential.jwt`` signs. The
+subject's ``urn:uuid`` is derived from the site's address and the account's number: stable and no email
+address, but pseudonymous rather than secret (whoever knows both can work it out).
 """
 
 from __future__ import annotations
