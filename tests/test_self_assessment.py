@@ -252,6 +252,21 @@ def test_a_concurrent_save_is_never_overwritten_and_the_page_shows_both(app, cli
     assert stored(assessment.id)["goals"].value == "My goal."
 
 
+def test_after_a_conflict_this_person_may_keep_the_colleagues_answer(client, auth, people, assessment):
+    auth.sign_in("learner@a.example")
+    _, seen = section_form(client, assessment.id, "purpose")
+    form = service.questionnaire_of(assessment)
+    service.save_answers(assessment, people["org_a"], people["colleague"], form.section("purpose"),
+                         {"goals": (0, "Theirs.")})
+    page = auth.post(f"{BASE}/{assessment.id}/sections/purpose", {**seen, "q-goals": "Mine."}).get_data(as_text=True)
+    assert 'name="keep-goals" value="theirs"' in page and "Which answer do you want to keep?" in page
+    revisions = dict(re.findall(r'name="(rev-[a-z0-9_]+)" value="(-?\d*)"', page))
+    response = auth.post(f"{BASE}/{assessment.id}/sections/purpose",
+                         {**revisions, "q-goals": "Mine.", "keep-goals": "theirs"})
+    assert response.status_code == 302
+    assert stored(assessment.id)["goals"].value == "Theirs."
+
+
 def test_the_same_answer_saved_by_two_people_is_no_conflict(client, auth, people, assessment):
     auth.sign_in("learner@a.example")
     _, seen = section_form(client, assessment.id, "data")

@@ -73,6 +73,10 @@ def revision_name(question_id: str) -> str:
     return f"rev-{question_id}"
 
 
+def keep_name(question_id: str) -> str:
+    return f"keep-{question_id}"
+
+
 def _revision(text: str | None) -> int:
     text = (text or "").strip()
     if not text.isdigit() or len(text) > 10:
@@ -93,6 +97,8 @@ def read_section(
         name = field_name(question.id)
         if revision_name(question.id) not in posted:
             continue
+        if posted.get(keep_name(question.id)) == "theirs":
+            continue  # after a conflict, this person chose the colleague's saved answer: nothing to write
         seen = _revision(posted.get(revision_name(question.id)))
         if question.type in ("text", "long_text"):
             value = posted.get(name, "")

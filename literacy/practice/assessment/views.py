@@ -15,6 +15,7 @@ from ...exports import csv_stream
 from ...extensions import db
 from ...models import Module, ModuleVersion, Organisation, Role, SelfAssessment, utcnow
 from ...titles import InLanguage, page_language, title_in
+from ..atrs import service as atrs_service
 from ..atrs.service import EDITORS
 from . import bp, forms, report, service
 from .questionnaire import Questionnaire, Section
@@ -86,8 +87,6 @@ def show(organisation: Organisation, assessment_id: int):
     progress = {item.section.id: item for item in service.progress(questions, values)}
     linked = None
     if assessment.atrs_record_id is not None:
-        from ..atrs import service as atrs_service
-
         linked = atrs_service.visible_record(organisation, current_user, assessment.atrs_record_id)
     return render_template(
         "assessment/show.html",
