@@ -110,3 +110,31 @@ def test_the_report_prints_one_a4_page_per_part(page, assessment, language):
         "[...document.querySelectorAll('.assessment-report__part')].map(p => getComputedStyle(p).breakBefore)"
     )
     assert tops == ["auto", "page", "page"]
+
+
+def test_a_conflict_shows_both_answers_and_passes_axe(page, live_server, assessment):
+    sign_in(page)
+    page.goto(f"/organisations/org-a/assessments/{assessment}/sections/purpose")
+    with live_server.app.app_context():  # a colleague saves the same answer meanwhile
+        from literacy.models import SelfAssessment
+
+        made = db.session.get(SelfAssessment, assessment)
+        org = db.session.get(Organisation, made.organisation_id)
+        other = User(email="colleague@a.example", name="Cai Colleague")
+        db.session.add(other)
+        db.session.flush()
+        db.session.add(Membership(user_id=other.id, organisation_id=org.id, role="learner"))
+        db.session.commit()
+        service.save_answers(made, org, other, service.questionnaire_of(made).section("purpose"),
+                             {"goals": (1, "The colleague's goal.")})
+    page.fill("#q-goals", "My own goal.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and continue").click()
+    main = page.locator("main").inner_text()
+    assert "There is a problem" in main and "The colleague's goal." in main and "Cai Colleague" in main
+    assert page.locator("#q-goals").input_value() == "My own goal."
+    assert_no_axe_violations(page)
+    page.get_by_label("Theirs, as saved").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and continue").click()
+    assert "/sections/data" in page.url
