@@ -1,7 +1,7 @@
 """The case library in memory: read and rendered once per process, then served from here with no SQL.
 
 The index is kept in ``app.extensions`` under the folder it was read from, so an app pointed at another folder
-(a test, ``LITERACY_CASES_DIR``) reads that one. In development (``debug``) and tests the folder's signature
+(a test's ``CASES_DIR``) reads that one. In development (``debug``) and tests the folder's signature
 (file names, sizes, times) is part of the key, so an edited case shows on the next request, as a
 ``courses sync`` shows an edited module; in production the files are read once, when the first page asks.
 Cases with problems are left out (and logged): ``flask courses check`` names them.
@@ -66,7 +66,7 @@ class CaseIndex:
 
 
 def cases_folder(app: Flask) -> Path:
-    """``LITERACY_CASES_DIR`` when set, else the ``cases`` folder of the courses folder."""
+    """The app's ``CASES_DIR`` when a test sets one, else the ``cases`` folder of the courses folder."""
     configured = app.config.get("CASES_DIR")
     return Path(configured) if configured else Path(app.config["COURSES_DIR"]) / CASES_FOLDER
 
