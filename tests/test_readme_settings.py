@@ -29,7 +29,7 @@ DESCRIBED = {
 }
 
 #: defined in config.py but read by nothing, so not documented (yet)
-UNUSED = {"LITERACY_SITE_NAME"}
+UNUSED: set[str] = set()
 
 
 def table_rows() -> dict[str, str]:
