@@ -72,6 +72,11 @@ def test_the_overview_links_to_the_settings_for_administrators_only(client, auth
         ("7, 1", "thirty", "Enter the number of days before a certificate expires as a whole number"),
         ("7, 1", "181", "The number of days before a certificate expires must be between 1 and 180"),
         ("7, 1", "0", "The number of days before a certificate expires must be between 1 and 180"),
+        # Unicode digits and numbers too long for int() (over 4,300 digits) are refused, never a 500
+        ("7, ²", "30", "Enter whole numbers of days separated by commas, like 7, 1"),
+        ("7, " + "9" * 5000, "30", "Each number of days must be between 1 and 60"),
+        ("7, 1", "³", "Enter the number of days before a certificate expires as a whole number"),
+        ("7, 1", "9" * 5000, "The number of days before a certificate expires must be between 1 and 180"),
     ],
 )
 def test_problems_are_summarised_and_what_was_typed_is_kept(client, auth, org, days, expiry, message):

@@ -326,7 +326,9 @@ def read_form(attempt: QuizAttempt, row: Question, form: MultiDict[str, str]) ->
 
 
 def _confidence(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and int(value) in CONFIDENCE_VALUES else None
+    if not (value and value.isascii() and value.isdigit() and len(value) < 3):  # "²" or 5,000 digits: none
+        return None
+    return int(value) if int(value) in CONFIDENCE_VALUES else None
 
 
 def as_submitted(attempt: QuizAttempt, row: Question, answer: Any, confidence: int | None) -> Submitted:

@@ -20,8 +20,10 @@ def parse_days(text: str | None) -> list[int]:
     parts = [part for part in re.split(r"[,\s]+", text or "") if part]
     if not parts:
         raise ValueError(_l("Enter the days before a due date to remind learners, like 7, 1"))
-    if not all(part.isdigit() for part in parts):
+    if not all(part.isascii() and part.isdigit() for part in parts):  # not "²" or other Unicode digits
         raise ValueError(_l("Enter whole numbers of days separated by commas, like 7, 1"))
+    if any(len(part.lstrip("0")) > 2 for part in parts):  # never int() of thousands of digits
+        raise ValueError(_l("Each number of days must be between 1 and 60"))
     days = sorted({int(part) for part in parts}, reverse=True)
     if any(day < MIN_DAYS_BEFORE or day > MAX_DAYS_BEFORE for day in days):
         raise ValueError(_l("Each number of days must be between 1 and 60"))
@@ -53,8 +55,8 @@ class ReminderSettingsForm(FlaskForm):
         text = field.data or ""
         if not text:
             raise ValidationError(_l("Enter the number of days before a certificate expires, like 30"))
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise ValidationError(_l("Enter the number of days before a certificate expires as a whole number"))
-        if not MIN_EXPIRY_DAYS <= int(text) <= MAX_EXPIRY_DAYS:
+        if len(text.lstrip("0")) > 3 or not MIN_EXPIRY_DAYS <= int(text) <= MAX_EXPIRY_DAYS:
             raise ValidationError(_l("The number of days before a certificate expires must be between 1 and 180"))
         self.parsed_expiry = int(text)

@@ -79,7 +79,7 @@ def keep_name(question_id: str) -> str:
 
 def _revision(text: str | None) -> int:
     text = (text or "").strip()
-    if not text.isdigit() or len(text) > 10:
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
         return -1  # not a revision this page wrote: treated as seen by nobody, so it can only conflict
     value = int(text)
     return value if value <= REVISION_MAX else -1

@@ -237,7 +237,7 @@ def team(organisation: Organisation, assessment_id: int):
     status = 200
     if request.method == "POST":
         if request.form.get("action") == "remove":
-            if remove.validate_on_submit() and (remove.user_id.data or "").isdigit():
+            if remove.validate_on_submit() and (remove.user_id.data or "").isascii() and remove.user_id.data.isdigit():
                 removed = service.remove_member(assessment, organisation, current_user, int(remove.user_id.data))
                 if removed is not None:
                     flash(_("%(name)s is no longer in the team", name=removed.name), "success")
