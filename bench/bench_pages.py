@@ -61,6 +61,12 @@ import gc
 from literacy import require_secret_key
 app = create_app()
 require_secret_key(app)
+try:  # the case library read before the first request, as literacy.wsgi does (older copies have none)
+    from literacy.practice.cases.index import warm
+except ImportError:
+    pass
+else:
+    warm(app)
 gc.freeze()
 """
 SETUP = """

@@ -128,6 +128,8 @@ def test_the_production_entry_point_builds_the_app_and_freezes_start_up_objects(
     import importlib
     import sys
 
+    from literacy.practice.cases import index as cases_index
+
     monkeypatch.setenv("LITERACY_SECRET_KEY", "a production secret for this test")
     monkeypatch.setenv("LITERACY_DATABASE_URL", f"sqlite:///{tmp_path / 'production.sqlite3'}")
     sys.modules.pop("literacy.wsgi", None)
@@ -136,6 +138,10 @@ def test_the_production_entry_point_builds_the_app_and_freezes_start_up_objects(
         assert wsgi.app.config["SECRET_KEY"] == "a production secret for this test"
         assert not wsgi.app.debug and not wsgi.app.testing
         assert gc.get_freeze_count() > 0
+        # the case library was read at start, not by a worker's first lesson page
+        with wsgi.app.app_context():
+            kept = wsgi.app.extensions["literacy_cases"][1]
+            assert kept.cases and kept is cases_index.case_index()
     finally:
         gc.unfreeze()
         sys.modules.pop("literacy.wsgi", None)

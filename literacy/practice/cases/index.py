@@ -96,6 +96,14 @@ def case_index() -> CaseIndex:
         return index
 
 
+def warm(app: Flask) -> None:
+    """Read the case library now, at a production start (``literacy.wsgi``): reading and rendering it takes
+    about a second, which each worker's first lesson page would otherwise wait for (under load, over wrk's
+    two-second timeout: bench/bench_pages.py)."""
+    with app.app_context():
+        case_index()
+
+
 def build_index(folder: Path, courses_root: Path) -> CaseIndex:
     if not folder.is_dir():
         return CaseIndex()
