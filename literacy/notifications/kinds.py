@@ -53,6 +53,7 @@ KINDS: dict[str, Kind] = {}
 MODULES = (
     "literacy.notifications.account_messages",
     "literacy.notifications.reminder_messages",
+    "literacy.notifications.team_messages",
 )
 
 

@@ -34,6 +34,8 @@ KIND_LABELS = {
     "overdue_reminder": _l("Reminder of overdue learning"),
     "expiry_reminder": _l("Certificate expiry notice"),
     "manager_digest": _l("Weekly digest of your cohorts"),
+    # notifications.team_messages
+    "assessment_team_added": _l("Added to a self-assessment team"),
 }
 
 #: the optional messages a person can turn off (``User`` columns, as ``notifications.unsubscribe``): what

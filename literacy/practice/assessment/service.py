@@ -34,6 +34,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ...notifications import outbox, team_messages
 from ..atrs.service import EDITORS
 from . import questionnaire
 from .questionnaire import Question, Questionnaire, Section
@@ -341,17 +342,26 @@ def _team_member(assessment: SelfAssessment):
 
 
 def add_member(assessment: SelfAssessment, organisation: Organisation, actor: User, user_id: int) -> User | None:
-    """Add a member of the organisation to the team; None when they are not one (or are already in it)."""
+    """Add a member of the organisation to the team; None when they are not one (or are already in it).
+
+    The person is emailed (notifications.team_messages), queued in this transaction, so a failed add
+    sends nothing; not when adding oneself."""
     user = next((person for person in candidates(assessment, organisation) if person.id == user_id), None)
     if user is None:
         return None
+    member = SelfAssessmentMember(assessment_id=assessment.id, user_id=user.id, added_by_id=actor.id, added_at=utcnow())
     try:
         with claiming():
-            db.session.add(SelfAssessmentMember(assessment_id=assessment.id, user_id=user.id, added_by_id=actor.id))
+            db.session.add(member)
     except Taken:
         return None
     _touch(assessment, actor)
     audit.record(actor, organisation, "assessment.team_changed", assessment, added=user.email)
+    if user.id != actor.id:  # colleagues learn of it; whoever adds themselves knows already
+        outbox.queue(
+            team_messages.TEAM_ADDED, user.email, user=user, organisation_id=organisation.id,
+            context={"member_id": member.id, "added_at": member.added_at.isoformat()},
+        )
     db.session.commit()
     return user
 
