@@ -30,6 +30,8 @@ from ..models import (
     Question,
     QuizAttempt,
     Response,
+    SelfAssessment,
+    SelfAssessmentMember,
     utcnow,
 )
 from . import service, version_cache
@@ -130,6 +132,7 @@ class MyLearning:
     assignments: list[Assignment]
     programmes: list[tuple[Any, Any]] = ()  # type: ignore[assignment] - other organisations' cohorts joined
     opened: list[InProgress] = ()  # type: ignore[assignment] - lessons opened, none completed, latest first
+    assessments: list[TeamAssessment] = ()  # type: ignore[assignment] - self-assessments whose team they are in
 
     @property
     def overdue(self) -> int:
@@ -268,11 +271,13 @@ _CERTIFICATES = (
     .where(ModuleCompletion.user_id == _USER, ModuleCompletion.module_id.in_(_MODULES))
     .order_by(ModuleCompletion.edition.desc(), ModuleCompletion.renewal.desc(), ModuleCompletion.id.desc())
 )
-#: the learner's rows of three small kinds in one statement (one round trip instead of three): their lesson
-#: rows in the page's modules (``LESSON``), their unfinished quiz attempts there, oldest first (``ATTEMPT``), and
+#: the learner's rows of four small kinds in one statement (one round trip instead of four): their lesson
+#: rows in the page's modules (``LESSON``), their unfinished quiz attempts there, oldest first (``ATTEMPT``),
 #: the cohorts of other organisations they are a current member of (``PROGRAMME``: the rule of
-#: ``cohorts.service.programmes_joined``, which tests/test_my_learning.py compares)
-LESSON, ATTEMPT, PROGRAMME = 0, 1, 2
+#: ``cohorts.service.programmes_joined``, which tests/test_my_learning.py compares), and the self-assessments
+#: whose team they are in, in organisations they still belong to and that are not archived (``ASSESSMENT``:
+#: the ones ``practice.assessment.service.visible_assessment`` lets them open)
+LESSON, ATTEMPT, PROGRAMME, ASSESSMENT = 0, 1, 2, 3
 _LEARNER_ROWS = union_all(
     select(
         literal_column(str(LESSON)).label("kind"),
@@ -283,14 +288,15 @@ _LEARNER_ROWS = union_all(
         LessonProgress.completed_at,
         LessonProgress.version_id,
         null().label("other_name"),
+        null().label("other_slug"),
     ).where(LessonProgress.user_id == _USER, LessonProgress.module_id.in_(_MODULES)),
     select(
         literal_column(str(ATTEMPT)), QuizAttempt.id, QuizAttempt.module_id, QuizAttempt.purpose,
-        QuizAttempt.started_at, null(), QuizAttempt.version_id, null(),
+        QuizAttempt.started_at, null(), QuizAttempt.version_id, null(), null(),
     ).where(QuizAttempt.user_id == _USER, QuizAttempt.module_id.in_(_MODULES), QuizAttempt.submitted_at.is_(None)),
     select(
         literal_column(str(PROGRAMME)), Cohort.id, Cohort.organisation_id, Cohort.name, null(), null(), null(),
-        Organisation.name,
+        Organisation.name, null(),
     )
     .join(Organisation, Organisation.id == Cohort.organisation_id)
     .join(CohortMember, CohortMember.cohort_id == Cohort.id)
@@ -298,6 +304,17 @@ _LEARNER_ROWS = union_all(
         CohortMember.user_id == _USER,
         CohortMember.removed_at.is_(None),
         Cohort.organisation_id.not_in(select(Membership.organisation_id).where(Membership.user_id == _USER)),
+    ),
+    select(
+        literal_column(str(ASSESSMENT)), SelfAssessment.id, SelfAssessment.organisation_id,
+        SelfAssessment.system_name, SelfAssessment.updated_at, null(), null(), Organisation.name, Organisation.slug,
+    )
+    .join(Organisation, Organisation.id == SelfAssessment.organisation_id)
+    .join(SelfAssessmentMember, SelfAssessmentMember.assessment_id == SelfAssessment.id)
+    .where(
+        SelfAssessmentMember.user_id == _USER,
+        Organisation.archived_at.is_(None),
+        SelfAssessment.organisation_id.in_(select(Membership.organisation_id).where(Membership.user_id == _USER)),
     ),
 )
 _LEARNER_ROWS_ORDERED = select(_LEARNER_ROWS.subquery("learner_rows")).order_by("kind", "started_at", "id")
@@ -312,10 +329,22 @@ class Named:
 
 
 @dataclass(frozen=True)
+class TeamAssessment:
+    """A self-assessment whose team the learner is in, as "My learning" links to it."""
+
+    id: int
+    system_name: str
+    organisation_slug: str
+    organisation_name: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
 class _LearnerRows:
     lessons: dict[int, list[service.Visit]]
     attempts: dict[int, Any]  # by module: the newest unfinished attempt (id, version_id, purpose)
     programmes: list[tuple[Named, Named]]
+    assessments: list[TeamAssessment]
 
 
 def _learner_rows(user: Any, module_ids: list[int]) -> _LearnerRows:
@@ -323,6 +352,7 @@ def _learner_rows(user: Any, module_ids: list[int]) -> _LearnerRows:
     lessons: dict[int, list[service.Visit]] = {}
     attempts: dict[int, Any] = {}
     programmes: list[tuple[Named, Named]] = []
+    assessments: list[TeamAssessment] = []
     for row in db.session.execute(_LEARNER_ROWS_ORDERED, {"user_id": user.id, "module_ids": module_ids}):
         if row.kind == LESSON:
             lessons.setdefault(row.module_id, []).append(
@@ -330,10 +360,13 @@ def _learner_rows(user: Any, module_ids: list[int]) -> _LearnerRows:
             )
         elif row.kind == ATTEMPT:
             attempts[row.module_id] = _Attempt(row.id, row.version_id, row.name)  # later (newer) rows win
-        else:
+        elif row.kind == PROGRAMME:
             programmes.append((Named(row.id, row.name), Named(row.module_id, row.other_name)))
+        else:
+            assessments.append(TeamAssessment(row.id, row.name, row.other_slug, row.other_name, row.started_at))
     programmes.sort(key=lambda pair: (pair[1].name, pair[0].name))
-    return _LearnerRows(lessons, attempts, programmes)
+    assessments.sort(key=lambda item: (item.updated_at, item.id), reverse=True)  # most recently changed first
+    return _LearnerRows(lessons, attempts, programmes, assessments)
 
 
 def modules_and_assignments(
@@ -392,6 +425,7 @@ def my_learning(user: Any, language: str, today: date, now: datetime | None = No
         _assignments(assigned, progress, records, open_attempts, lessons, language, today, now),
         rows.programmes,
         [item for item in started if not item.progressed],
+        rows.assessments,
     )
 
 

@@ -138,3 +138,23 @@ def test_a_conflict_shows_both_answers_and_passes_axe(page, live_server, assessm
     with page.expect_navigation():
         page.get_by_role("button", name="Save and continue").click()
     assert "/sections/data" in page.url
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_my_learning_leads_to_the_assessment_and_passes_axe(page, assessment, viewport):
+    if viewport:
+        page.set_viewport_size(viewport)
+    sign_in(page)  # the trainer started it, so is in its team
+    for language, heading in (("en", "Your self-assessments"), ("cy", "Eich hunanasesiadau")):
+        if language == "cy":
+            with page.expect_navigation():
+                page.get_by_role("button", name="Cymraeg").click()
+        page.goto("/my-learning")
+        assert page.get_by_role("heading", name=heading, level=2).is_visible()
+        assert_no_axe_violations(page)
+        if viewport:
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    with page.expect_navigation():
+        page.locator("#assessments ~ ul").get_by_role("link", name="Repairs triage").click()
+    assert page.url.endswith(f"/organisations/org-a/assessments/{assessment}/")
+    assert "Repairs triage" in page.locator("h1").inner_text()
