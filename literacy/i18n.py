@@ -44,7 +44,7 @@ def interface_language() -> str:
 
 def current_language() -> str:
     """The language of this request's interface ("en", "cy"): pages pick content variants by it."""
-    locale = get_locale()
+    locale = fast_locale()  # a lesson page asks four times: not through g's proxies each time
     return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -125,17 +125,33 @@ def lazy_gettext(string: str, **variables: object) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
-def _rendering_gettext(translate):  # type: ignore[no-untyped-def]
+#: at most this many finished strings per language (the templates have about a thousand; a string made at run
+#: time and passed to ``_()`` must not grow the cache without end)
+PLAIN_STRINGS_KEPT = 5_000
+
+
+def _rendering_gettext(translate, plain: dict[str, Markup] | None = None):  # type: ignore[no-untyped-def]
     """A template's ``_()`` bound to one rendering's translations, as Jinja's new-style gettext behaves
     (escaped under autoescape, always a format string): put in each page's context, so its strings cost a
     dictionary lookup instead of finding the request's translations again for each one. Macros imported
     without context see the environment's instead: the same function over :func:`template_translations`.
+
+    ``plain`` keeps the finished string of each ``_()`` without variables (a page has twenty of them, the
+    same on every page): it belongs to one language's translations, which Flask-Babel keeps for the process.
     """
 
     @pass_context
     def gettext(context, string, **variables):  # type: ignore[no-untyped-def]
+        autoescape = context.eval_ctx.autoescape
+        if plain is not None and autoescape and not variables:
+            done = plain.get(string)
+            if done is None:
+                done = Markup(translate(string)) % variables  # noqa: S704 - as below
+                if len(plain) < PLAIN_STRINGS_KEPT:
+                    plain[string] = done
+            return done
         found = translate(string)
-        if context.eval_ctx.autoescape:
+        if autoescape:
             found = Markup(found)  # noqa: S704 - translations are trusted, as in Jinja's own gettext
         return found % variables
 
@@ -178,9 +194,17 @@ def init_app(app: Flask) -> None:
             "current_language": current_language(),
             "languages": app.config["LANGUAGES"],
             # a template's _() and ngettext() resolve these before the environment's (see _rendering_gettext)
-            "gettext": _rendering_gettext(translations.ugettext),
+            "gettext": _rendering_gettext(translations.ugettext, _plain_strings(translations)),
             "ngettext": _rendering_ngettext(translations.ungettext),
         }
+
+
+def _plain_strings(translations) -> dict[str, Markup]:  # type: ignore[no-untyped-def]
+    """The finished strings without variables of one language's translations (see _rendering_gettext)."""
+    found = translations.__dict__.get("_literacy_plain_strings")
+    if found is None:
+        found = translations.__dict__["_literacy_plain_strings"] = {}
+    return found
 
 
 def init_filters(app: Flask) -> None:

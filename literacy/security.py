@@ -31,6 +31,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
+#: on every response unless a view set its own (HSTS and Cache-Control depend on the request: see init_app)
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+)
+
 
 class InvalidSetting(click.ClickException, ValueError):
     """A setting that cannot be read; the ``flask`` commands print it as ``Error: ...``, servers fail to start."""
@@ -86,15 +96,11 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-        if _sends_hsts():
-            headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
-        if request.endpoint != "static" and "Cache-Control" not in headers:
+        present = {name.lower() for name, _value in headers.items()}  # one pass, not a scan per header
+        headers.extend([(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present])
+        if "strict-transport-security" not in present and _sends_hsts():
+            headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+        if "cache-control" not in present and request.endpoint != "static":
             headers["Cache-Control"] = "no-store" if _signed_in() else "no-cache"
         return response
 

@@ -307,7 +307,8 @@ def test_the_lesson_page_commits_once_before_rendering(app, client, learner):
     finally:
         event.remove(db.engine, "commit", committed)
         before_render_template.disconnect(rendering, app)
-    assert happened == ["commit", "learning/lesson.html", "learning/lesson.html"]
+    # the "Real cases" aside is rendered once per lesson and language, then kept
+    assert happened == ["commit", "learning/lesson.html", "cases/_lesson_aside.html", "learning/lesson.html"]
 
 
 def test_a_lesson_page_does_not_render_markdown(app, client, learner, monkeypatch):

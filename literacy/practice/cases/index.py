@@ -60,6 +60,8 @@ class CaseIndex:
     lessons: Mapping[str, LessonLink] = field(default_factory=dict)
     techniques: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
+    #: a lesson page's rendered "Real cases" by (root, module, lesson, language): the same for every learner
+    asides: dict[tuple[str, str, str, str], str] = field(default_factory=dict, compare=False)
 
     def for_lesson(self, module_slug: str, lesson_slug: str) -> tuple[Case, ...]:
         return self.by_lesson.get(f"{module_slug}/{lesson_slug}", ())
@@ -80,11 +82,13 @@ def check_folder(folder: Path, courses_root: Path | None = None) -> CasesResult:
 def case_index() -> CaseIndex:
     """This app's index of the case library (see the module's docstring for when it is read again)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    reload = app.debug or app.testing
+    kept = app.extensions.get(_KEY)
+    if kept is not None and not reload:
+        return kept[1]  # read once in production: no paths built on every lesson page
     folder = cases_folder(app)
     courses_root = Path(app.config["COURSES_DIR"])
-    reload = app.debug or app.testing
     key = (folder, courses_root, signature(folder) if reload else None)
-    kept = app.extensions.get(_KEY)
     if kept is not None and kept[0] == key:
         return kept[1]
     with _LOCK:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request
+from markupsafe import Markup
 
 from ...i18n import current_language
 from . import bp
@@ -57,3 +58,20 @@ def case(case_slug: str):
 def lesson_cases(module_slug: str, lesson_slug: str) -> tuple[Case, ...]:
     """The cases whose ``lessons`` name this lesson (for the lesson page's aside; no SQL)."""
     return case_index().for_lesson(module_slug, lesson_slug)
+
+
+@bp.app_template_global()
+def lesson_cases_aside(module_slug: str, lesson_slug: str) -> Markup:
+    """The lesson page's "Real cases" aside, rendered once per lesson and language and kept with the index
+    (it is the same for every learner; rendering it on each lesson page cost more than the rest of the
+    lesson's own part)."""
+    cases = case_index()
+    language = current_language()
+    key = (request.script_root, module_slug, lesson_slug, language)
+    found = cases.asides.get(key)
+    if found is None:
+        found = render_template(
+            "cases/_lesson_aside.html", real_cases=cases.for_lesson(module_slug, lesson_slug), language=language
+        )
+        cases.asides[key] = found
+    return Markup(found)  # noqa: S704 - our own template's output, escaped when it was rendered
