@@ -14,6 +14,11 @@ signed-in lesson page, the catalogue and My learning. A wrk script counts every 
 
     flock /tmp/bench.lock .venv/bin/python bench/bench_pages.py [--database URL] [--source PATH]
 
+Beside requests/s, each run reads the server's CPU time (its gunicorn master and workers, from /proc) and
+prints CPU ms a request and the floor's CPU a request as a share of the page's: requests/s on a shared
+two-core machine move with wrk and with whatever else runs (the floor alone swung 668-857 requests/s between
+runs minutes apart), while the CPU a request costs moves much less.
+
 ``--rounds N`` measures every page N times, each time just after the floor, and reports each page's median
 share of the floor measured just before it: the machine's other work comes and goes, and a floor measured a
 minute before a page says little about it. ``--source`` runs another copy of the code (an unpacked
@@ -185,17 +190,39 @@ def gunicorn(app: str, port: int, workers: int, folder: Path, env: dict[str, str
     )
 
 
-def run_wrk(url: str, options: argparse.Namespace, script: Path, cookie: str | None) -> dict[str, float]:
+def server_cpu_seconds(master: subprocess.Popen) -> float:
+    """CPU time (user + system) used so far by a gunicorn master and its workers, from /proc: what the server
+    spent, whatever else the machine was doing (requests/s also depend on wrk and on other work)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended between the listing and the read
+        pid, parent = int(entry.name), int(fields[1])
+        if pid == master.pid or parent == master.pid:
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def run_wrk(url: str, options: argparse.Namespace, script: Path, cookie: str | None,
+            server: subprocess.Popen | None = None) -> dict[str, float]:
     command = ["wrk", "-t", str(options.threads), "-c", str(options.connections), "-d", f"{options.seconds}s",
                "--latency", "-s", str(script), "-H", f"User-Agent: {AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
+    cpu_before = server_cpu_seconds(server) if server is not None else 0.0
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    cpu_used = server_cpu_seconds(server) - cpu_before if server is not None else 0.0
     line = next((line for line in output.splitlines() if line.startswith("RESULT ")), None)
     if line is None:
         sys.exit(f"wrk printed no result for {url}:\n{output}")
     result = json.loads(line.removeprefix("RESULT "))
     result["rps"] = result["requests"] / result["seconds"]
+    result["cpu_ms"] = 1000 * cpu_used / result["requests"] if result["requests"] else 0.0
     return result
 
 
@@ -268,6 +295,7 @@ def main() -> int:
             ("catalogue (signed in)", f"http://127.0.0.1:{project_port}/modules", cookie),
             ("My learning", f"http://127.0.0.1:{project_port}/my-learning", cookie),
         ]
+        servers = {label: floor if position == 0 else project for position, (label, _u, _s) in enumerate(targets)}
         for label, url, sent in targets:  # one request each first: 200, and signed in where it should be
             checker = Browser(int(url.split(":")[2].split("/")[0]))
             if sent:
@@ -279,35 +307,42 @@ def main() -> int:
         engine = "PostgreSQL" if database.startswith("postgresql") else "SQLite"
         print(f"\n{engine}, {options.workers} gunicorn sync workers each, wrk {options.threads} threads, "
               f"{options.connections} connections, {options.seconds} s; code: {source}")
-        print(f"{'page':<24} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'of floor':>9} {'not 200':>8}")
+        print(f"{'page':<24} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'of floor':>9} {'not 200':>8} "
+              f"{'CPU ms':>7} {'CPU of floor':>13}")
         rounds: dict[str, list[dict[str, float]]] = {label: [] for label, _url, _sent in targets}
         for number in range(options.rounds):
             if options.rounds > 1:
                 print(f"round {number + 1} of {options.rounds}")
-            floor_rps = 0.0
+            floor_rps = floor_cpu = 0.0
             for position, (label, url, sent) in enumerate(targets):
                 if options.rounds > 1 and position > 1:  # the floor again, just before this page
-                    floor_rps = run_wrk(targets[0][1], options, script, None)["rps"]
-                result = run_wrk(url, options, script, sent)
+                    again = run_wrk(targets[0][1], options, script, None, floor)
+                    floor_rps, floor_cpu = again["rps"], again["cpu_ms"]
+                result = run_wrk(url, options, script, sent, servers[label])
                 if label == "floor (bare Flask)":
-                    floor_rps = result["rps"]
+                    floor_rps, floor_cpu = result["rps"], result["cpu_ms"]
                 result["ratio"] = result["rps"] / floor_rps
+                result["cpu_ratio"] = floor_cpu / result["cpu_ms"] if result["cpu_ms"] else 0.0
                 rounds[label].append(result)
                 print(f"{label:<24} {result['rps']:>11.1f} {result['p50_us'] / 1000:>8.1f} "
                       f"{result['p99_us'] / 1000:>8.1f} {result['ratio']:>8.0%} "
-                      f"{result['non200'] + result['socket_errors']:>8}")
+                      f"{result['non200'] + result['socket_errors']:>8} {result['cpu_ms']:>7.2f} "
+                      f"{result['cpu_ratio']:>12.0%}")
         results: dict[str, dict[str, float]] = {}
         for label, found in rounds.items():
             middle = sorted(found, key=lambda result: result["ratio"])[len(found) // 2]
             results[label] = {**middle, "non200": sum(r["non200"] for r in found),
                               "socket_errors": sum(r["socket_errors"] for r in found),
-                              "ratios": [r["ratio"] for r in found]}
+                              "ratios": [r["ratio"] for r in found],
+                              "cpu_ms": sorted(r["cpu_ms"] for r in found)[len(found) // 2],
+                              "cpu_ratio": sorted(r["cpu_ratio"] for r in found)[len(found) // 2]}
         if options.rounds > 1:
             print(f"\nmedian of {options.rounds} rounds, each page's share of the floor measured just before it:")
             for label, result in results.items():
                 ratios = ", ".join(f"{ratio:.0%}" for ratio in result["ratios"])
                 print(f"{label:<24} {result['rps']:>11.1f} {result['p50_us'] / 1000:>8.1f} "
-                      f"{result['p99_us'] / 1000:>8.1f} {result['ratio']:>8.0%}   rounds: {ratios}")
+                      f"{result['p99_us'] / 1000:>8.1f} {result['ratio']:>8.0%}   rounds: {ratios}; "
+                      f"server CPU {result['cpu_ms']:.2f} ms a request, {result['cpu_ratio']:.0%} of the floor's")
     finally:
         for server in (project, floor):
             if server is not None:

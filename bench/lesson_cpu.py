@@ -48,7 +48,7 @@ else:
         started = time.process_time()
         run({requests})
         found.append((time.process_time() - started) / {requests} * 1000)
-    print("lesson page, CPU ms per request:", ", ".join(f"{{value:.3f}}" for value in sorted(found)))
+    print({lesson!r}, "CPU ms per request:", ", ".join(f"{{value:.3f}}" for value in sorted(found)))
 """
 
 
@@ -61,6 +61,8 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one run instead")
     parser.add_argument("--sort", default="cumulative", help="the profile's order (pstats sort key)")
     parser.add_argument("--lines", type=int, default=60, help="how many lines of the profile")
+    parser.add_argument("--path", default=bench_pages.LESSON,
+                        help="the page to request (default the lesson; /modules for the catalogue, /my-learning)")
     options = parser.parse_args()
     source = options.source.resolve()
     folder = Path(tempfile.mkdtemp(prefix="lesson-cpu-"))
@@ -77,7 +79,7 @@ def main() -> int:
     subprocess.run([python, "-c", shim + bench_pages.SETUP.format(password=bench_pages.PASSWORD)],  # noqa: S603
                    env=env, check=True, cwd=folder)
     measure = MEASURE.format(agent=bench_pages.AGENT, password=bench_pages.PASSWORD, started=bench_pages.STARTED,
-                             lesson=bench_pages.LESSON, profile=options.profile, requests=options.requests,
+                             lesson=options.path, profile=options.profile, requests=options.requests,
                              runs=options.runs, sort=options.sort, lines=options.lines)
     with (folder / "stderr.log").open("w") as log:  # the request log lines, as gunicorn's workers write them
         code = subprocess.run([python, "-c", shim + measure], env=env, cwd=folder, stderr=log, check=False)  # noqa: S603
