@@ -58,7 +58,7 @@ def _configure(app: Flask, config: dict[str, Any] | None) -> None:
 def _bind_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
-    from . import extensions, i18n, notifications, security
+    from . import extensions, i18n, notifications, security, xapi
     from .auth import sessions
 
     extensions.db.init_app(app)
@@ -68,6 +68,7 @@ def _bind_extensions(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
     notifications.init_app(app)
+    xapi.init_app(app)  # statements to organisations' LRSs, handed to the same queue after each commit
 
     login = extensions.login_manager
     login.init_app(app)
@@ -94,9 +95,10 @@ def _register_blueprints(app: Flask) -> None:
     from .practice.atrs import bp as atrs_bp
     from .practice.cases import bp as cases_bp
     from .site import bp as site_bp
+    from .xapi import bp as xapi_bp
 
     for blueprint in (
         site_bp, auth_bp, learning_bp, organisations_bp, cohorts_bp, invitations_bp, admin_bp, authoring_bp, account_bp,
-        theme_bp, atrs_bp, cases_bp, credentials_bp, assessment_bp,
+        theme_bp, atrs_bp, cases_bp, credentials_bp, assessment_bp, xapi_bp,
     ):
         app.register_blueprint(blueprint)

@@ -34,6 +34,8 @@ ACTION_LABELS: dict[str, Any] = {
     "organisation.role_granted": _l("Role given"),
     "organisation.theme_changed": _l("Organisation theme changed"),
     "organisation.unarchived": _l("Organisation taken out of the archive"),
+    "xapi.resent": _l("Failed xAPI statements sent again"),
+    "xapi.settings_changed": _l("LRS (xAPI) settings changed"),
     "sso.account_created": _l("Account created at first work-account sign-in"),
     "sso.identity_linked": _l("Work account linked"),
     "sso.identity_unlinked": _l("Work account unlinked"),

@@ -54,6 +54,10 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "LITERACY_QUEUE_WORKERS": ("QUEUE_WORKERS", "2"),
     "LITERACY_MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", "6"),
     "LITERACY_MAIL_RETRY_SECONDS": ("MAIL_RETRY_SECONDS", "60"),
+    # xAPI statements to organisations' LRSs (literacy.xapi.sending): attempts, first wait, and a request's timeout
+    "LITERACY_XAPI_MAX_ATTEMPTS": ("XAPI_MAX_ATTEMPTS", "8"),
+    "LITERACY_XAPI_RETRY_SECONDS": ("XAPI_RETRY_SECONDS", "60"),
+    "LITERACY_XAPI_TIMEOUT_SECONDS": ("XAPI_TIMEOUT_SECONDS", "10"),
     "LITERACY_LOG_FORMAT": ("LOG_FORMAT", None),  # json or text; None: text with --debug and in tests, else json
     "LITERACY_METRICS_TOKEN": ("METRICS_TOKEN", None),  # /metrics wants it as a bearer token; None: loopback only
     # Open Badges 3.0 signing keys (literacy.credentials.keys): PEM, JWK or JWK Set; the file wins over the value

@@ -39,6 +39,7 @@ from ..models import (
     utcnow,
 )
 from ..publishing import question_from_row
+from ..xapi import record as xapi_record
 from . import service
 
 ASSESSMENT = "assessment"
@@ -425,12 +426,44 @@ def submit_attempt(user: Any, attempt_id: int) -> SubmitResult:
         return SubmitResult(Outcome.UNANSWERED, attempt, missing)
     passed = _mark(attempt, version, questions, responses)
     module_id, purpose = attempt.module_id, attempt.purpose
+    if purpose == ASSESSMENT:
+        _record_statements(user, attempt, version, questions, responses, bool(passed))
     db.session.expire(attempt)  # the UPDATEs above bypassed the session
     completion = _complete_if_live(user, attempt, version) if passed else None
     summaries.refresh_learner(user.id, module_id)  # takes the learner's lock before the tally
     if purpose == ASSESSMENT:
         summaries.tally_answers(1, attempts=[attempt_id])
     return SubmitResult(Outcome.GRADED, attempt, (), completion)
+
+
+def _record_statements(
+    user: Any,
+    attempt: QuizAttempt,
+    version: ModuleVersion,
+    questions: list[Question],
+    responses: Mapping[str, Response],
+    passed: bool,
+) -> None:
+    """Queue the xAPI statements of a graded assessment: each answer, then passed or failed. Costs nothing (no
+    query, no grading again) unless one of the learner's organisations sends statements."""
+    if not xapi_record.targets(user, "answered") and not xapi_record.targets(user, "passed" if passed else "failed"):
+        return
+    module = db.session.get(Module, attempt.module_id)
+    if module is None:
+        return
+    verdicts = {row.key: service_grade(row, responses[row.key].answer) for row in questions}
+    xapi_record.assessment_graded(
+        user,
+        module,
+        version,
+        attempt,
+        questions,
+        {row.key: responses[row.key].answer for row in questions},
+        verdicts,
+        score=sum(verdicts.values()),
+        maximum=len(questions),
+        passed=passed,
+    )
 
 
 def _stamp(attempt_id: int, when: datetime | None) -> bool:

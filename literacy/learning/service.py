@@ -31,6 +31,7 @@ from ..models import (
     QuizAttempt,
     utcnow,
 )
+from ..xapi import record as xapi_record
 from . import certificates, version_cache
 from .version_cache import LessonSummary
 
@@ -614,6 +615,7 @@ def complete_lesson(
     ):
         row.completed_at = now
         row.version_id = version.id
+        xapi_record.lesson_completed(user, module, version, lesson_slug, now=now)
     completion = complete_module_if_done(user, module, version, now=now, renewal=renewal)
     summaries.refresh_learner(user.id, module.id)
     return completion
@@ -688,7 +690,10 @@ def complete_module_if_done(
         completed_at=now,
         renewal=previous.completion.renewal + 1 if previous is not None else 0,
     )
-    return completion if _store_with_certificate(completion, version) else None
+    if not _store_with_certificate(completion, version):
+        return None
+    xapi_record.module_completed(user, module, version, completion)
+    return completion
 
 
 def _lesson_completed_since(user: Any, module: Module, since: datetime) -> bool:

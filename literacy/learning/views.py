@@ -23,6 +23,7 @@ from ..extensions import db
 from ..i18n import current_language
 from ..models import ModuleImage, utcnow
 from ..publishing import question_from_row
+from ..xapi import record as xapi_record
 from . import bp, certificates, checks, quiz, service, version_cache
 from .forms import RevokeForm
 
@@ -98,6 +99,7 @@ def lesson(module_slug: str, lesson_slug: str):
     module, version, visit = found
     done = service.lesson_done(current_user, module, version, visit)
     if service.record_visit(current_user, module, version, page.slug, row=visit):
+        xapi_record.lesson_opened(current_user, module, version, page)  # no query unless the org has an LRS
         _commit_keeping_loaded()  # a page that only read keeps its one transaction (and connection) instead
     result = checks.take_result(session, module.slug, page.slug)
     feedback = None

@@ -20,6 +20,7 @@ from .notifications import MESSAGE_STATUSES, OutboxMessage
 from .practice import AtrsRecord, SelfAssessment, SelfAssessmentAnswer, SelfAssessmentChange, SelfAssessmentMember
 from .summaries import CohortAnswerTally, CohortLearnerSummary, LearnerModuleSummary, OrganisationModuleSummary
 from .types import UTCDateTime, utc_date, utcnow
+from .xapi import ACTOR_CHOICES, STATEMENT_KINDS, STATEMENT_STATUSES, LrsConnection, XapiStatement
 
 __all__ = [
     "MESSAGE_STATUSES",
@@ -40,6 +41,7 @@ __all__ = [
     "Invitation",
     "LearnerModuleSummary",
     "Lesson",
+    "LrsConnection",
     "LessonProgress",
     "Membership",
     "UserIdentity",
@@ -61,6 +63,10 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserSession",
+    "XapiStatement",
+    "ACTOR_CHOICES",
+    "STATEMENT_KINDS",
+    "STATEMENT_STATUSES",
     "user_by_email",
     "utc_date",
     "utcnow",

@@ -6,45 +6,15 @@ twice, late, or on several machines at once without sending anything twice.
 
 from __future__ import annotations
 
-import contextlib
+import importlib
 import logging
-from collections.abc import Iterator
 from datetime import datetime
 
-from flask import Flask, current_app, has_app_context
 from huey import crontab
 
-from .queue import huey
+from .queue import app_context, huey, use_app  # noqa: F401 - use_app: `flask start` calls jobs.use_app
 
 log = logging.getLogger("literacy.notifications")
-
-_app: Flask | None = None
-
-
-def use_app(app: Flask) -> None:
-    """Run jobs in this app (``flask start`` runs the consumer beside the app it serves)."""
-    global _app
-    _app = app
-
-
-@contextlib.contextmanager
-def app_context() -> Iterator[Flask]:
-    """The current app (immediate mode, the CLI) or, in a consumer process, one built from the environment."""
-    global _app
-    if has_app_context():
-        yield current_app._get_current_object()  # type: ignore[attr-defined]
-        return
-    if _app is None:
-        from .. import create_app
-
-        _app = create_app()
-    with _app.app_context():
-        try:
-            yield _app
-        finally:
-            from ..extensions import db
-
-            db.session.remove()
 
 
 @huey.task()
@@ -85,3 +55,10 @@ def run(now: datetime | None = None, *, send: bool = True) -> dict[str, int]:
         for key, value in delivery.send_due(now=now).items():
             counts[key] = counts.get(key, 0) + value
     return counts
+
+
+#: other areas' jobs on this queue, imported by name (as ``kinds.MODULES`` are) so that the one consumer, which
+#: imports this module, knows every task; those areas depend on the queue, never the other way round
+JOB_MODULES = ("literacy.xapi.jobs",)
+for _module in JOB_MODULES:
+    importlib.import_module(_module)

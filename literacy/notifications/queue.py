@@ -12,9 +12,12 @@ The consumer is Huey's own: ``huey_consumer literacy.notifications.jobs.huey -k 
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
+from flask import Flask, current_app, has_app_context
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import Huey
 from huey.storage import SqliteStorage
@@ -90,3 +93,34 @@ def init_app(app) -> None:  # type: ignore[no-untyped-def]
         huey.name = configured.name
         huey.storage = configured.storage
         _url = url
+
+
+# --- the app jobs run in (here rather than in ``jobs``, so every area's jobs can use it: ``xapi.jobs`` too) ---
+
+_app: Flask | None = None
+
+
+def use_app(app: Flask) -> None:
+    """Run jobs in this app (``flask start`` runs the consumer beside the app it serves)."""
+    global _app
+    _app = app
+
+
+@contextlib.contextmanager
+def app_context() -> Iterator[Flask]:
+    """The current app (immediate mode, the CLI) or, in a consumer process, one built from the environment."""
+    global _app
+    if has_app_context():
+        yield current_app._get_current_object()  # type: ignore[attr-defined]
+        return
+    if _app is None:
+        from .. import create_app
+
+        _app = create_app()
+    with _app.app_context():
+        try:
+            yield _app
+        finally:
+            from ..extensions import db
+
+            db.session.remove()
