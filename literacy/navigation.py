@@ -109,6 +109,9 @@ def navigation() -> list[NavItem]:
 
 
 def init_app(app: Flask) -> None:
+    # also for macros imported without context (My learning's resume links, the catalogue's entries)
+    app.jinja_env.globals["path_for"] = path_for
+
     @app.context_processor
     def navigation_context() -> dict[str, object]:
         return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l  # literacy's: the same string, without Flask-Babel's look-ups through g
 
 #: each status's words (translated when shown, so a page with many tags translates only the ones it shows)
 LABELS = {
