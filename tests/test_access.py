@@ -23,6 +23,7 @@ def two_organisations(make_organisation, make_user):
 
 
 ORG_PAGES = ["/organisations/org-a/", "/organisations/org-a/people", "/organisations/org-a/audit"]
+ORG_PAGES += ["/organisations/org-a/xapi", "/organisations/org-a/xapi/statements"]  # the LRS: its admins only
 ADMIN_PAGES = ["/admin/", "/admin/people", "/admin/audit", "/admin/audit.csv"]
 ADMIN_PAGES += ["/admin/organisations/org-a/identity-providers", "/admin/organisations/org-a/identity-providers/new"]
 
@@ -53,6 +54,7 @@ def test_a_manager_sees_their_organisation_but_not_its_people_admin(client, auth
     page = client.get("/organisations/org-a/")
     assert page.status_code == 200 and "Organisation A" in page.get_data(as_text=True)
     assert client.get("/organisations/org-a/people").status_code == 403
+    assert client.get("/organisations/org-a/xapi").status_code == 403
     assert client.get("/admin/").status_code == 403
 
 
