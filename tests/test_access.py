@@ -154,7 +154,7 @@ def test_editors_and_site_admins_open_every_atrs_page(client, auth, atrs_pages, 
 
 @pytest.fixture
 def assessment_pages(two_organisations, make_user):
-    from literacy.practice.assessment import service
+    from literacy.practice.assessment import pdf, service
 
     org_a, _, people = two_organisations
     make_user("colleague@a.example", organisation=org_a)  # a member of the organisation, not of the team
@@ -162,6 +162,8 @@ def assessment_pages(two_organisations, make_user):
     service.add_member(assessment, org_a, people["trainer"], people["learner"].id)
     base = f"/organisations/org-a/assessments/{assessment.id}"
     reading = [f"{base}/", f"{base}/history", f"{base}/report", f"{base}/report.csv", f"{base}/report.json"]
+    if pdf.available():  # the PDF (WeasyPrint installed) follows the report's rules
+        reading.append(f"{base}/report.pdf")
     return assessment, {
         "list": "/organisations/org-a/assessments/",
         "new": "/organisations/org-a/assessments/new",

@@ -17,7 +17,7 @@ from ...models import Module, ModuleVersion, Organisation, Role, SelfAssessment,
 from ...titles import InLanguage, page_language, title_in
 from ..atrs import service as atrs_service
 from ..atrs.service import EDITORS
-from . import bp, forms, report, service
+from . import bp, forms, pdf, report, service
 from .questionnaire import Questionnaire, Section
 
 MEMBERS = (Role.LEARNER,)  # every role implies learner: any member of the organisation
@@ -99,6 +99,7 @@ def show(organisation: Organisation, assessment_id: int):
         may_edit=service.is_editor(current_user, organisation),
         linked=linked,
         visibility=forms.VisibilityForm(is_published=assessment.is_published),
+        pdf_available=pdf.available(),
     )
 
 
@@ -302,10 +303,7 @@ def _report_data(assessment: SelfAssessment):
     return questions, answers, values
 
 
-@bp.get("/<org>/assessments/<int:assessment_id>/report")
-@organisation_role_required(*MEMBERS)
-def report_page(organisation: Organisation, assessment_id: int):
-    assessment = _assessment_or_404(organisation, assessment_id)
+def _render_report(organisation: Organisation, assessment: SelfAssessment) -> str:
     questions, answers, values = _report_data(assessment)
     return render_template(
         "assessment/report.html",
@@ -319,7 +317,28 @@ def report_page(organisation: Organisation, assessment_id: int):
         shown=report.shown,
         risks_of=report.risks_of,
         today=utcnow(),
+        pdf_available=pdf.available(),
     )
+
+
+@bp.get("/<org>/assessments/<int:assessment_id>/report")
+@organisation_role_required(*MEMBERS)
+def report_page(organisation: Organisation, assessment_id: int):
+    assessment = _assessment_or_404(organisation, assessment_id)
+    return _render_report(organisation, assessment)
+
+
+@bp.get("/<org>/assessments/<int:assessment_id>/report.pdf")
+@organisation_role_required(*MEMBERS)
+def report_pdf(organisation: Organisation, assessment_id: int):
+    """The report page as a PDF (one A4 page per part), when WeasyPrint is installed; 404 otherwise."""
+    assessment = _assessment_or_404(organisation, assessment_id)
+    if not pdf.available():
+        abort(404)
+    body = pdf.render(_render_report(organisation, assessment), request.base_url)  # print.css hides the links
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{report.file_name(assessment, "pdf")}"'
+    return response
 
 
 @bp.get("/<org>/assessments/<int:assessment_id>/report.<any(csv, json):fmt>")
