@@ -10,6 +10,8 @@ would let a person choose their own address and escape the limits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -92,6 +94,8 @@ def init_app(app: Flask) -> None:
     from . import request_guard
 
     request_guard.init_app(app)
+    # after CSRFProtect.init_app, which sets its own
+    app.jinja_env.globals["csrf_token"] = _csrf_token(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:
@@ -112,6 +116,20 @@ def init_app(app: Flask) -> None:
         developer's ``https://localhost`` with a throwaway certificate is not pinned for a year.
         """
         return request.is_secure and not app.debug
+
+
+def _csrf_token(field: str) -> Callable[[], str]:
+    """Flask-WTF's ``generate_csrf()`` for templates: the same token, read from where Flask-WTF keeps it for
+    the request (``g.csrf_token``) once made. A page has a form for signing out and one per other language,
+    and each call of Flask-WTF's own looks up the app, the session and ``g`` through their proxies."""
+    from flask.globals import _cv_app
+    from flask_wtf.csrf import generate_csrf
+
+    def csrf_token() -> str:
+        found = _cv_app.get().g.__dict__.get(field)
+        return found if found is not None else generate_csrf()
+
+    return csrf_token
 
 
 def _signed_in() -> bool:
