@@ -35,8 +35,9 @@ def interface_language() -> str:
     """The person's choice (account, then session), then the browser's Accept-Language."""
     languages = available_languages()
     chosen = session.get("locale")
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
-        chosen = current_user.locale
+    user = current_user._get_current_object() if current_user else None  # once, not through the proxy thrice
+    if user is not None and getattr(user, "is_authenticated", False) and user.locale:
+        chosen = user.locale
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
