@@ -492,3 +492,33 @@ def test_the_actor_is_named_as_in_the_learners_credentials(app, people):
     with app.test_request_context():
         assert record.actor_name(people["learner"].id) == subject_id(people["learner"].id).removeprefix("urn:uuid:")
     assert record.actor_name(people["learner"].id) != record.actor_name(people["admin"].id)
+
+
+def test_a_slow_lrs_times_out_and_waits_for_a_retry(client, auth, people, module, credentials, app):
+    app.config["XAPI_TIMEOUT_SECONDS"] = 1
+    with socket.socket() as silent:  # takes connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        connect(people["org_a"], f"http://127.0.0.1:{silent.getsockname()[1]}/xAPI")
+        auth.sign_in("learner@a.example")
+        assert client.get("/modules/quiz-module/lesson-1").status_code == 200
+    (row,) = rows()
+    assert row.status == "queued" and "Timeout" in row.last_error and row.attempts == 1
+
+
+def test_a_submitted_assessment_queues_all_its_statements_in_one_insert(client, auth, people, module, lrs, credentials):
+    from .quiz_support import answer_all, start
+    from .test_lesson_reads import statements_of, writes
+
+    connect(people["org_a"], lrs.endpoint)
+    auth.sign_in("learner@a.example")
+    complete_lessons(auth, "quiz-module")
+    _, attempt = start(auth, "quiz-module")
+    answer_all(auth, "quiz-module", attempt, RIGHT)
+    token = csrf_token(client)
+    sent = statements_of(lambda: client.post(f"/modules/quiz-module/quiz/{attempt.id}/check",
+                                             data={"csrf_token": token}))
+    assert writes(sent).count("INSERT xapi_statement") == 1, writes(sent)
+    asked = [s for s in sent if s.startswith("SELECT DISTINCT membership.organisation_id")]
+    assert len(asked) == 1, "the learner's organisations are read once, not once per statement"
+    assert [row.kind for row in rows()][-7:] == ["answered"] * 5 + ["passed", "completed"]  # and the module

@@ -25,6 +25,7 @@ def init_app(app) -> None:  # type: ignore[no-untyped-def]
         return response
 
     if not getattr(init_app, "_listening", False):
+        event.listen(Session, "before_commit", record.before_commit)
         event.listen(Session, "after_commit", record.committed)
         event.listen(Session, "after_rollback", record.rolled_back)
         init_app._listening = True  # type: ignore[attr-defined]

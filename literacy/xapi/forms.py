@@ -46,7 +46,7 @@ def check_endpoint(text: str) -> str:
     if (
         parts.scheme not in ("http", "https")
         or not parts.hostname
-        or any(character.isspace() for character in text)
+        or any(character.isspace() or ord(character) < 32 or ord(character) == 127 for character in text)
         or not text.isascii()
         or port == 0
     ):

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from flask import current_app, g, has_request_context, url_for
+from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..models import Lesson, LrsConnection, Membership, Organisation, XapiStatement, utcnow
@@ -31,9 +31,11 @@ from . import statements as xs
 #: how long a process trusts its list of organisations that send statements (a change made in another
 #: process is seen within this time; one made in this process at once)
 CACHE_SECONDS = 30.0
-PENDING_KEY = "literacy.xapi_pending"
+PENDING_KEY = "literacy.xapi_pending"  # rows to insert when the transaction commits
+INSERTED_KEY = "literacy.xapi_inserted"  # their ids, until the commit is done
 COMMITTED_KEY = "literacy.xapi_committed"
 EXTENSION = "literacy.xapi"
+MEMBERS_KEY = "literacy_xapi_members"  # in flask.g: user id -> their organisations that send statements
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ def _cache() -> _Cache:
 def clear_cache() -> None:
     """Forget the list (a settings page saved a change): the next action reads it again."""
     _cache().loaded_at = -CACHE_SECONDS * 2
+    g.pop(MEMBERS_KEY, None)
 
 
 _ENABLED = (
@@ -84,6 +87,12 @@ def enabled() -> dict[str, Target]:
 
 def targets(user: Any, kind: str) -> list[Target]:
     """The organisations of ``user`` that want statements of ``kind``."""
+    return [target for target in _sending_for(user) if kind in target.kinds]
+
+
+def _sending_for(user: Any) -> list[Target]:
+    """The organisations of ``user`` that send statements: from the roles the page's session loaded, else one
+    query, kept for the rest of the request (an assessment's statements ask once, not once per question)."""
     sending = enabled()
     if not sending or getattr(user, "id", None) is None:
         return []
@@ -92,16 +101,17 @@ def targets(user: Any, kind: str) -> list[Target]:
     roles = header_roles(user)
     if roles is not None:
         slugs = {row[1] for row in roles}
-        found = [sending[slug] for slug in slugs if slug in sending]
-    else:
+        return sorted((sending[slug] for slug in slugs if slug in sending), key=lambda target: target.organisation_id)
+    kept = g.setdefault(MEMBERS_KEY, {})
+    if user.id not in kept:
         wanted = {target.organisation_id: target for target in sending.values()}
         ids = db.session.scalars(
             select(Membership.organisation_id)
             .where(Membership.user_id == user.id, Membership.organisation_id.in_(list(wanted)))
             .distinct()
         )
-        found = [wanted[organisation_id] for organisation_id in ids]
-    return sorted((target for target in found if kind in target.kinds), key=lambda target: target.organisation_id)
+        kept[user.id] = sorted((wanted[organisation_id] for organisation_id in ids), key=lambda t: t.organisation_id)
+    return list(kept[user.id])
 
 
 # --- addresses --------------------------------------------------------------------------------------------
@@ -181,10 +191,11 @@ class Event:
     registration: str | None = None
 
 
-def queue(user: Any, events: Iterable[Event]) -> list[XapiStatement]:
-    """Add the statements of ``events`` to the session for each organisation of ``user`` that wants them (the
-    caller commits; ``dispatch`` after the commit sends them). Rows go in one INSERT."""
-    rows: list[XapiStatement] = []
+def queue(user: Any, events: Iterable[Event]) -> list[dict[str, Any]]:
+    """Add the statements of ``events`` for each organisation of ``user`` that wants them to the session's
+    waiting rows: every statement a transaction queued goes in one INSERT when it commits (``before_commit``),
+    and after the commit ``dispatch`` hands them to the task queue. Returns the rows added."""
+    rows: list[dict[str, Any]] = []
     site = site_url()
     for event in events:
         for target in targets(user, event.kind):
@@ -203,20 +214,19 @@ def queue(user: Any, events: Iterable[Event]) -> list[XapiStatement]:
                 registration_id=event.registration,
             )
             rows.append(
-                XapiStatement(
-                    organisation_id=target.organisation_id,
-                    statement_id=statement_id,
-                    kind=event.kind,
-                    user_id=user.id,
-                    statement=statement,
-                    status="queued",
-                    attempts=0,
-                    created_at=event.moment,
-                    next_attempt_at=event.moment,
-                )
+                {
+                    "organisation_id": target.organisation_id,
+                    "statement_id": statement_id,
+                    "kind": event.kind,
+                    "user_id": user.id,
+                    "statement": statement,
+                    "status": "queued",
+                    "attempts": 0,
+                    "created_at": event.moment,
+                    "next_attempt_at": event.moment,
+                }
             )
     if rows:
-        db.session.add_all(rows)
         db.session.info.setdefault(PENDING_KEY, []).extend(rows)
     return rows
 
@@ -375,17 +385,31 @@ def dispatch() -> list[int]:
     return ids
 
 
-def committed(session, *_args) -> None:  # type: ignore[no-untyped-def]
-    from sqlalchemy import inspect
+_INSERT = insert(XapiStatement).returning(XapiStatement.id)
 
-    pending = session.info.pop(PENDING_KEY, [])
-    ids = [identity[0] for identity in (inspect(row).identity for row in pending) if identity]
+
+def before_commit(session, *_args) -> None:  # type: ignore[no-untyped-def]
+    """On commit: the statements the transaction queued, in one INSERT (whatever their number). A savepoint's
+    release is not the commit: its rows wait for the transaction's own."""
+    if session.in_nested_transaction():
+        return
+    pending = session.info.pop(PENDING_KEY, None)
+    if pending:
+        ids = session.execute(_INSERT, pending).scalars().all()
+        session.info.setdefault(INSERTED_KEY, []).extend(ids)
+
+
+def committed(session, *_args) -> None:  # type: ignore[no-untyped-def]
+    """After the commit: the inserted rows exist; ``dispatch`` (after the request) hands them to the queue."""
+    ids = session.info.pop(INSERTED_KEY, [])
     if ids:
         session.info.setdefault(COMMITTED_KEY, []).extend(ids)
 
 
 def rolled_back(session, *_args) -> None:  # type: ignore[no-untyped-def]
+    """On rollback: nothing the transaction queued exists."""
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(INSERTED_KEY, None)
 
 
 def hand_over(ids: list[int]) -> None:
