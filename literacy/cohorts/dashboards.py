@@ -15,6 +15,7 @@ a certificate that expired overnight shows as "Renewal due" the next morning wit
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -443,11 +444,27 @@ def _grid(
     )
 
 
+#: the summary table's aliases m0, m1, ... made once: an alias copies each of the table's columns, and the page
+#: built the same six twice a request (132 column copies)
+_ALIASES: list[Any] = []
+
+
+_ALIASES_LOCK = threading.Lock()
+
+
+def _summary_aliases(count: int) -> list[Any]:
+    if len(_ALIASES) < count:
+        with _ALIASES_LOCK:  # threads of one worker: each name once, at its place
+            while len(_ALIASES) < count:
+                _ALIASES.append(aliased(LearnerModuleSummary, name=f"m{len(_ALIASES)}"))
+    return _ALIASES[:count]
+
+
 def _joined_rows(dashboard: CohortDashboard, statement: Any) -> Any:
     """The grid's columns from one outer join per assigned module, by primary key (no grouping)."""
     cohort, modules, today, now = dashboard.cohort, dashboard.modules, dashboard.today, dashboard.now
     at = literal(now, UTCDateTime())
-    rows = [aliased(LearnerModuleSummary, name=f"m{index}") for index in range(len(modules))]
+    rows = _summary_aliases(len(modules))
     for row, module in zip(rows, modules, strict=True):
         statement = statement.outerjoin(
             row, and_(row.user_id == CohortMember.user_id, row.module_id == module.module_id)
