@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -522,3 +523,37 @@ def test_a_submitted_assessment_queues_all_its_statements_in_one_insert(client, 
     asked = [s for s in sent if s.startswith("SELECT DISTINCT membership.organisation_id")]
     assert len(asked) == 1, "the learner's organisations are read once, not once per statement"
     assert [row.kind for row in rows()][-7:] == ["answered"] * 5 + ["passed", "completed"]  # and the module
+
+
+def test_statements_waiting_for_a_switched_off_lrs_fail_until_resent(app, people):
+    connect(people["org_a"], "https://lrs.example.gov.uk/xAPI", is_enabled=False)
+    statement = {"id": xs.statement_id(SITE, "waiting")}
+    db.session.add(XapiStatement(organisation_id=people["org_a"].id, statement_id=statement["id"], kind="completed",
+                                 statement=statement, status="queued", attempts=0))
+    db.session.commit()
+    assert sending.send_due() == {"sent": 0, "retry": 0, "failed": 1}
+    (row,) = rows()
+    assert row.status == "failed" and "switched off" in row.last_error
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer", "interaction", "response"),
+    [
+        ("text", "x" * 300, "long-fill-in", "x" * 300),
+        ("number", "6.5", "numeric", "6.5"),
+        ("matching", "a", "other", "a"),
+        ("true-false", "b", "choice", "b"),  # options not worded true and false: the option chosen
+        ("multiple", None, "choice", ""),
+    ],
+)
+def test_every_question_kind_is_an_interaction_that_validates(kind, answer, interaction, response):
+    options = [{"key": "a", "html": "<p>Agree</p>"}, {"key": "b", "html": "<p>Disagree</p>"}]
+    definition, found = xs.interaction(kind, options, answer)
+    assert definition["interactionType"] == interaction and found == response
+    activity = xs.Activity(SITE + "/modules/m/quiz#question-q", xs.QUESTION_TYPE, "A question?", "en", definition)
+    statement = xs.statement(
+        id=xs.statement_id(SITE, kind), actor=xs.Actor(SITE + "/", "3f1c6d2e-0000-5000-8000-000000000000"),
+        verb_name="answered", activity=activity, moment=datetime(2026, 12, 3, 12, 0, tzinfo=UTC), language="en",
+        platform="AI literacy", result=xs.answer_result(found, False),
+    )
+    validate(statement)

@@ -347,7 +347,7 @@ def assessment_graded(
                 language,
                 parents=(assessment,),
                 grouping=(parent,),
-                result={"response": response, "success": bool(verdicts.get(row.key))},
+                result=xs.answer_result(response, bool(verdicts.get(row.key))),
                 registration=registration,
             )
         )

@@ -150,6 +150,11 @@ def score(score: int, maximum: int, *, passed: bool) -> dict[str, Any]:
     }
 
 
+def answer_result(response: str, success: bool) -> dict[str, Any]:
+    """An answer's result: the response, left out when empty (xAPI allows no empty values; an LRS refuses it)."""
+    return {"response": response, "success": success} if response else {"success": success}
+
+
 def _first_word(html: str) -> str:
     words = plain(html).casefold().split()
     return words[0].strip(".!,:;") if words else ""
