@@ -557,3 +557,19 @@ def test_every_question_kind_is_an_interaction_that_validates(kind, answer, inte
         platform="AI literacy", result=xs.answer_result(found, False),
     )
     validate(statement)
+
+
+def test_with_an_lrs_a_lesson_opening_adds_one_insert_and_reads_no_memberships(
+    client, auth, people, module, lrs, credentials
+):
+    from .test_lesson_reads import statements_of, writes
+
+    connect(people["org_a"], lrs.endpoint)
+    auth.sign_in("learner@a.example")
+    client.get("/modules/quiz-module/lesson-2")  # the list of organisations that send statements is read
+    sent = statements_of(lambda: client.get("/modules/quiz-module/lesson-1"))
+    assert writes(sent).count("INSERT xapi_statement") == 1
+    listed = [s for s in sent if "FROM lrs_connection JOIN organisation" in s]
+    assert not listed, "the list of organisations that send statements is kept (sending reads the connection)"
+    assert not [s for s in sent if s.startswith("SELECT DISTINCT membership")], "the header's roles say which"
+    assert [row.status for row in rows()] == ["sent", "sent"]
