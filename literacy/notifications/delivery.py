@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
-import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, select, update
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import OutboxMessage, User, utcnow
-from . import kinds
+from . import claims, kinds
 
 log = logging.getLogger("literacy.notifications")
 
@@ -30,39 +28,8 @@ SAVE_EVERY = 25
 
 
 def claim(ids: Iterable[int] | None = None, *, now: datetime | None = None, limit: int = BATCH) -> list[int]:
-    """Take queued rows that are due (``ids``, or any) for this consumer: one conditional UPDATE, so
-    of two consumers asking for the same row exactly one gets it. Commits."""
-    now = now or utcnow()
-    token = f"{socket.gethostname()}:{uuid.uuid4().hex}"[:80]
-    due = and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
-    if ids is not None:
-        candidates = list(ids)[:limit]
-    else:
-        candidates = list(
-            db.session.scalars(
-                select(OutboxMessage.id)
-                .where(due)
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .limit(limit)
-            )
-        )
-    if not candidates:
-        db.session.commit()
-        return []
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates), due)
-        .values(status="sending", claimed_by=token, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return list(
-        db.session.scalars(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.claimed_by == token, OutboxMessage.status == "sending")
-            .order_by(OutboxMessage.id)
-        )
-    )
+    """Take queued rows that are due (``ids``, or any) for this consumer (``claims.claim``). Commits."""
+    return claims.claim(OutboxMessage, ids, now=now, limit=limit)
 
 
 def send_claimed(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
@@ -173,9 +140,8 @@ def _retry_or_fail(message: OutboxMessage, now: datetime, error: str) -> str:
     if message.attempts >= attempts_allowed:
         _finish(message, "failed", now)
         return "failed"
-    base = int(config.get("MAIL_RETRY_SECONDS") or 60)
     message.status = "queued"
-    message.next_attempt_at = now + timedelta(seconds=base * 2 ** (message.attempts - 1))
+    message.next_attempt_at = claims.next_attempt(now, message.attempts, int(config.get("MAIL_RETRY_SECONDS") or 60))
     return "retry"
 
 
@@ -198,31 +164,12 @@ def _connect(config: dict[str, Any]) -> smtplib.SMTP:
 
 def recover(now: datetime | None = None) -> int:
     """Queue again rows left "sending" by a consumer that died; returns how many. Commits."""
-    now = now or utcnow()
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_AFTER)
-        .values(status="queued", claimed_by=None, next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount or 0
+    return claims.recover(OutboxMessage, now=now, stale_after=STALE_AFTER)
 
 
 def send_due(*, now: datetime | None = None, ids: Iterable[int] | None = None) -> dict[str, int]:
     """Claim and send what is due (``ids`` only, when given) until nothing is left; returns the counts."""
     totals = {"sent": 0, "not_sent": 0, "skipped": 0, "retry": 0, "failed": 0}
-    remaining = list(ids) if ids is not None else None
-    while True:
-        batch = remaining[:BATCH] if remaining is not None else None
-        claimed = claim(batch, now=now)
-        if remaining is not None:
-            remaining = remaining[BATCH:]
-        if claimed:
-            for key, value in send_claimed(claimed, now=now).items():
-                totals[key] += value
-        if remaining is not None:
-            if not remaining:
-                return totals
-        elif not claimed:
-            return totals
+    return claims.drain(
+        lambda batch: claim(batch, now=now), lambda claimed: send_claimed(claimed, now=now), ids, BATCH, totals
+    )

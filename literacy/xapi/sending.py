@@ -20,8 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -29,10 +27,11 @@ from typing import Any
 
 import requests
 from flask import current_app
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import LrsConnection, XapiStatement, utcnow
+from ..notifications import claims
 from .statements import VERSION
 
 log = logging.getLogger("literacy.xapi")
@@ -43,38 +42,8 @@ STALE_AFTER = timedelta(minutes=15)  # a row "sending" this long belongs to a co
 
 
 def claim(ids: Iterable[int] | None = None, *, now: datetime | None = None, limit: int = CLAIM) -> list[int]:
-    """Take due queued rows (``ids``, or any) for this consumer; commits."""
-    now = now or utcnow()
-    token = f"{socket.gethostname()}:{uuid.uuid4().hex}"[:80]
-    due = and_(XapiStatement.status == "queued", XapiStatement.next_attempt_at <= now)
-    if ids is not None:
-        candidates = list(ids)[:limit]
-    else:
-        candidates = list(
-            db.session.scalars(
-                select(XapiStatement.id)
-                .where(due)
-                .order_by(XapiStatement.next_attempt_at, XapiStatement.id)
-                .limit(limit)
-            )
-        )
-    if not candidates:
-        db.session.commit()
-        return []
-    db.session.execute(
-        update(XapiStatement)
-        .where(XapiStatement.id.in_(candidates), due)
-        .values(status="sending", claimed_by=token, claimed_at=now, attempts=XapiStatement.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return list(
-        db.session.scalars(
-            select(XapiStatement.id)
-            .where(XapiStatement.claimed_by == token, XapiStatement.status == "sending")
-            .order_by(XapiStatement.id)
-        )
-    )
+    """Take due queued rows (``ids``, or any) for this consumer (``notifications.claims.claim``); commits."""
+    return claims.claim(XapiStatement, ids, now=now, limit=limit)
 
 
 class Refused(Exception):  # noqa: N818 - an outcome
@@ -221,42 +190,22 @@ def _retry_or_fail(row: XapiStatement, now: datetime, error: str) -> str:
         row.status = "failed"
         log.warning("Statement %s for organisation %s failed: %s", row.id, row.organisation_id, error)
         return "failed"
-    base = int(config.get("XAPI_RETRY_SECONDS") or 60)
     row.status = "queued"
-    row.next_attempt_at = now + timedelta(seconds=base * 2 ** (max(row.attempts, 1) - 1))
+    row.next_attempt_at = claims.next_attempt(now, row.attempts, int(config.get("XAPI_RETRY_SECONDS") or 60))
     return "retry"
 
 
 def recover(now: datetime | None = None) -> int:
     """Queue again rows left "sending" by a consumer that died; commits."""
-    now = now or utcnow()
-    result = db.session.execute(
-        update(XapiStatement)
-        .where(XapiStatement.status == "sending", XapiStatement.claimed_at < now - STALE_AFTER)
-        .values(status="queued", claimed_by=None, next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount or 0
+    return claims.recover(XapiStatement, now=now, stale_after=STALE_AFTER)
 
 
 def send_due(*, now: datetime | None = None, ids: Iterable[int] | None = None) -> dict[str, int]:
     """Claim and send what is due (``ids`` only, when given) until nothing is left; returns the counts."""
     totals = {"sent": 0, "retry": 0, "failed": 0}
-    remaining = list(ids) if ids is not None else None
-    while True:
-        batch = remaining[:CLAIM] if remaining is not None else None
-        claimed = claim(batch, now=now)
-        if remaining is not None:
-            remaining = remaining[CLAIM:]
-        if claimed:
-            for key, value in send_claimed(claimed, now=now).items():
-                totals[key] += value
-        if remaining is not None:
-            if not remaining:
-                return totals
-        elif not claimed:
-            return totals
+    return claims.drain(
+        lambda batch: claim(batch, now=now), lambda claimed: send_claimed(claimed, now=now), ids, CLAIM, totals
+    )
 
 
 def resend_failed(organisation_id: int, *, now: datetime | None = None) -> list[int]:
