@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, g, has_request_context, url_for
+from flask import current_app, g, has_request_context
 from sqlalchemy import insert, select
 
+from ..addresses import absolute, base_url, site_name
+from ..credentials.build import subject_id
 from ..extensions import db
 from ..models import Lesson, LrsConnection, Membership, Organisation, XapiStatement, utcnow
 from . import statements as xs
@@ -117,59 +118,29 @@ def _sending_for(user: Any) -> list[Target]:
 # --- addresses --------------------------------------------------------------------------------------------
 
 
-def site_url() -> str:
-    """The site's address for actors' home page and activity ids: ``LITERACY_SITE_URL`` where it is set, so ids
-    stay the same whatever host a request used."""
-    configured = current_app.config.get("SITE_URL")
-    if configured:
-        return str(configured).rstrip("/")
-    if has_request_context():
-        return url_for("site.home", _external=True).rstrip("/")
-    return "http://localhost:5000"
-
-
-def _path(endpoint: str, **values: Any) -> str:
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context(base_url=site_url() + "/"):
-        return url_for(endpoint, **values)
-
-
-def _address(endpoint: str, **values: Any) -> str:
-    configured = current_app.config.get("SITE_URL")
-    if configured or not has_request_context():
-        return site_url() + _path(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 def module_activity(slug: str, title: str, language: str) -> xs.Activity:
-    return xs.Activity(_address("learning.module", module_slug=slug), xs.MODULE_TYPE, title, language)
+    return xs.Activity(absolute("learning.module", module_slug=slug), xs.MODULE_TYPE, title, language)
 
 
 def lesson_activity(module_slug: str, lesson_slug: str, title: str, language: str) -> xs.Activity:
-    address = _address("learning.lesson", module_slug=module_slug, lesson_slug=lesson_slug)
+    address = absolute("learning.lesson", module_slug=module_slug, lesson_slug=lesson_slug)
     return xs.Activity(address, xs.LESSON_TYPE, title, language)
 
 
 def assessment_activity(module_slug: str, title: str, language: str) -> xs.Activity:
-    address = _address("learning.quiz_intro", module_slug=module_slug, purpose="assessment")
+    address = absolute("learning.quiz_intro", module_slug=module_slug, purpose="assessment")
     return xs.Activity(address, xs.ASSESSMENT_TYPE, title, language)
 
 
 def actor_name(user_id: int) -> str:
-    """The learner's opaque name in statements: the same pseudonymous UUID their Open Badges credentials name
-    them by (``credentials.build.subject_id``: worked out from the site's address and the account, so neither
-    the database id nor the email address, but pseudonymous rather than secret)."""
-    return str(uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_URL, site_url() + "/"), f"learner/{user_id}"))
+    """The learner's opaque name in statements: the pseudonymous UUID their Open Badges credentials name them
+    by (``credentials.build.subject_id``: neither the database id nor the email address)."""
+    return subject_id(user_id).removeprefix("urn:uuid:")
 
 
 def _actor(user: Any, target: Target) -> xs.Actor:
     email = str(user.email) if target.actor == "mbox" else None
-    return xs.Actor(site_url() + "/", actor_name(user.id), email)
-
-
-def _platform() -> str:
-    return str(current_app.config.get("SITE_NAME") or "AI literacy")
+    return xs.Actor(base_url() + "/", actor_name(user.id), email)
 
 
 # --- queueing ---------------------------------------------------------------------------------------------
@@ -196,7 +167,7 @@ def queue(user: Any, events: Iterable[Event]) -> list[dict[str, Any]]:
     waiting rows: every statement a transaction queued goes in one INSERT when it commits (``before_commit``),
     and after the commit ``dispatch`` hands them to the task queue. Returns the rows added."""
     rows: list[dict[str, Any]] = []
-    site = site_url()
+    site = base_url()
     for event in events:
         for target in targets(user, event.kind):
             statement_id = xs.statement_id(site, event.key)
@@ -207,7 +178,7 @@ def queue(user: Any, events: Iterable[Event]) -> list[dict[str, Any]]:
                 activity=event.activity,
                 moment=event.moment,
                 language=event.language,
-                platform=_platform(),
+                platform=site_name(),
                 parents=event.parents,
                 grouping=event.grouping,
                 result=event.result,
@@ -332,7 +303,7 @@ def assessment_graded(
     parent = module_activity(module.slug, module_title, language)
     title = str(version.quiz_text("assessment", "title", language) or module_title)
     assessment = assessment_activity(module.slug, title, language)
-    registration = xs.registration(site_url(), attempt.id)
+    registration = xs.registration(base_url(), attempt.id)
     events = []
     for row in questions:
         definition, response = xs.interaction(row.kind, row.options or [], answers.get(row.key))
