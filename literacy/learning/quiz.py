@@ -424,10 +424,10 @@ def submit_attempt(user: Any, attempt_id: int) -> SubmitResult:
     if missing:
         _stamp(attempt_id, None)  # we hold the row lock, so no one saw the stamp: the attempt stays open
         return SubmitResult(Outcome.UNANSWERED, attempt, missing)
-    passed = _mark(attempt, version, questions, responses)
+    passed, verdicts = _mark(attempt, version, questions, responses)
     module_id, purpose = attempt.module_id, attempt.purpose
     if purpose == ASSESSMENT:
-        _record_statements(user, attempt, version, questions, responses, bool(passed))
+        _record_statements(user, attempt, version, questions, responses, verdicts, bool(passed))
     db.session.expire(attempt)  # the UPDATEs above bypassed the session
     completion = _complete_if_live(user, attempt, version) if passed else None
     summaries.refresh_learner(user.id, module_id)  # takes the learner's lock before the tally
@@ -442,16 +442,16 @@ def _record_statements(
     version: ModuleVersion,
     questions: list[Question],
     responses: Mapping[str, Response],
+    verdicts: Mapping[str, bool],
     passed: bool,
 ) -> None:
-    """Queue the xAPI statements of a graded assessment: each answer, then passed or failed. Costs nothing (no
-    query, no grading again) unless one of the learner's organisations sends statements."""
+    """Queue the xAPI statements of a graded assessment: each answer (with ``_mark``'s verdicts), then passed
+    or failed. Costs nothing (no query) unless one of the learner's organisations sends statements."""
     if not xapi_record.targets(user, "answered") and not xapi_record.targets(user, "passed" if passed else "failed"):
         return
     module = db.session.get(Module, attempt.module_id)
     if module is None:
         return
-    verdicts = {row.key: service_grade(row, responses[row.key].answer) for row in questions}
     xapi_record.assessment_graded(
         user,
         module,
@@ -477,16 +477,19 @@ def _stamp(attempt_id: int, when: datetime | None) -> bool:
 
 def _mark(
     attempt: QuizAttempt, version: ModuleVersion, questions: list[Question], responses: Mapping[str, Response]
-) -> bool | None:
-    """Store every answer's verdict and the attempt's score; returns whether it passed (None: a pre-check).
+) -> tuple[bool | None, dict[str, bool]]:
+    """Store every answer's verdict and the attempt's score; returns whether it passed (None: a pre-check)
+    and each question's verdict by key (for the xAPI statements, so nothing is graded twice).
 
     Two UPDATEs for the verdicts and one for the score, however many questions (no query per answer).
     """
     right: list[int] = []
     wrong: list[int] = []
+    verdicts: dict[str, bool] = {}
     for row in questions:
         response = responses[row.key]
-        (right if service_grade(row, response.answer) else wrong).append(response.id)
+        verdicts[row.key] = service_grade(row, response.answer)
+        (right if verdicts[row.key] else wrong).append(response.id)
     for ids, value in ((right, True), (wrong, False)):
         if ids:
             db.session.execute(
@@ -504,7 +507,7 @@ def _mark(
         .values(score=score, max_score=maximum, percent=percent, passed=passed)
         .execution_options(synchronize_session=False)
     )
-    return passed
+    return passed, verdicts
 
 
 def _complete_if_live(user: Any, attempt: QuizAttempt, version: ModuleVersion) -> ModuleCompletion | None:
