@@ -158,7 +158,10 @@ def test_my_learning_runs_a_constant_number_of_queries(app, courses, client, aut
         auth.post(f"/modules/extra-{number}/lesson-1/complete")
         assign(user, f"extra-{number}", date(2026, 12, 1 + number))
     complete_lessons(auth, "extra-0", 2)
+    # the five new versions are read once in this process, in one query for all of them (version_cache)
+    first = count_queries(app, lambda: client.get("/my-learning"))
     many = count_queries(app, lambda: client.get("/my-learning"))
+    assert len(first) == len(many) + 1 and "module_version.id IN" in first[2], "\n".join(s[:100] for s in first)
     assert len(few) == len(many) <= 16, "\n".join(s[:100] for s in many)
     assert len(count_queries(app, lambda: client.get("/"))) <= len(many) + 2
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, join, literal_column, null, or_, select, union_all
+from sqlalchemy import and_, bindparam, cast, join, literal_column, null, or_, select, union_all
 
 from .. import renewal
 from ..extensions import db
@@ -233,7 +233,7 @@ _MODULES_AND_ASSIGNMENTS = {
         Module.id,
         Module.slug,
         Module.organisation_id,
-        *version_cache.VERSION_COLUMNS,
+        *version_cache.KEY_COLUMNS,
         CohortAssignment.id.label("assignment_id"),
         CohortAssignment.assigned_at,
         CohortAssignment.due_on,
@@ -255,29 +255,31 @@ _MODULES_AND_ASSIGNMENTS = {
     .order_by(Cohort.id, Module.id)
     for audience in service.AUDIENCES
 }
-#: every completion of the learner in some modules with its certificate and the organisation's notice days,
-#: newest (highest edition, then renewal) first per module
-_CERTIFICATES = (
-    select(
-        ModuleCompletion,
-        Certificate.code,
-        Certificate.valid_until,
-        Certificate.revoked_at,
-        Organisation.expiry_notice_days,
-    )
-    .outerjoin(Certificate, Certificate.completion_id == ModuleCompletion.id)
-    .join(Module, Module.id == ModuleCompletion.module_id)
-    .outerjoin(Organisation, Organisation.id == Module.organisation_id)
-    .where(ModuleCompletion.user_id == _USER, ModuleCompletion.module_id.in_(_MODULES))
-    .order_by(ModuleCompletion.edition.desc(), ModuleCompletion.renewal.desc(), ModuleCompletion.id.desc())
-)
-#: the learner's rows of four small kinds in one statement (one round trip instead of four): their lesson
+#: the learner's rows of five small kinds in one statement (one round trip instead of five): their lesson
 #: rows in the page's modules (``LESSON``), their unfinished quiz attempts there, oldest first (``ATTEMPT``),
 #: the cohorts of other organisations they are a current member of (``PROGRAMME``: the rule of
-#: ``cohorts.service.programmes_joined``, which tests/test_my_learning.py compares), and the self-assessments
+#: ``cohorts.service.programmes_joined``, which tests/test_my_learning.py compares), the self-assessments
 #: whose team they are in, in organisations they still belong to and that are not archived (``ASSESSMENT``:
-#: the ones ``practice.assessment.service.visible_assessment`` lets them open)
-LESSON, ATTEMPT, PROGRAMME, ASSESSMENT = 0, 1, 2, 3
+#: the ones ``practice.assessment.service.visible_assessment`` lets them open), and every completion in the
+#: page's modules with its certificate and the organisation's notice days (``COMPLETION``). The last seven
+#: columns are only a completion's; the others name what each kind keeps in them (``_learner_rows``).
+LESSON, ATTEMPT, PROGRAMME, ASSESSMENT, COMPLETION = 0, 1, 2, 3, 4
+_COMPLETION_ONLY = ("edition", "renewal", "percent", "attempt_id", "notice_days", "valid_until", "revoked_at")
+_COMPLETION_TYPES = (
+    ModuleCompletion.edition.type, ModuleCompletion.renewal.type, ModuleCompletion.percent.type,
+    ModuleCompletion.attempt_id.type, Organisation.expiry_notice_days.type, Certificate.valid_until.type,
+    Certificate.revoked_at.type,
+)
+
+
+def _none_for_completion() -> list[Any]:
+    """The completion's columns in another kind's row: typed NULLs, so that PostgreSQL, which resolves a union's
+    types branch by branch, does not take them for text, and the result types are the columns' own (a
+    certificate's dates read back as aware datetimes on SQLite too)."""
+    pairs = zip(_COMPLETION_ONLY, _COMPLETION_TYPES, strict=True)
+    return [cast(null(), kind).label(name) for name, kind in pairs]
+
+
 _LEARNER_ROWS = union_all(
     select(
         literal_column(str(LESSON)).label("kind"),
@@ -289,14 +291,15 @@ _LEARNER_ROWS = union_all(
         LessonProgress.version_id,
         null().label("other_name"),
         null().label("other_slug"),
+        *_none_for_completion(),
     ).where(LessonProgress.user_id == _USER, LessonProgress.module_id.in_(_MODULES)),
     select(
         literal_column(str(ATTEMPT)), QuizAttempt.id, QuizAttempt.module_id, QuizAttempt.purpose,
-        QuizAttempt.started_at, null(), QuizAttempt.version_id, null(), null(),
+        QuizAttempt.started_at, null(), QuizAttempt.version_id, null(), null(), *_none_for_completion(),
     ).where(QuizAttempt.user_id == _USER, QuizAttempt.module_id.in_(_MODULES), QuizAttempt.submitted_at.is_(None)),
     select(
         literal_column(str(PROGRAMME)), Cohort.id, Cohort.organisation_id, Cohort.name, null(), null(), null(),
-        Organisation.name, null(),
+        Organisation.name, null(), *_none_for_completion(),
     )
     .join(Organisation, Organisation.id == Cohort.organisation_id)
     .join(CohortMember, CohortMember.cohort_id == Cohort.id)
@@ -308,6 +311,7 @@ _LEARNER_ROWS = union_all(
     select(
         literal_column(str(ASSESSMENT)), SelfAssessment.id, SelfAssessment.organisation_id,
         SelfAssessment.system_name, SelfAssessment.updated_at, null(), null(), Organisation.name, Organisation.slug,
+        *_none_for_completion(),
     )
     .join(Organisation, Organisation.id == SelfAssessment.organisation_id)
     .join(SelfAssessmentMember, SelfAssessmentMember.assessment_id == SelfAssessment.id)
@@ -316,6 +320,16 @@ _LEARNER_ROWS = union_all(
         Organisation.archived_at.is_(None),
         SelfAssessment.organisation_id.in_(select(Membership.organisation_id).where(Membership.user_id == _USER)),
     ),
+    select(
+        literal_column(str(COMPLETION)), ModuleCompletion.id, ModuleCompletion.module_id, ModuleCompletion.language,
+        null(), ModuleCompletion.completed_at, ModuleCompletion.version_id, Certificate.code, null(),
+        ModuleCompletion.edition, ModuleCompletion.renewal, ModuleCompletion.percent, ModuleCompletion.attempt_id,
+        Organisation.expiry_notice_days, Certificate.valid_until, Certificate.revoked_at,
+    )
+    .outerjoin(Certificate, Certificate.completion_id == ModuleCompletion.id)
+    .join(Module, Module.id == ModuleCompletion.module_id)
+    .outerjoin(Organisation, Organisation.id == Module.organisation_id)
+    .where(ModuleCompletion.user_id == _USER, ModuleCompletion.module_id.in_(_MODULES)),
 )
 _LEARNER_ROWS_ORDERED = select(_LEARNER_ROWS.subquery("learner_rows")).order_by("kind", "started_at", "id")
 
@@ -340,20 +354,40 @@ class TeamAssessment:
 
 
 @dataclass(frozen=True)
+class CompletionRow:
+    """A completion as the page reads it (the columns of ``ModuleCompletion``, which it never writes)."""
+
+    id: int
+    user_id: int
+    module_id: int
+    version_id: int | None
+    edition: int
+    language: str
+    completed_at: datetime
+    percent: int | None
+    attempt_id: int | None
+    renewal: int
+
+
+@dataclass(frozen=True)
 class _LearnerRows:
     lessons: dict[int, list[service.Visit]]
     attempts: dict[int, Any]  # by module: the newest unfinished attempt (id, version_id, purpose)
     programmes: list[tuple[Named, Named]]
     assessments: list[TeamAssessment]
+    #: newest (highest edition, then renewal) first: (completion, code, valid_until, revoked_at, notice days)
+    completions: list[tuple[CompletionRow, str | None, datetime | None, datetime | None, int | None]]
 
 
 def _learner_rows(user: Any, module_ids: list[int]) -> _LearnerRows:
-    """``_LEARNER_ROWS`` sorted out: one query."""
+    """``_LEARNER_ROWS`` sorted out: one query (through the connection: Core rows need no ORM step)."""
     lessons: dict[int, list[service.Visit]] = {}
     attempts: dict[int, Any] = {}
     programmes: list[tuple[Named, Named]] = []
     assessments: list[TeamAssessment] = []
-    for row in db.session.execute(_LEARNER_ROWS_ORDERED, {"user_id": user.id, "module_ids": module_ids}):
+    completions: list[Any] = []
+    rows = db.session.connection().execute(_LEARNER_ROWS_ORDERED, {"user_id": user.id, "module_ids": module_ids})
+    for row in rows:
         if row.kind == LESSON:
             lessons.setdefault(row.module_id, []).append(
                 service.Visit(row.id, row.name, row.started_at, row.completed_at)
@@ -362,11 +396,18 @@ def _learner_rows(user: Any, module_ids: list[int]) -> _LearnerRows:
             attempts[row.module_id] = _Attempt(row.id, row.version_id, row.name)  # later (newer) rows win
         elif row.kind == PROGRAMME:
             programmes.append((Named(row.id, row.name), Named(row.module_id, row.other_name)))
-        else:
+        elif row.kind == ASSESSMENT:
             assessments.append(TeamAssessment(row.id, row.name, row.other_slug, row.other_name, row.started_at))
+        else:
+            completion = CompletionRow(
+                row.id, user.id, row.module_id, row.version_id, row.edition, row.name, row.completed_at,
+                row.percent, row.attempt_id, row.renewal,
+            )
+            completions.append((completion, row.other_name, row.valid_until, row.revoked_at, row.notice_days))
     programmes.sort(key=lambda pair: (pair[1].name, pair[0].name))
     assessments.sort(key=lambda item: (item.updated_at, item.id), reverse=True)  # most recently changed first
-    return _LearnerRows(lessons, attempts, programmes, assessments)
+    completions.sort(key=lambda item: (item[0].edition, item[0].renewal, item[0].id), reverse=True)
+    return _LearnerRows(lessons, attempts, programmes, assessments, completions)
 
 
 def modules_and_assignments(
@@ -380,11 +421,15 @@ def modules_and_assignments(
     statement = _MODULES_AND_ASSIGNMENTS[audience]
     modules: dict[int, tuple[service.ModuleRef, version_cache.Version]] = {}
     assigned: list[Assigned] = []
-    for row in db.session.execute(statement, {"user_id": user.id, "member_id": parameters.get("user_id")}):
-        module, version = modules.get(row.id) or (
-            service.ModuleRef(row.id, row.slug, row.organisation_id), version_cache.version_from_row(row)
-        )
-        modules.setdefault(row.id, (module, version))
+    found = db.session.connection().execute(statement, {"user_id": user.id, "member_id": parameters.get("user_id")})
+    rows = found.all()
+    versions = version_cache.versions_by_key(rows)
+    for row in rows:
+        version = versions.get(version_cache.row_key(row))
+        if version is None:  # deleted between the two reads (published versions are never changed)
+            continue
+        entry = (service.ModuleRef(row.id, row.slug, row.organisation_id), version)
+        module, version = modules.setdefault(row.id, entry)
         if row.assignment_id is not None:
             assigned.append(
                 Assigned(
@@ -413,8 +458,8 @@ def my_learning(user: Any, language: str, today: date, now: datetime | None = No
     """
     now = now or utcnow()
     modules, assigned = modules_and_assignments(user)
-    records, newest = _certificate_records(user, list(modules), now)
     rows = _learner_rows(user, list(modules))
+    records, newest = _certificate_records(rows.completions, now)
     progress = service.progress_by_module(user, list(modules), newest, rows.lessons)
     lessons = _lessons_by_version([version for _, version in modules.values()], language)
     open_attempts = _open_attempts(rows.attempts)
@@ -548,24 +593,20 @@ def _sooner(entry: Assignment, than: Assignment) -> bool:
 
 
 def _certificate_records(
-    user: Any, module_ids: list[int], now: datetime
+    completions: list[tuple[CompletionRow, str | None, datetime | None, datetime | None, int | None]], now: datetime
 ) -> tuple[dict[int, list[CertificateRecord]], dict[int, Any]]:
-    """Every completion of ``user`` in these modules with its certificate, newest (highest edition, then
-    renewal) first per module, and each module's newest as ``service.progress_by_module`` takes them: one
-    query."""
-    if not module_ids:
-        return {}, {}
-    rows = db.session.execute(_CERTIFICATES, {"user_id": user.id, "module_ids": module_ids}).all()
+    """Every completion (``_learner_rows``, newest first) as its certificate stands at ``now``, by module, and
+    each module's newest as ``service.progress_by_module`` takes them."""
     found: dict[int, list[CertificateRecord]] = {}
     newest: dict[int, Any] = {}
-    for completion, code, valid_until, revoked_at, days in rows:
+    for completion, code, valid_until, revoked_at, days in completions:
         found.setdefault(completion.module_id, []).append(_record(completion, code, valid_until, revoked_at, now))
         newest.setdefault(completion.module_id, (completion, valid_until, revoked_at, days))
     return found, newest
 
 
 def _record(
-    completion: ModuleCompletion,
+    completion: CompletionRow,
     code: str | None,
     valid_until: datetime | None,
     revoked_at: datetime | None,
