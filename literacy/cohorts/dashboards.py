@@ -28,6 +28,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     false,
@@ -139,6 +140,26 @@ class CohortDashboard:
         return db.session.get_bind().dialect.name == "postgresql"
 
     @cached_property
+    def shape(self) -> tuple:
+        """Everything the dashboard's statements are made of except the moment (the bind parameters of
+        ``params``): the statements are built once per shape and kept (``_statement``)."""
+        return (
+            self.postgresql,
+            self.cohort.id,
+            self.cohort.renewal_days,
+            self.today,
+            tuple(
+                (module.module_id, module.edition, module.due_on, module.assigned_on, module.edition_on)
+                for module in self.modules
+            ),
+        )
+
+    @cached_property
+    def params(self) -> dict[str, datetime]:
+        """The values of the moment's bind parameters (``_NOW``, ``_SOON``) in the statements."""
+        return {"now": self.now, "soon": self.now + timedelta(days=renewal.EXPIRY_WARNING_DAYS)}
+
+    @cached_property
     def together(self) -> bool:
         """Whether the combinations, scores and renewals come from one read (``shared``): for the whole page
         on PostgreSQL; an export computes only its own table."""
@@ -159,8 +180,8 @@ class CohortDashboard:
     @cached_property
     def member_rows(self) -> Any:
         """The LATERAL subquery of each member's folded summary rows (PostgreSQL; ``_member_rows``), built
-        once: the status combinations and the page's rows both join it (building it costs ~3 ms)."""
-        return _member_rows(self)
+        once per shape: the status combinations and the page's rows both join it (building it costs ~3 ms)."""
+        return _statement(("member_rows", self.shape), lambda: _member_rows(self))
 
     @cached_property
     def headline(self) -> dict[str, Any]:
@@ -196,6 +217,30 @@ class CohortDashboard:
         return self._tables[key]
 
 
+#: statements kept by what they are made of (``_statement``); a few per cohort, day and filter
+_STATEMENTS: dict[tuple, Any] = {}
+_STATEMENTS_KEPT = 512
+#: the moment a dashboard is judged at and the end of its expiry warning, bound when a statement runs
+#: (``CohortDashboard.params``), so that a statement kept from an earlier request serves the next one
+_NOW = bindparam("now", type_=UTCDateTime())
+_SOON = bindparam("soon", type_=UTCDateTime())
+
+
+def _statement(key: tuple, build: Any) -> Any:
+    """The statement ``build()`` makes, made once per ``key`` (what it is made of: the cohort, its modules,
+    the day, a filter's shape; never the moment or a searched text, which are bind parameters): building a
+    dashboard's selects cost more Python each request than SQLite took to run them for 500 members, and a
+    kept statement also finds its compiled form in SQLAlchemy's cache at once. Thread-safe enough: two
+    threads may each build one, and either is right."""
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = build()
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        _STATEMENTS[key] = statement
+    return statement
+
+
 def _members(cohort: Cohort):
     return select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None))
 
@@ -208,28 +253,42 @@ def assigned_modules(cohort: Cohort) -> list[AssignedModule]:
     """The cohort's modules with their live version and the day its edition was first published (one query);
     each title in the page's language where the version has one (``titles.title_in``: it knows its language)."""
     language = page_language()
-    first = renewal.edition_published()
-    rows = db.session.execute(
-        select(CohortAssignment.due_on, CohortAssignment.assigned_at, Module.id, Module.slug, ModuleVersion)
-        .add_columns(first.c.published_at)
-        .join(Module, Module.id == CohortAssignment.module_id)
-        .outerjoin(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-        .outerjoin(first, and_(first.c.module_id == Module.id, first.c.edition == ModuleVersion.edition))
-        .where(CohortAssignment.cohort_id == cohort.id)
-        .order_by(CohortAssignment.due_on, Module.slug)
-    )
+
+    def build() -> Any:
+        first = renewal.edition_published()
+        version = ModuleVersion
+        return (
+            select(
+                CohortAssignment.due_on,
+                CohortAssignment.assigned_at,
+                Module.id,
+                Module.slug,
+                version.id,
+                version.texts,
+                version.language,
+                version.edition,
+                first.c.published_at,
+            )
+            .join(Module, Module.id == CohortAssignment.module_id)
+            .outerjoin(version, version.id == Module.current_version_id)
+            .outerjoin(first, and_(first.c.module_id == Module.id, first.c.edition == version.edition))
+            .where(CohortAssignment.cohort_id == bindparam("cohort_id"))
+            .order_by(CohortAssignment.due_on, Module.slug)
+        )
+
+    rows = db.session.execute(_statement(("assigned",), build), {"cohort_id": cohort.id})
     found = []
-    for due_on, assigned_at, module_id, slug, version, edition_at in rows:
-        title = title_in(version.texts, version.language, language) if version else slug
+    for due_on, assigned_at, module_id, slug, version_id, texts, version_language, edition, edition_at in rows:
+        title = title_in(texts, version_language, language) if version_id is not None else slug
         found.append(
             AssignedModule(
                 module_id,
                 slug,
                 title,
                 due_on,
-                version.edition if version else 1,
-                version.id if version else None,
-                version.language if version else "en",
+                edition if version_id is not None else 1,
+                version_id,
+                version_language if version_id is not None else "en",
                 _day(assigned_at),
                 _day(edition_at),
             )
@@ -291,12 +350,11 @@ def _greatest_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
     return f"GREATEST({compiler.process(element.clauses, **kw)})"
 
 
-def _status(
-    summary: Any, module: AssignedModule, renewal_days: int | None, today: date, now: datetime, *, codes: bool = False
-) -> Any:
+def _status(summary: Any, module: AssignedModule, renewal_days: int | None, today: date, *, codes: bool = False) -> Any:
     """A member's status in one assigned module, as SQL over their summary row (outer-joined): the rule of
-    ``renewal.classify`` for this one assignment, with everything known of the module and the cohort
-    (live edition, when it was published and assigned, due date, days to renew) as constants, so each cell
+    ``renewal.classify`` for this one assignment, judged at the bound moment (``_NOW``), with everything known
+    of the module and the cohort (live edition, when it was published and assigned, due date, days to
+    renew) as constants, so each cell
     is a few comparisons of stored values and no date arithmetic (the test oracle checks it against
     ``classify``: tests/test_exports_streaming.py).
 
@@ -304,8 +362,7 @@ def _status(
     needed and the day of the assignment, plus the days to renew) is before today, that is when both days
     are before ``today - days``; for an expired certificate, when it stopped counting before that day began.
     """
-    at = literal(now, UTCDateTime())
-    soon = literal(now + timedelta(days=renewal.EXPIRY_WARNING_DAYS), UTCDateTime())
+    at, soon = _NOW, _SOON
     late_work = module.due_on is not None and module.due_on < today
     cutoff = today - timedelta(days=renewal_days or renewal.DEFAULT_RENEWAL_DAYS)
     assigned_early = module.assigned_on is None or module.assigned_on < cutoff
@@ -346,9 +403,9 @@ def _member_rows(dashboard: CohortDashboard) -> Any:
     its row (NULLs and 0 rows when they have no summary row) and PostgreSQL reads each member's rows by
     primary key. Joined as a set instead, the planner reads every summary row of the cohort's modules and
     hashes the members (in one cohort's case, 196,000 rows for 5,000 members: three times as long)."""
-    cohort, modules, today, now = dashboard.cohort, dashboard.modules, dashboard.today, dashboard.now
+    cohort, modules, today = dashboard.cohort, dashboard.modules, dashboard.today
     summary = LearnerModuleSummary
-    at = literal(now, UTCDateTime())
+    at = _NOW
     valid = case(
         (
             and_(
@@ -371,7 +428,7 @@ def _member_rows(dashboard: CohortDashboard) -> Any:
                     case(
                         (
                             summary.module_id == module.module_id,
-                            _status(summary, module, cohort.renewal_days, today, now),
+                            _status(summary, module, cohort.renewal_days, today),
                         )
                     )
                 ).label(f"r{index}")
@@ -395,14 +452,15 @@ def _grid(
     *,
     people: bool = True,
     rows: bool = True,
-    only: list[int] | None = None,
+    only: bool = False,
     postgresql: bool | None = None,
 ):
     """One row per current member: (user_id, name, email, a status per module in the order of ``modules``
     as s0, s1, ..., last activity, best score, started, validly completed modules). A select to wrap.
 
     ``people`` False leaves out the name and email (no join of the users), ``rows`` False leaves out
-    everything the summary rows give (a sort by name needs none of it), ``only`` keeps just these members.
+    everything the summary rows give (a sort by name needs none of it), ``only`` keeps just the members
+    of the bind parameter ``only`` (a list).
     The summary rows are read as suits each database: PostgreSQL folds each member's rows by key in a
     LATERAL subquery (``_member_rows``), SQLite looks up each assigned module's row by primary key
     (``_joined_rows``), which costs it half as much as grouping."""
@@ -414,8 +472,8 @@ def _grid(
     if people:
         statement = statement.join(User, User.id == CohortMember.user_id)
     statement = statement.where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None))
-    if only is not None:
-        statement = statement.where(CohortMember.user_id.in_(only))
+    if only:
+        statement = statement.where(CohortMember.user_id.in_(bindparam("only", expanding=True)))
     if not rows:
         return statement
     if not modules:
@@ -462,8 +520,8 @@ def _summary_aliases(count: int) -> list[Any]:
 
 def _joined_rows(dashboard: CohortDashboard, statement: Any) -> Any:
     """The grid's columns from one outer join per assigned module, by primary key (no grouping)."""
-    cohort, modules, today, now = dashboard.cohort, dashboard.modules, dashboard.today, dashboard.now
-    at = literal(now, UTCDateTime())
+    cohort, modules, today = dashboard.cohort, dashboard.modules, dashboard.today
+    at = _NOW
     rows = _summary_aliases(len(modules))
     for row, module in zip(rows, modules, strict=True):
         statement = statement.outerjoin(
@@ -484,7 +542,7 @@ def _joined_rows(dashboard: CohortDashboard, statement: Any) -> Any:
     ]
     return statement.add_columns(
         *[
-            _status(row, module, cohort.renewal_days, today, now).label(f"s{index}")
+            _status(row, module, cohort.renewal_days, today).label(f"s{index}")
             for index, (row, module) in enumerate(zip(rows, modules, strict=True))
         ],
         type_coerce(_greatest(*[row.last_activity_at for row in rows]), UTCDateTime()).label("last_activity"),
@@ -497,12 +555,14 @@ def _joined_rows(dashboard: CohortDashboard, statement: Any) -> Any:
 def _combinations(dashboard: CohortDashboard) -> list[tuple[tuple[str, ...], bool, int]]:
     """How many members have each combination of statuses (one per module) and of having started: a
     GROUP BY over the grid, a few dozen rows, from which the headline and the module table are added up."""
-    grid = _grid(dashboard, people=False).subquery("grid")
-    keys = [grid.c[f"s{index}"] for index in range(len(dashboard.modules))]
-    return [
-        (tuple(row[:-2]), bool(row[-2]), row[-1])
-        for row in db.session.execute(select(*keys, grid.c.started, func.count()).group_by(*keys, grid.c.started))
-    ]
+
+    def build() -> Any:
+        grid = _grid(dashboard, people=False).subquery("grid")
+        keys = [grid.c[f"s{index}"] for index in range(len(dashboard.modules))]
+        return select(*keys, grid.c.started, func.count()).group_by(*keys, grid.c.started)
+
+    statement = _statement(("combinations", dashboard.shape), build)
+    return [(tuple(row[:-2]), bool(row[-2]), row[-1]) for row in db.session.execute(statement, dashboard.params)]
 
 
 def _per_module_statuses(dashboard: CohortDashboard) -> dict[int, Counter]:
@@ -595,7 +655,24 @@ def _shared_reads(dashboard: CohortDashboard) -> _SharedReads:
     reading the rows again, this was two thirds of a 5,000-member dashboard's time (3 x 35-70 ms); the
     statuses are small integers (indexes into ``STATUSES``) so that grouping 5,000 members by six of them
     compares integers, not text in the database's collation."""
-    cohort, modules, today, now = dashboard.cohort, dashboard.modules, dashboard.today, dashboard.now
+    statement = _statement(("shared", dashboard.shape), lambda: _shared_statement(dashboard))
+    combined, grouped, renewals = db.session.execute(statement, dashboard.params).one()
+    scores = _added_scores(
+        _Scores(weeks=Counter()),
+        [(*group[:2], date.fromisoformat(group[2]) if group[2] else None, *group[3:]) for group in grouped],
+    )
+    return _SharedReads(
+        [(tuple(STATUSES[code] for code in row[:-2]), bool(row[-2]), row[-1]) for row in combined],
+        scores,
+        [
+            (name, email, module_id, done, datetime.fromisoformat(until).astimezone(UTC) if until else None)
+            for name, email, module_id, done, until, _user_id in renewals
+        ],
+    )
+
+
+def _shared_statement(dashboard: CohortDashboard) -> Any:
+    cohort, modules, today = dashboard.cohort, dashboard.modules, dashboard.today
     summary = LearnerModuleSummary.__table__
     found = (
         select(
@@ -626,7 +703,7 @@ def _shared_reads(dashboard: CohortDashboard) -> _SharedReads:
                     case(
                         (
                             rows.c.module_id == module.module_id,
-                            _status(rows.c, module, cohort.renewal_days, today, now, codes=True),
+                            _status(rows.c, module, cohort.renewal_days, today, codes=True),
                         )
                     )
                 ).label(f"r{index}")
@@ -664,24 +741,16 @@ def _shared_reads(dashboard: CohortDashboard) -> _SharedReads:
         listed = func.json_agg(aggregate_order_by(built, *order) if order else built)
         return select(func.coalesce(listed, literal_column("'[]'::json"))).scalar_subquery()
 
-    combined, grouped, renewals = db.session.execute(
-        select(as_json(combinations), as_json(scored), as_json(renewing, renewing.c.name, renewing.c.id))
-    ).one()
-    scores = _added_scores(
-        _Scores(weeks=Counter()),
-        [(*group[:2], date.fromisoformat(group[2]) if group[2] else None, *group[3:]) for group in grouped],
-    )
-    return _SharedReads(
-        [(tuple(STATUSES[code] for code in row[:-2]), bool(row[-2]), row[-1]) for row in combined],
-        scores,
-        [
-            (name, email, module_id, done, datetime.fromisoformat(until).astimezone(UTC) if until else None)
-            for name, email, module_id, done, until, _user_id in renewals
-        ],
-    )
+    return select(as_json(combinations), as_json(scored), as_json(renewing, renewing.c.name, renewing.c.id))
 
 
 def _scores(cohort: Cohort, modules: list[int]) -> _Scores:
+    weeks = _grouped_with_weeks()
+    statement = _statement(("scores", weeks, cohort.id, tuple(modules)), lambda: _scores_statement(cohort, modules))
+    return _added_scores(_Scores(weeks=Counter() if weeks else None), db.session.execute(statement))
+
+
+def _scores_statement(cohort: Cohort, modules: list[int]) -> Any:
     weeks = _grouped_with_weeks()
     source, summary, scope = _members_summaries(
         cohort,
@@ -699,21 +768,13 @@ def _scores(cohort: Cohort, modules: list[int]) -> _Scores:
     )
     band = case((summary.assessment_best >= 90, 9), else_=summary.assessment_best // 10)
     with_precheck = summary.precheck_lowest.is_not(None)
-    scores = _Scores()
     day: Any = null()
     groups: list[Any] = [summary.module_id, band]
     if weeks:
-        scores.weeks = Counter()
         day = utc_date(summary.first_completed_at)
         groups = [func.grouping_sets(tuple_(summary.module_id, band), tuple_(day))]
-    return _added_scores(
-        scores,
-        db.session.execute(
-            select(*_score_columns(summary, band, day, with_precheck))
-            .select_from(source)
-            .where(*scope)
-            .group_by(*groups)
-        ),
+    return (
+        select(*_score_columns(summary, band, day, with_precheck)).select_from(source).where(*scope).group_by(*groups)
     )
 
 
@@ -798,18 +859,23 @@ def _weeks_table(dashboard: CohortDashboard) -> Table:
     """First completions per week, from a GROUP BY day over the members' rows (a few hundred at most)."""
     if _grouped_with_weeks() and dashboard.scores.weeks is not None:
         return _weeks_of(dashboard.scores.weeks)
-    summary, cohort = LearnerModuleSummary, dashboard.cohort
-    day = utc_date(summary.first_completed_at)
-    weeks: Counter = Counter()
-    for first_day, count in db.session.execute(
-        select(day, func.count())
-        .where(
-            summary.user_id.in_(_members(cohort)),
-            summary.module_id.in_(_assigned(cohort)),
-            summary.first_completed_at.is_not(None),
+    cohort = dashboard.cohort
+
+    def build() -> Any:
+        summary = LearnerModuleSummary
+        day = utc_date(summary.first_completed_at)
+        return (
+            select(day, func.count())
+            .where(
+                summary.user_id.in_(_members(cohort)),
+                summary.module_id.in_(_assigned(cohort)),
+                summary.first_completed_at.is_not(None),
+            )
+            .group_by(day)
         )
-        .group_by(day)
-    ):
+
+    weeks: Counter = Counter()
+    for first_day, count in db.session.execute(_statement(("weeks", cohort.id), build)):
         weeks[_week(first_day)] += count
     return _weeks_of(weeks)
 
@@ -866,28 +932,33 @@ def _renewals_table(dashboard: CohortDashboard) -> Table:
     if dashboard.together:
         found = dashboard.shared.renewals
     else:
-        source, summary, scope = _members_summaries(
-            dashboard.cohort,
-            [module.module_id for module in dashboard.modules],
-            "user_id",
-            "module_id",
-            "completed_edition",
-            "valid_until",
-            where=lambda summary: _needing_renewal(dashboard, summary),
-        )
-        found = db.session.execute(
-            select(User.name, User.email, summary.module_id, summary.completed_edition, summary.valid_until)
-            .select_from(source)
-            .join(User, User.id == summary.user_id)
-            .where(*scope)
-            .order_by(User.name, User.id)
-        )
+        statement = _statement(("renewals", dashboard.shape), lambda: _renewals_statement(dashboard))
+        found = db.session.execute(statement, dashboard.params)
     return _renewals_of(dashboard, found)
+
+
+def _renewals_statement(dashboard: CohortDashboard) -> Any:
+    source, summary, scope = _members_summaries(
+        dashboard.cohort,
+        [module.module_id for module in dashboard.modules],
+        "user_id",
+        "module_id",
+        "completed_edition",
+        "valid_until",
+        where=lambda summary: _needing_renewal(dashboard, summary),
+    )
+    return (
+        select(User.name, User.email, summary.module_id, summary.completed_edition, summary.valid_until)
+        .select_from(source)
+        .join(User, User.id == summary.user_id)
+        .where(*scope)
+        .order_by(User.name, User.id)
+    )
 
 
 def _needing_renewal(dashboard: CohortDashboard, summary: Any) -> Any:
     """Completions that stopped counting or are of an older edition than the live one."""
-    at = literal(dashboard.now, UTCDateTime())
+    at = _NOW
     older = [
         and_(summary.module_id == module.module_id, summary.completed_edition < module.edition)
         for module in dashboard.modules
@@ -938,8 +1009,9 @@ def _response_groups(cohort: Cohort) -> list[tuple]:
     """The cohort's answer tally (kept by ``literacy.summaries``): (module, question, answer as JSON or
     empty for typed answers, confidence or 0, correct, count, sum of rest scores, sum of their squares)."""
     tally = CohortAnswerTally
-    return db.session.execute(
-        select(
+
+    def build() -> Any:
+        return select(
             tally.module_id,
             tally.question_key,
             tally.answer,
@@ -949,7 +1021,8 @@ def _response_groups(cohort: Cohort) -> list[tuple]:
             tally.rest_sum,
             tally.rest_squares,
         ).where(tally.cohort_id == cohort.id, tally.module_id.in_(_assigned(cohort)), tally.answers > 0)
-    ).all()
+
+    return db.session.execute(_statement(("groups", cohort.id), build)).all()
 
 
 def question_statistics(
@@ -973,20 +1046,31 @@ def question_statistics(
     return dict(found), _questions_table(modules, found)
 
 
-def _assessment_questions(modules: list[AssignedModule]) -> dict[tuple[int, str], Question]:
-    """The assessment questions of the modules' live versions, in each version's own language."""
+def _assessment_questions(modules: list[AssignedModule]) -> dict[tuple[int, str], Any]:
+    """The assessment questions of the modules' live versions, in each version's own language: rows of
+    the columns the statistics show (no ORM objects: a page has dozens of questions)."""
     versions = {module.version_id: module for module in modules if module.version_id}
-    texts: dict[tuple[int, str], Question] = {}
-    for question in db.session.scalars(
-        select(Question).where(Question.version_id.in_(list(versions)), Question.purpose == "assessment")
-    ):
+    texts: dict[tuple[int, str], Any] = {}
+
+    def build() -> Any:
+        versions = bindparam("versions", expanding=True)
+        return select(
+            Question.version_id,
+            Question.key,
+            Question.language,
+            Question.prompt_html,
+            Question.options,
+            Question.answer,
+        ).where(Question.version_id.in_(versions), Question.purpose == "assessment")
+
+    for question in db.session.execute(_statement(("questions",), build), {"versions": list(versions)}):
         module = versions[question.version_id]
         if question.language == module.language:
             texts[(module.module_id, question.key)] = question
     return texts
 
 
-def _options(question: Question | None, chosen: Counter) -> list[tuple[str, str, bool]]:
+def _options(question: Any, chosen: Counter) -> list[tuple[str, str, bool]]:
     """(key, text, is correct) of the question's options; those chosen when the live version lacks them."""
     labels = {option["key"]: option.get("html", option["key"]) for option in (question.options if question else [])}
     correct = question.answer.get("correct", []) if question and isinstance(question.answer, dict) else []
@@ -1115,20 +1199,45 @@ def _matching(
     postgresql: bool | None = None,
     *,
     rows: bool = True,
-    only: list[int] | None = None,
-) -> tuple[Any, list[Any]]:
+    only: bool = False,
+) -> tuple[tuple, Any, list[Any]]:
     """The members matching a filter (the search in name or email address, a status in a module or in any)
     as a select of the learners subquery, and the ORDER BY of the wanted sort: people without a value last,
-    in the order of names, as the page has always shown them. ``rows`` and ``only`` as for ``_grid``."""
+    in the order of names, as the page has always shown them. ``rows`` and ``only`` as for ``_grid``.
+
+    Built once per dashboard shape and filter shape (``_statement``), with its key to make more from it:
+    the searched text is the bind parameter ``needle`` (``_params``)."""
+    if postgresql is None:
+        postgresql = dashboard.postgresql
+    sort = wanted.sort if wanted.sort in SORTS else "name"
+    status = wanted.status if wanted.status in STATUSES else None
+    key = (
+        "matching", dashboard.shape, postgresql, bool(wanted.search), status,
+        wanted.module_id if status else None, sort, wanted.descending, rows, only,
+    )  # fmt: skip
+    statement, order = _statement(key, lambda: _matching_statement(dashboard, wanted, postgresql, rows, only))
+    return key, statement, order
+
+
+def _params(dashboard: CohortDashboard, wanted: LearnerFilter, **more: Any) -> dict[str, Any]:
+    """The bind parameters of a filter's statements: the moment, the searched text (a LIKE pattern, as
+    ``contains(..., autoescape=True)`` would make it) and ``more``."""
+    params = dict(dashboard.params, **more)
+    if wanted.search:
+        needle = wanted.search.strip().lower()
+        params["needle"] = "%" + needle.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    return params
+
+
+def _matching_statement(
+    dashboard: CohortDashboard, wanted: LearnerFilter, postgresql: bool, rows: bool, only: bool
+) -> tuple[Any, list[Any]]:
     learners = _grid(dashboard, rows=rows, only=only, postgresql=postgresql).subquery("learners")
     statement = select(learners)
     if wanted.search:
-        needle = wanted.search.strip().lower()
+        needle = bindparam("needle", type_=String())
         statement = statement.where(
-            or_(
-                func.lower(learners.c.name).contains(needle, autoescape=True),
-                learners.c.email.contains(needle, autoescape=True),
-            )
+            or_(func.lower(learners.c.name).like(needle, escape="/"), learners.c.email.like(needle, escape="/"))
         )
     if wanted.status in STATUSES:
         columns = [learners.c[f"s{index}"] for index in range(len(dashboard.modules))]
@@ -1165,8 +1274,9 @@ def _learner(dashboard: CohortDashboard, row: Any) -> Learner:
 
 def filter_learners(dashboard: CohortDashboard, wanted: LearnerFilter) -> list[Learner]:
     """Every learner matching a filter, sorted (people without a value sort last); one query."""
-    statement, order = _matching(dashboard, wanted)
-    return [_learner(dashboard, row) for row in db.session.execute(statement.order_by(*order))]
+    key, statement, order = _matching(dashboard, wanted)
+    ordered = _statement(("ordered", key), lambda: statement.order_by(*order))
+    return [_learner(dashboard, row) for row in db.session.execute(ordered, _params(dashboard, wanted))]
 
 
 def learner_page(dashboard: CohortDashboard, wanted: LearnerFilter, page: int) -> tuple[list[Learner], int, int]:
@@ -1178,27 +1288,33 @@ def learner_page(dashboard: CohortDashboard, wanted: LearnerFilter, page: int) -
     out the summary rows nothing reads), then those members' rows are read whole, so a large cohort costs
     one narrow sort, not every member's statuses."""
     needs_rows = wanted.sort != "name" or wanted.status in STATUSES
-    statement, order = _matching(dashboard, wanted, rows=needs_rows)
-    learners = statement.selected_columns
-    matching = _count(dashboard, wanted, statement)
+    key, statement, order = _matching(dashboard, wanted, rows=needs_rows)
+    matching = _count(dashboard, wanted, key, statement)
     page = min(max(1, page), max(1, -(-matching // PER_PAGE)))
+
+    def paged() -> Any:
+        return (
+            statement.with_only_columns(statement.selected_columns.user_id, maintain_column_froms=True)
+            .order_by(*order)
+            .limit(PER_PAGE)
+            .offset(bindparam("offset", type_=Integer()))
+        )
+
     ids = db.session.scalars(
-        statement.with_only_columns(learners.user_id, maintain_column_froms=True)
-        .order_by(*order)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
+        _statement(("page", key), paged), _params(dashboard, wanted, offset=(page - 1) * PER_PAGE)
     ).all()
     if not ids:
         return [], matching, page
-    shown, _order = _matching(dashboard, LearnerFilter(), only=list(ids))
-    rows = {row.user_id: row for row in db.session.execute(shown)}
+    _key, shown, _order = _matching(dashboard, LearnerFilter(), only=True)
+    rows = {row.user_id: row for row in db.session.execute(shown, dict(dashboard.params, only=list(ids)))}
     return [_learner(dashboard, rows[user_id]) for user_id in ids], matching, page
 
 
-def _count(dashboard: CohortDashboard, wanted: LearnerFilter, statement: Any) -> int:
+def _count(dashboard: CohortDashboard, wanted: LearnerFilter, key: tuple, statement: Any) -> int:
     """How many members match: added up from the status combinations, unless there is a search."""
     if wanted.search:
-        return db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        counted = _statement(("count", key), lambda: select(func.count()).select_from(statement.subquery()))
+        return db.session.scalar(counted, _params(dashboard, wanted)) or 0
     if wanted.status not in STATUSES:
         return sum(count for _statuses, _started, count in dashboard.combinations)
     positions = [
@@ -1251,21 +1367,29 @@ def learner_csv_rows(dashboard: CohortDashboard, wanted: LearnerFilter, batch: i
     after the request's context has gone and nothing is ever held whole.
     """
     dashboard.modules  # noqa: B018 - read now, in the request
+    dashboard.shape  # noqa: B018 - the cohort's figures too
     labels = {status: escape_cell(str(label)) for status, label in STATUS_LABELS.items()}
     engine = db.engine
     postgresql = engine.dialect.name == "postgresql"
 
     def rows() -> Iterator[list[str]]:
-        statement, order = _matching(dashboard, wanted, postgresql)
-        learners = statement.selected_columns
-        day = cast(utc_date(learners.last_activity), String())
-        statuses = [learners[f"s{index}"] for index in range(len(dashboard.modules))]
-        ordered = statement.with_only_columns(
-            learners.name, learners.email, *statuses, day, learners.best_score, maintain_column_froms=True
-        ).order_by(*order)
+        key, statement, order = _matching(dashboard, wanted, postgresql)
+
+        def build() -> Any:
+            learners = statement.selected_columns
+            day = cast(utc_date(learners.last_activity), String())
+            statuses = [learners[f"s{index}"] for index in range(len(dashboard.modules))]
+            return statement.with_only_columns(
+                learners.name, learners.email, *statuses, day, learners.best_score, maintain_column_froms=True
+            ).order_by(*order)
+
+        ordered = _statement(("csv", key), build)
+        params = _params(dashboard, wanted)
         with engine.connect() as connection:
             summaries.plan_for_cached_reads(connection)
-            for name, email, *cells, last, best in connection.execution_options(yield_per=batch).execute(ordered):
+            for name, email, *cells, last, best in connection.execution_options(yield_per=batch).execute(
+                ordered, params
+            ):
                 yield [
                     escape_cell(name),
                     escape_cell(email),
