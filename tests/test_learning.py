@@ -266,6 +266,8 @@ def test_a_lesson_page_runs_a_constant_handful_of_queries(app, courses, client, 
     catalogue_small = count_queries(app, lambda: client.get("/modules"))
     write_module(courses, "another", lessons=5)
     sync_courses(courses)
+    # the new version is read once in this process (version_cache), then kept
+    assert len(count_queries(app, lambda: client.get("/modules"))) == len(catalogue_small) + 1
     assert len(count_queries(app, lambda: client.get("/modules"))) == len(catalogue_small)
 
 

@@ -184,22 +184,33 @@ class ModuleRef:
 
 
 #: built once, reused by every request: the live modules a person may take (by audience) with their versions'
-#: columns (not the stored source files), and one of them by slug
-_LIVE_COLUMNS = select(Module.id, Module.slug, Module.organisation_id, *version_cache.VERSION_COLUMNS).select_from(
+#: keys (the rest is kept: ``version_cache.versions_by_key``), and one of them by slug
+_LIVE_COLUMNS = select(Module.id, Module.slug, Module.organisation_id, *version_cache.KEY_COLUMNS).select_from(
     Module
 )
 _LIVE = {audience: _visible(_LIVE_COLUMNS, audience, bindparam("user_id")) for audience in AUDIENCES}
 _LIVE_BY_SLUG = {audience: query.where(Module.slug == bindparam("slug")) for audience, query in _LIVE.items()}
 
 
-def _live(row: Any) -> tuple[ModuleRef, version_cache.Version]:
-    return ModuleRef(row.id, row.slug, row.organisation_id), version_cache.version_from_row(row)
+def _lives(rows: Any) -> list[tuple[Any, ModuleRef, version_cache.Version]]:
+    """Each row (one that selected ``_LIVE_COLUMNS``) with its module and live version; the versions not kept
+    yet are read in one query for all. A version deleted between the two reads is left out."""
+    rows = rows.all()
+    versions = version_cache.versions_by_key(rows)
+    found = []
+    for row in rows:
+        version = versions.get(version_cache.row_key(row))
+        if version is not None:
+            found.append((row, ModuleRef(row.id, row.slug, row.organisation_id), version))
+    return found
 
 
 def live_modules(user: Any) -> list[tuple[ModuleRef, version_cache.Version]]:
-    """The modules ``user`` may take with their live versions, for pages that only read (one query)."""
+    """The modules ``user`` may take with their live versions, for pages that only read (one query, and one
+    more the first time a version is seen in this process)."""
     audience, parameters = _audience(user)
-    return [_live(row) for row in db.session.execute(_LIVE[audience], parameters)]
+    return [(module, version) for _, module, version in _lives(db.session.connection().execute(_LIVE[audience],
+                                                                                               parameters))]
 
 
 @dataclass(frozen=True)
@@ -254,8 +265,8 @@ def find_live(user: Any, slug: str) -> tuple[ModuleRef, version_cache.Version] |
     """``find_module`` for pages that only read: the module by slug if ``user`` may take it, with its live
     version (one query)."""
     audience, parameters = _audience(user)
-    row = db.session.execute(_LIVE_BY_SLUG[audience], {**parameters, "slug": slug}).first()
-    return _live(row) if row is not None else None
+    found = _lives(db.session.connection().execute(_LIVE_BY_SLUG[audience], {**parameters, "slug": slug}))
+    return (found[0][1], found[0][2]) if found else None
 
 
 @dataclass(frozen=True)
@@ -448,8 +459,8 @@ def catalogue(user: Any, language: str) -> list[CatalogueEntry]:
     if getattr(user, "is_authenticated", False):
         audience, parameters = _audience(user)
         now = utcnow()
-        for row in db.session.execute(_CATALOGUE[audience], {**parameters, "learner_id": user.id}):
-            module, version = _live(row)
+        rows = db.session.connection().execute(_CATALOGUE[audience], {**parameters, "learner_id": user.id})
+        for row, module, version in _lives(rows):
             edition = row.completed_edition
             status = status_of(version, edition, edition, row.valid_until, row.revoked_at, row.started, now)
             entries.append(CatalogueEntry(module, version, shown_language(version, language), status))

@@ -173,7 +173,7 @@ _lesson_lists = _Bounded(MAX_VERSIONS * 2)
 _lessons = _Bounded(MAX_LESSONS)
 _fragments = _Bounded(MAX_LESSONS * 2)
 
-#: the version columns pages select with their module (``version_from_row`` reads them back)
+#: a version's columns, as ``version_from_row`` reads them back (loading what ``version_by_key`` has not kept)
 VERSION_COLUMNS = tuple(
     ModuleVersion.__table__.c[name].label(f"version_{name}") for name in Version.__dataclass_fields__
 )
@@ -217,8 +217,9 @@ _CHECKS = select(
 
 
 def version_from_row(row: Any) -> Version:
-    """The version from a row that selected ``VERSION_COLUMNS``: a few small columns, so reading them with
-    the module costs less than a lookup here, and a version never needs loading on its own."""
+    """The version from a row that selected ``VERSION_COLUMNS``. Pages select only ``KEY_COLUMNS`` with their
+    modules and take the rest from here: on PostgreSQL each column costs the driver a description and a
+    conversion on every request (two of these are JSON), a lookup by key costs nothing."""
     mapping = row._mapping
     values = {name: mapping[f"version_{name}"] for name in Version.__dataclass_fields__}
     values["languages"] = tuple(values["languages"] or ())
