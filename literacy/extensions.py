@@ -63,6 +63,14 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+@limiter.request_filter
+def _reading_requests_are_not_limited() -> bool:
+    """Every limit the site sets counts POSTs (sign-in, password reset, preview; tests/test_rate_limit_storage.py
+    checks that none counts reads), so a page that only reads skips the limiter's work: finding and testing the
+    limits of the route cost as much as a tenth of a lesson page."""
+    return request.method in READING_METHODS
+
+
 # How long a SQLite writer waits for the write lock before "database is locked": far longer than any request
 # holds it, so under load writers queue instead of failing.
 SQLITE_BUSY_TIMEOUT_MS = 30_000

@@ -256,3 +256,16 @@ def test_when_the_shared_storage_is_down_sign_in_fails_closed(database_url, make
     response = client.post("/sign-in", data=data)
     assert response.status_code == 500
     assert "Sorry, there is a problem with the service" in response.get_data(as_text=True)
+
+
+def test_every_limit_counts_only_posts_so_reading_pages_skip_the_limiter(app, client):
+    """``extensions._reading_requests_are_not_limited`` lets GETs past the limiter without looking up limits:
+    right only while no limit counts reads. A limit on GET must drop that filter first."""
+    decorated = limiter.limit_manager._decorated_limits  # the limits set with @limiter.limit, by view
+    assert len(decorated) >= 4
+    for view, limits in decorated.items():
+        for limit in limits:
+            assert limit.methods and set(limit.methods) <= {"post"}, (view, limit.methods)
+    assert not limiter.limit_manager._default_limits and not limiter.limit_manager._application_limits
+    for _ in range(30):  # far above the sign-in limits: reading the form is never refused
+        assert client.get("/sign-in").status_code == 200
