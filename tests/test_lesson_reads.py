@@ -112,9 +112,10 @@ def test_the_lesson_page_runs_a_small_fixed_number_of_statements(client, learner
         client.get(path)  # started, and the versions' lessons read once
     small = statements_of(lambda: client.get("/modules/test-module/lesson-1"))
     large = statements_of(lambda: client.get("/modules/large/lesson-11"))
-    # the person's session with their roles for the header, the module with its live version and their row
-    # for the lesson
-    assert len(small) == len(large) == 2, "\n".join(large)
+    # one statement: the person's session with their roles for the header, and with it the module with its
+    # live version and their row for the lesson (auth.sessions.read_with_person)
+    assert len(small) == len(large) == 1, "\n".join(large)
+    assert "lesson_progress" in large[0] and "user_session" in large[0]
     assert not [s for s in large if "source" in s.split(" FROM ")[0]], "the stored source files were read"
     assert sum(1 for s in large if 'FROM "user"' in s or "FROM user " in s) == 1, "the user was loaded again"
 
@@ -228,8 +229,8 @@ def test_the_lesson_page_reads_the_version_once_then_only_its_key(client, learne
     cold = statements_of(lambda: client.get("/modules/large/lesson-1"))
     assert len([s for s in cold if "module_version.texts" in s]) == 1, "the version's columns read once, by id"
     warm = statements_of(lambda: client.get("/modules/large/lesson-1"))
-    assert len(warm) == 2, "\n".join(warm)  # the session; the module with the version's key and the row
-    selected = module_statement(warm).split(" FROM ")[0]
+    assert len(warm) == 1, "\n".join(warm)  # the session, with the module, the version's key and the row
+    selected = module_statement(warm).split(" FROM module ")[0]  # what is selected, the module's too
     assert "module_version.content_hash" in selected and "module_version.texts" not in selected
     assert not [s for s in warm if "module_version.texts" in s], "the version was kept"
 
@@ -251,3 +252,32 @@ def test_a_reused_version_id_is_never_another_versions(client, courses, learner)
     sync_courses(courses)
     page = client.get("/modules/large/lesson-1").get_data(as_text=True)
     assert "Second life" in page and "Test module" not in page
+
+
+def test_the_row_read_with_the_person_is_the_one_the_page_would_read(client, courses, auth, make_organisation,
+                                                                     make_user):
+    """``auth.sessions.read_with_person``: a member's lesson row comes with their session (one statement), by
+    the same rule as ``find_lesson_visit``'s own statement; a site administrator, who may open every module,
+    takes the page's own statement instead."""
+    write_module(courses, "private")
+    sync_courses(courses)
+    own, other = make_organisation("own"), make_organisation("other")
+    db.session.get(Module, module_id("private")).organisation_id = own.id
+    db.session.commit()
+    for email, organisation, admin, status, together in (
+        ("insider@example.org", own, False, 200, True),
+        ("outsider@example.org", other, False, 404, True),
+        ("admin@example.org", None, True, 200, False),
+    ):
+        make_user(email, organisation=organisation, site_admin=admin)
+        auth.sign_in(email)
+        client.get("/modules/private/lesson-2")  # started (a write), so the next opening is a read
+        sent = statements_of(lambda: client.get("/modules/private/lesson-2"))
+        assert client.get("/modules/private/lesson-2").status_code == status, email
+        lesson_rows = [s for s in sent if "lesson_progress" in s]  # the session's (read for every GET) and
+        # for an administrator the page's own
+        assert len(lesson_rows) == (1 if together else 2) and "user_session" in lesson_rows[0], (email, sent)
+        assert ("user_session" in lesson_rows[-1]) == together, (email, sent)
+        if not admin:
+            assert len(sent) == 1, (email, sent)
+        auth.sign_out()

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, defer
 
 from .. import summaries
+from ..auth import sessions
 from ..extensions import db
 from ..models import (
     Certificate,
@@ -244,15 +245,30 @@ _LIVE_WITH_VISIT = {
 }
 
 
+def lesson_visit_parameters(view_args: Any, user_id: int) -> dict[str, Any]:
+    """``_LIVE_WITH_VISIT``'s parameters for the lesson page's arguments (but ``user_id``)."""
+    return {"slug": view_args.get("module_slug"), "visitor_id": user_id, "lesson_slug": view_args.get("lesson_slug")}
+
+
+#: what the lesson page has the session's statement read with the person (``auth.sessions.read_with_person``):
+#: for the usual person, a member, the same row ``find_lesson_visit`` reads
+LESSON_WITH_PERSON = _LIVE_WITH_VISIT["member"]
+
+
 def find_lesson_visit(
-    user: Any, slug: str, lesson_slug: str
+    user: Any, slug: str, lesson_slug: str, read_with_person: Any = sessions.NOT_READ
 ) -> tuple[ModuleRef, version_cache.Version, Visit | None] | None:
     """``find_live`` for the lesson page, with the signed-in ``user``'s row for ``lesson_slug`` read in the
     same query (one round trip fewer on every lesson page). Plain rows, so through the connection: the ORM's
-    handling of a statement costs more than the statement on SQLite."""
+    handling of a statement costs more than the statement on SQLite. ``read_with_person``: the row the
+    session's statement read with the person (``LESSON_WITH_PERSON``, right for a member; None when it
+    found none), so that the page costs one statement in all."""
     audience, parameters = _audience(user)
-    values = {**parameters, "slug": slug, "visitor_id": user.id, "lesson_slug": lesson_slug}
-    row = db.session.connection().execute(_LIVE_WITH_VISIT[audience], values).first()
+    if read_with_person is not sessions.NOT_READ and audience == "member":
+        row = read_with_person
+    else:
+        values = {**parameters, "slug": slug, "visitor_id": user.id, "lesson_slug": lesson_slug}
+        row = db.session.connection().execute(_LIVE_WITH_VISIT[audience], values).first()
     version = version_cache.version_by_key(row) if row is not None else None
     if row is None or version is None:
         return None

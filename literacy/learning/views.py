@@ -19,6 +19,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..auth import sessions
 from ..extensions import db
 from ..i18n import current_language
 from ..models import ModuleImage, utcnow
@@ -85,6 +86,10 @@ def _lesson_page(module_slug: str, lesson_slug: str):
     return module, version, page
 
 
+# the lesson page's module and visit are read in the session's statement, with the person (one round trip)
+sessions.read_with_person("learning.lesson", service.LESSON_WITH_PERSON, service.lesson_visit_parameters)
+
+
 @bp.get("/modules/<module_slug>/<lesson_slug>")
 @login_required
 def lesson(module_slug: str, lesson_slug: str):
@@ -92,7 +97,8 @@ def lesson(module_slug: str, lesson_slug: str):
     at most once a minute (``service.record_visit``). A visit that wrote commits before rendering; one that
     did not renders in the same read transaction, so the page takes one connection from the pool (on
     PostgreSQL, a commit and a second checkout with its ping and reset cost four more round trips)."""
-    found = service.find_lesson_visit(current_user, module_slug, lesson_slug)
+    read = sessions.page_row(current_user, "learning.lesson")
+    found = service.find_lesson_visit(current_user, module_slug, lesson_slug, read)
     page = version_cache.lesson(found[1], lesson_slug, current_language()) if found is not None else None
     if found is None or page is None:
         abort(404)
