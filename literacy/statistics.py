@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 def point_biserial(n: int, right: float, sum_y: float, sum_yy: float, sum_xy: float) -> float | None:
@@ -103,10 +104,16 @@ class QuestionStatistics:
 
 def count_choices(chosen: Counter, answer_json: str | None, count: int) -> None:
     """Add ``count`` answers stored as ``answer_json`` (an option key or a list of them) to ``chosen``."""
+    for option in chosen_options(answer_json):
+        chosen[option] += count
+
+
+@lru_cache(maxsize=4096)
+def chosen_options(answer_json: str | None) -> tuple[str, ...]:
+    """The option keys an answer stored as JSON chose (none if it is not an option key or a list of them).
+    Kept per text: a dashboard's tally has hundreds of rows and few distinct answers."""
     try:
         answer = json.loads(answer_json) if answer_json else None
     except ValueError:
-        return
-    for option in answer if isinstance(answer, list) else [answer]:
-        if isinstance(option, str):
-            chosen[option] += count
+        return ()
+    return tuple(option for option in (answer if isinstance(answer, list) else [answer]) if isinstance(option, str))

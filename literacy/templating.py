@@ -49,6 +49,23 @@ def _babel_number(key: LocaleKey, kind: type, value: float | int) -> str:
 
 
 @lru_cache(maxsize=4096)
+def _babel_pattern(key: LocaleKey, percent: bool, pattern: str, kind: type, value: float | int) -> str:
+    """A number in an explicit Babel pattern (a percentage when ``percent``), once per process, language,
+    pattern and value: Babel parses the pattern on every call (a dashboard has two such figures a question)."""
+    del kind  # as in _babel_number
+    write = numbers.format_percent if percent else numbers.format_decimal
+    return write(value, format=pattern, locale=Locale(*key))
+
+
+def _patterned(value: float | int, pattern: str, *, percent: bool = False) -> str:
+    """Flask-Babel's ``format_decimal(value, pattern)`` (or ``format_percent``), memoised (``_babel_pattern``)."""
+    locale = fast_locale()
+    if locale is None:
+        return (numbers.format_percent if percent else numbers.format_decimal)(value, format=pattern, locale=None)
+    return _babel_pattern(_key(locale), percent, pattern, type(value), value)
+
+
+@lru_cache(maxsize=4096)
 def _babel_day(key: LocaleKey, day: date) -> str:
     return dates.format_date(day, DAY_FORMAT, locale=Locale(*key))
 
@@ -125,8 +142,33 @@ def number_filter(value: int | float, format: str | None = None) -> str:  # noqa
     """The templates' ``format_number`` filter: Flask-Babel's ``format_decimal`` (an explicit Babel pattern
     goes to it), written through :func:`format_number` otherwise."""
     if format is not None:
-        return numbers.format_decimal(value, format=format, locale=fast_locale())
+        return _patterned(value, format)
     return format_number(value)
+
+
+def facility_in_words(facility: float | None) -> Markup:
+    """The share who got a question right, as the trainers' statistics and the cohort dashboards say it
+    (``_statistics.html``'s ``facility_words``): a percentage with at most one decimal."""
+    if facility is None:
+        return Markup(_("No answers yet"))  # noqa: S704 - translations are trusted, as in the templates' _()
+    return escape(_patterned(facility, "#,##0.#%", percent=True))
+
+
+def discrimination_in_words(value: float | None) -> Markup:
+    """Whether a question separates stronger and weaker learners, in words with the correlation in brackets
+    (``_statistics.html``'s ``discrimination_words``); below 0.2 is the usual sign of a question worth a look.
+    In Python for the dashboards, which show it for every question."""
+    if value is None:
+        return Markup(_("Cannot tell yet: too few answers, or everyone scored alike"))  # noqa: S704 - as above
+    if value >= 0.3:
+        words = _("Yes, clearly (%(value)s)")
+    elif value >= 0.2:
+        words = _("Somewhat (%(value)s)")
+    elif value >= 0:
+        words = _("Hardly (%(value)s)")
+    else:
+        words = _("No: stronger learners got it wrong more often (%(value)s)")
+    return Markup(words) % {"value": number_filter(value, "0.00")}  # noqa: S704 - the value is escaped
 
 
 def question_kind(name: str) -> Kind:
@@ -140,3 +182,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(table_body, "table_body")
     app.add_template_filter(number_filter, "format_number")  # in place of i18n's Flask-Babel one
     app.add_template_global(question_kind, "question_kind")
+    app.add_template_global(facility_in_words, "facility_in_words")
+    app.add_template_global(discrimination_in_words, "discrimination_in_words")

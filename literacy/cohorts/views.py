@@ -15,10 +15,11 @@ from ..i18n import today
 from ..models import Cohort, Module, Organisation, Role
 from ..organisations import invitations
 from ..titles import page_language, title_in
-from . import bp, dashboards, roster, service
+from . import bp, dashboards, rendering, roster, service
 from .forms import AddMembersForm, AssignForm, CohortForm, LeaveForm
 
 MANAGERS = (Role.MANAGER, Role.ORG_ADMIN)
+bp.add_app_template_global(rendering.question_details, "question_details")
 
 
 def _cohort_or_404(organisation: Organisation, cohort_id: int) -> Cohort:
