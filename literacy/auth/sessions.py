@@ -134,7 +134,8 @@ def is_current(row: UserSession) -> bool:
 #: the account through a live session, with the person's roles in organisations that are not archived (one row
 #: per membership, or one without): the header shows links by those roles on every page (``navigation``)
 _LOAD = (
-    select(User, UserSession.created_at, Membership.role, Organisation.slug, Organisation.name)
+    select(User, UserSession.created_at, Membership.role, Organisation.slug, Organisation.name,
+           Membership.id.label("membership_id"))
     .join(UserSession, UserSession.user_id == User.id)
     .outerjoin(Membership, Membership.user_id == User.id)
     .outerjoin(Organisation, (Organisation.id == Membership.organisation_id) & Organisation.archived_at.is_(None))
@@ -145,35 +146,40 @@ _LOAD = (
 _ROLES_READ = "literacy_header_roles"
 #: where ``load`` leaves the page's own row it read with the person (``read_with_person``)
 _PAGE_ROW_READ = "literacy_page_row"
-#: by endpoint: the statement that reads the person with the page's row, the page's parameters, and the row's
+#: by endpoint: the statement that reads the person with the page's rows, the page's parameters, and the rows'
 #: type (the page's own column names)
 _WITH_PAGE: dict[str, tuple[Any, Callable[[Mapping[str, Any], int], dict[str, Any]], type]] = {}
 _PAGE_PREFIX = "page_"
-_PERSON_COLUMNS = len(_LOAD.column_descriptions)  # the account (one entity), then four columns
+_PERSON_COLUMNS = len(_LOAD.column_descriptions)  # the account (one entity), then five columns
 
 
 def read_with_person(
-    endpoint: str, page_rows: Any, parameters: Callable[[Mapping[str, Any], int], dict[str, Any]]
+    endpoint: str,
+    page_rows: Any,
+    parameters: Callable[[Mapping[str, Any], int], dict[str, Any]],
+    order_by: tuple[str, ...] = (),
 ) -> None:
-    """Have ``load`` read, on a GET of ``endpoint``, the page's own row in the same statement as the person:
+    """Have ``load`` read, on a GET of ``endpoint``, the page's own rows in the same statement as the person:
     one round trip instead of two on each of its requests (on PostgreSQL, a statement costs the database and
-    the driver more than the page's own work in it). ``page_rows`` (a select that returns at most one row,
-    whose parameters may include ``user_id``) joins the person's rows; ``parameters(view_args, user_id)``
-    gives its other parameters. The view takes the row with ``page_row``."""
-    joined = page_rows.subquery(f"{_PAGE_PREFIX}{endpoint.replace('.', '_')}")
+    the driver more than the page's own work in it). ``page_rows``, a select whose first column is never
+    NULL and whose parameters may include ``user_id``, is joined to each of the person's rows (one per
+    membership); ``parameters(view_args, user_id)`` gives its other parameters, ``order_by`` names the
+    columns its rows come in the order of. The view takes them with ``page_rows``."""
+    joined = page_rows.order_by(None).subquery(f"{_PAGE_PREFIX}{endpoint.replace('.', '_')}")
     columns = [column.label(f"{_PAGE_PREFIX}{column.key}") for column in joined.c]
     row_type = namedtuple("PageRow", [column.key for column in joined.c])  # noqa: PYI024 - built at run time
-    _WITH_PAGE[endpoint] = (_LOAD.add_columns(*columns).outerjoin(joined, true()), parameters, row_type)
+    statement = _LOAD.add_columns(*columns).outerjoin(joined, true()).order_by(*(joined.c[name] for name in order_by))
+    _WITH_PAGE[endpoint] = (statement, parameters, row_type)
 
 
-#: ``page_row``'s answer when the page's row was not read with the person
+#: ``page_rows``'s answer when the page's rows were not read with the person
 NOT_READ: Any = object()
 
 
-def page_row(user: Any, endpoint: str) -> Any:
-    """The row ``read_with_person`` had ``load`` read for ``user`` on this request's ``endpoint``, with its own
-    column names (None: the page's select found nothing), or ``NOT_READ`` when it was not read with the
-    person (another user, method or endpoint): the page reads it itself."""
+def page_rows(user: Any, endpoint: str) -> Any:
+    """The rows ``read_with_person`` had ``load`` read for ``user`` on this request's ``endpoint``, with their
+    own column names, or ``NOT_READ`` when they were not read with the person (another user, method or
+    endpoint): the page reads them itself."""
     found = g.get(_PAGE_ROW_READ) if has_request_context() else None
     if found is None or found[0] != user.id or found[1] != endpoint:
         return NOT_READ
@@ -197,11 +203,14 @@ def load(user_id: str) -> User | None:
         return _signed_out("ended")
     user, created_at = rows[0][0], rows[0][1]
     if reading:
-        # a page that only reads cannot change anyone's roles before its header is rendered
-        setattr(g, _ROLES_READ, (user.id, [tuple(row[2:5]) for row in rows if row.slug is not None]))
+        # a page that only reads cannot change anyone's roles before its header is rendered; with the page's
+        # rows, each membership comes once per page row
+        memberships = {row.membership_id: tuple(row[2:5]) for row in rows if row.slug is not None}
+        setattr(g, _ROLES_READ, (user.id, list(memberships.values())))
     if with_page is not None:
-        own = rows[0][_PERSON_COLUMNS:]
-        page = with_page[2](*own) if any(value is not None for value in own) else None
+        first, row_type = rows[0].membership_id, with_page[2]
+        page = [row_type(*row[_PERSON_COLUMNS:]) for row in rows
+                if row.membership_id == first and row[_PERSON_COLUMNS] is not None]
         setattr(g, _PAGE_ROW_READ, (user.id, request.endpoint, page))
     now = utcnow()
     if created_at <= now - lifetime():

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from flask import has_request_context, request
 from sqlalchemy import and_, bindparam, cast, join, literal_column, null, or_, select, union_all
 
 from .. import renewal
+from ..auth import sessions
 from ..extensions import db
 from ..models import (
     Certificate,
@@ -235,6 +237,7 @@ _MODULES_AND_ASSIGNMENTS = {
         Module.organisation_id,
         *version_cache.KEY_COLUMNS,
         CohortAssignment.id.label("assignment_id"),
+        Cohort.id.label("cohort_id"),
         CohortAssignment.assigned_at,
         CohortAssignment.due_on,
         Cohort.name.label("cohort_name"),
@@ -418,11 +421,14 @@ def modules_and_assignments(
     renew and the day the live edition was first published: one query. When two cohorts assign the same
     module, every assignment is returned; ``my_learning`` shows the one due first."""
     audience, parameters = service.audience_of(user)
-    statement = _MODULES_AND_ASSIGNMENTS[audience]
+    read = sessions.page_rows(user, request.endpoint) if has_request_context() else sessions.NOT_READ
+    if read is not sessions.NOT_READ and audience == "member":
+        rows = read  # read with the person, in the session's statement (``MODULES_WITH_PERSON``)
+    else:
+        values = {"user_id": user.id, "member_id": parameters.get("user_id")}
+        rows = db.session.connection().execute(_MODULES_AND_ASSIGNMENTS[audience], values).all()
     modules: dict[int, tuple[service.ModuleRef, version_cache.Version]] = {}
     assigned: list[Assigned] = []
-    found = db.session.connection().execute(statement, {"user_id": user.id, "member_id": parameters.get("user_id")})
-    rows = found.all()
     versions = version_cache.versions_by_key(rows)
     for row in rows:
         version = versions.get(version_cache.row_key(row))
@@ -438,6 +444,17 @@ def modules_and_assignments(
                 )
             )
     return modules, assigned
+
+
+#: what "My learning" and the signed-in home page have the session's statement read with the person
+#: (``auth.sessions.read_with_person``): for the usual person, a member, the rows ``modules_and_assignments``
+#: reads, in its order
+MODULES_WITH_PERSON = _MODULES_AND_ASSIGNMENTS["member"]
+MODULES_ORDER = ("cohort_id", "id")
+
+
+def modules_with_person_parameters(view_args: Any, user_id: int) -> dict[str, Any]:
+    return {"member_id": user_id}
 
 
 def assignments_of(user: Any) -> list[Assigned]:

@@ -5,10 +5,18 @@ from __future__ import annotations
 from flask import abort, render_template
 from flask_login import current_user, login_required
 
+from ..auth import sessions
 from ..i18n import current_language, today
 from ..models import utcnow
 from . import bp, certificates
+from . import my_learning as learning_rows
 from .my_learning import my_learning as build_my_learning
+
+# the modules and assignments are read in the session's statement, with the person (one round trip fewer)
+sessions.read_with_person(
+    "learning.my_learning", learning_rows.MODULES_WITH_PERSON, learning_rows.modules_with_person_parameters,
+    learning_rows.MODULES_ORDER,
+)
 
 
 @bp.get("/my-learning")

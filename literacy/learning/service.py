@@ -261,11 +261,11 @@ def find_lesson_visit(
     """``find_live`` for the lesson page, with the signed-in ``user``'s row for ``lesson_slug`` read in the
     same query (one round trip fewer on every lesson page). Plain rows, so through the connection: the ORM's
     handling of a statement costs more than the statement on SQLite. ``read_with_person``: the row the
-    session's statement read with the person (``LESSON_WITH_PERSON``, right for a member; None when it
-    found none), so that the page costs one statement in all."""
+    session's statement read with the person (``LESSON_WITH_PERSON``, right for a member; at most one), so
+    that the page costs one statement in all."""
     audience, parameters = _audience(user)
     if read_with_person is not sessions.NOT_READ and audience == "member":
-        row = read_with_person
+        row = read_with_person[0] if read_with_person else None
     else:
         values = {**parameters, "slug": slug, "visitor_id": user.id, "lesson_slug": lesson_slug}
         row = db.session.connection().execute(_LIVE_WITH_VISIT[audience], values).first()

@@ -97,7 +97,7 @@ def lesson(module_slug: str, lesson_slug: str):
     at most once a minute (``service.record_visit``). A visit that wrote commits before rendering; one that
     did not renders in the same read transaction, so the page takes one connection from the pool (on
     PostgreSQL, a commit and a second checkout with its ping and reset cost four more round trips)."""
-    read = sessions.page_row(current_user, "learning.lesson")
+    read = sessions.page_rows(current_user, "learning.lesson")
     found = service.find_lesson_visit(current_user, module_slug, lesson_slug, read)
     page = version_cache.lesson(found[1], lesson_slug, current_language()) if found is not None else None
     if found is None or page is None:

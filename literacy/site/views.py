@@ -4,12 +4,20 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_login import current_user
 
 from ..account import service as account
+from ..auth import sessions
 from ..auth.sessions import safe_next
 from ..extensions import db
 from ..i18n import current_language, today
+from ..learning import my_learning as learning_rows
 from . import bp
 from .home import home_page
 from .legal_dates import LAST_CHECKED, SECTIONS
+
+# a signed-in person's modules and assignments (their learning, on every home page) come with the person
+sessions.read_with_person(
+    "site.home", learning_rows.MODULES_WITH_PERSON, learning_rows.modules_with_person_parameters,
+    learning_rows.MODULES_ORDER,
+)
 
 
 @bp.get("/")
