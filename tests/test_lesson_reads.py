@@ -280,4 +280,6 @@ def test_the_row_read_with_the_person_is_the_one_the_page_would_read(client, cou
         assert ("user_session" in lesson_rows[-1]) == together, (email, sent)
         if not admin:
             assert len(sent) == 1, (email, sent)
+        # the catalogue's rows come with the person too, by the same rule
+        assert ('href="/modules/private"' in client.get("/modules").get_data(as_text=True)) == (status == 200)
         auth.sign_out()

@@ -196,7 +196,7 @@ _LIVE_BY_SLUG = {audience: query.where(Module.slug == bindparam("slug")) for aud
 def _lives(rows: Any) -> list[tuple[Any, ModuleRef, version_cache.Version]]:
     """Each row (one that selected ``_LIVE_COLUMNS``) with its module and live version; the versions not kept
     yet are read in one query for all. A version deleted between the two reads is left out."""
-    rows = rows.all()
+    rows = rows if isinstance(rows, list) else rows.all()
     versions = version_cache.versions_by_key(rows)
     found = []
     for row in rows:
@@ -468,14 +468,26 @@ _CATALOGUE = {
 }
 
 
+#: what the catalogue has the session's statement read with a signed-in person (``auth.sessions.read_with_person``):
+#: for the usual person, a member, the rows ``catalogue`` reads
+CATALOGUE_WITH_PERSON = _CATALOGUE["member"]
+
+
+def catalogue_parameters(view_args: Any, user_id: int) -> dict[str, Any]:
+    return {"learner_id": user_id}
+
+
 def catalogue(user: Any, language: str) -> list[CatalogueEntry]:
     """The modules ``user`` may take, with their status for a signed-in person: one query (the modules with
-    their versions, the newest completion's edition and certificate, and whether a lesson was opened)."""
+    their versions, the newest completion's edition and certificate, and whether a lesson was opened), read
+    with the person on the catalogue page itself."""
     entries = []
     if getattr(user, "is_authenticated", False):
         audience, parameters = _audience(user)
         now = utcnow()
-        rows = db.session.connection().execute(_CATALOGUE[audience], {**parameters, "learner_id": user.id})
+        rows = sessions.page_rows(user, "learning.catalogue")
+        if rows is sessions.NOT_READ or audience != "member":
+            rows = db.session.connection().execute(_CATALOGUE[audience], {**parameters, "learner_id": user.id})
         for row, module, version in _lives(rows):
             edition = row.completed_edition
             status = status_of(version, edition, edition, row.valid_until, row.revoked_at, row.started, now)

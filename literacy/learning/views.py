@@ -36,6 +36,10 @@ def _module_or_404(slug: str):
     return found
 
 
+# the catalogue's modules with a signed-in person's status come with the person (one round trip)
+sessions.read_with_person("learning.catalogue", service.CATALOGUE_WITH_PERSON, service.catalogue_parameters)
+
+
 @bp.get("/modules")
 def catalogue():
     entries = service.catalogue(current_user, current_language())
