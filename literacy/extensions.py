@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
 
 from flask import has_request_context, request
@@ -198,14 +199,20 @@ def _postgresql_begin(connection: Connection) -> None:
     info[_READER] = reader
 
 
+@lru_cache(maxsize=2048)
+def _plain_select(statement: str) -> bool:
+    """Whether a statement only reads (kept per statement text: the pages' statements are built once, and
+    searching a long one for locks on every request cost more than the rest of this hook)."""
+    return statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING.search(statement)
+
+
 @event.listens_for(Engine, "before_cursor_execute")
 def _postgresql_first_write(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
     """A reader's first statement that is not a plain SELECT (an INSERT, UPDATE, DELETE, SAVEPOINT, a CTE,
     ``SELECT ... FOR UPDATE``) or that needs a transaction (a server-side cursor) begins the transaction."""
     if not conn.connection.info.get(_READER):
         return
-    head = statement.lstrip()[:6].upper()
-    if head == "SELECT" and not getattr(cursor, "name", None) and not _LOCKING.search(statement):
+    if _plain_select(statement) and not getattr(cursor, "name", None):
         return
     conn.connection.info[_READER] = False
     conn.connection.dbapi_connection.autocommit = False
