@@ -96,18 +96,19 @@ def format_day(value: date, locale: Locale | None = None) -> str:
     return _babel_day(_key(locale), value)
 
 
-def dashboard_cell(value: object) -> str:
-    """A dashboard figure as shown: locale-formatted, and "fewer than N" for a hidden one."""
+def dashboard_cell(value: object, locale: Locale | None = None) -> str:
+    """A dashboard figure as shown: locale-formatted (in ``locale``, default the request's), and "fewer
+    than N" for a hidden one."""
     if value is None:
         return "–"
     if isinstance(value, Suppressed):
         return _("fewer than %(number)s", number=value.threshold)
     if isinstance(value, datetime | date):
-        return format_day(value)
+        return format_day(value, locale)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int | float):
-        return format_number(value)
+        return format_number(value, locale)
     return str(value)
 
 
@@ -120,7 +121,7 @@ def table_body(table: Table, limit: int | None = None) -> Markup:
     if not rows:
         message = escape(_("No data yet."))
         return Markup(f'<tbody><tr><td colspan="{len(table.columns)}">{message}</td></tr></tbody>')  # noqa: S704 - escaped
-    page_language = current_language()
+    page_language, locale = current_language(), fast_locale()
     opening = ["<td>" if not column.numeric else '<td class="numeric">' for column in table.columns]
     opening[0] = '<th scope="row">'
     parts = ["<tbody>"]
@@ -131,7 +132,7 @@ def table_body(table: Table, limit: int | None = None) -> Markup:
             if language and language != page_language:
                 shown = f'<span lang="{escape(language)}">{escape(value)}</span>'
             else:
-                shown = escape(dashboard_cell(value))
+                shown = escape(dashboard_cell(value, locale))
             parts.append(f"{opening[index]}{shown}{'</th>' if index == 0 else '</td>'}")
         parts.append("</tr>")
     parts.append("</tbody>")

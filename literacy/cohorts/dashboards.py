@@ -24,6 +24,7 @@ from functools import cached_property
 from html import unescape
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import (
     Integer,
     String,
@@ -1340,6 +1341,9 @@ def learners_columns(dashboard: CohortDashboard) -> list[Column]:
 
 
 def learners_table(dashboard: CohortDashboard, learners: list[Learner]) -> Table:
+    """The page's learners; each status label translated once (as the page writes a lazy label: its text
+    as markup, ``LazyString.__html__``), not once per cell."""
+    labels = {status: Markup(str(label)) for status, label in STATUS_LABELS.items()}  # noqa: S704 - as Jinja did
     return Table(
         "learners",
         _l("Learners"),
@@ -1348,7 +1352,7 @@ def learners_table(dashboard: CohortDashboard, learners: list[Learner]) -> Table
             [
                 learner.name,
                 learner.email,
-                *[STATUS_LABELS[learner.statuses[module.module_id]] for module in dashboard.modules],
+                *[labels[learner.statuses[module.module_id]] for module in dashboard.modules],
                 learner.last_activity,
                 learner.best_score,
             ]
