@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import has_request_context, request
 from sqlalchemy import and_, bindparam, cast, join, literal_column, null, or_, select, union_all
 
 from .. import renewal
@@ -414,16 +413,16 @@ def _learner_rows(user: Any, module_ids: list[int]) -> _LearnerRows:
 
 
 def modules_and_assignments(
-    user: Any,
+    user: Any, read_with_person: Any = sessions.NOT_READ
 ) -> tuple[dict[int, tuple[service.ModuleRef, version_cache.Version]], list[Assigned]]:
     """The published modules ``user`` may take or has been assigned through cohorts they are still in
     (``removed_at`` empty), with their live versions, and the assignments, each with its cohort's days to
-    renew and the day the live edition was first published: one query. When two cohorts assign the same
-    module, every assignment is returned; ``my_learning`` shows the one due first."""
+    renew and the day the live edition was first published: one query, or none when the page had the session's
+    statement read them (``read_with_person``: ``sessions.page_rows`` of ``MODULES_WITH_PERSON``). When two
+    cohorts assign the same module, every assignment is returned; ``my_learning`` shows the one due first."""
     audience, parameters = service.audience_of(user)
-    read = sessions.page_rows(user, request.endpoint) if has_request_context() else sessions.NOT_READ
-    if read is not sessions.NOT_READ and audience == "member":
-        rows = read  # read with the person, in the session's statement (``MODULES_WITH_PERSON``)
+    if read_with_person is not sessions.NOT_READ and audience == "member":
+        rows = read_with_person  # read with the person, in the session's statement (``MODULES_WITH_PERSON``)
     else:
         values = {"user_id": user.id, "member_id": parameters.get("user_id")}
         rows = db.session.connection().execute(_MODULES_AND_ASSIGNMENTS[audience], values).all()
@@ -466,7 +465,9 @@ def _day(moment: datetime | None) -> date | None:
     return moment.astimezone(UTC).date() if moment is not None else None
 
 
-def my_learning(user: Any, language: str, today: date, now: datetime | None = None) -> MyLearning:
+def my_learning(
+    user: Any, language: str, today: date, now: datetime | None = None, read_with_person: Any = sessions.NOT_READ
+) -> MyLearning:
     """Everything on "My learning" for ``user``; due dates compared with ``today`` (the site's day),
     certificates' validity with ``now`` (default: the current time).
 
@@ -474,7 +475,7 @@ def my_learning(user: Any, language: str, today: date, now: datetime | None = No
     the same few queries for all of them.
     """
     now = now or utcnow()
-    modules, assigned = modules_and_assignments(user)
+    modules, assigned = modules_and_assignments(user, read_with_person)
     rows = _learner_rows(user, list(modules))
     records, newest = _certificate_records(rows.completions, now)
     progress = service.progress_by_module(user, list(modules), newest, rows.lessons)

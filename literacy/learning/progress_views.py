@@ -22,7 +22,8 @@ sessions.read_with_person(
 @bp.get("/my-learning")
 @login_required
 def my_learning():
-    learning = build_my_learning(current_user, current_language(), today())
+    read = sessions.page_rows(current_user, "learning.my_learning")
+    learning = build_my_learning(current_user, current_language(), today(), read_with_person=read)
     programmes = learning.programmes  # other organisations' cohorts, each with "Leave"
     return render_template("learning/my_learning.html", learning=learning, today=today(), programmes=programmes)
 

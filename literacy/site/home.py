@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, func, select
 
 from ..auth import sso
 from ..auth.access import IMPLIED_ROLES
-from ..auth.sessions import header_roles
+from ..auth.sessions import NOT_READ, header_roles
 from ..authoring import listing
 from ..extensions import db
 from ..learning import my_learning as learning_service
@@ -105,8 +105,8 @@ class LearnerSection:
         return self.steps[0] if self.steps else None
 
 
-def learner_section(user: Any, language: str, today: date) -> LearnerSection:
-    learning = learning_service.my_learning(user, language, today)
+def learner_section(user: Any, language: str, today: date, read_with_person: Any = NOT_READ) -> LearnerSection:
+    learning = learning_service.my_learning(user, language, today, read_with_person=read_with_person)
     done = sum(1 for item in learning.assignments if item.completed)
     return LearnerSection(
         learning_service.next_steps(learning), len(learning.completed), len(learning.assignments), done
@@ -297,11 +297,12 @@ class HomePage:
     admin: AdminSection | None
 
 
-def home_page(user: Any, language: str, today: date) -> HomePage:
-    """Every section that applies to ``user``; a section of a role they do not hold is never read."""
+def home_page(user: Any, language: str, today: date, read_with_person: Any = NOT_READ) -> HomePage:
+    """Every section that applies to ``user``; a section of a role they do not hold is never read.
+    ``read_with_person``: the learner section's modules, when the session's statement read them."""
     roles = roles_of(user)
     return HomePage(
-        learner_section(user, language, today),
+        learner_section(user, language, today, read_with_person),
         managed_cohorts(roles.managing, today),
         authored_modules(roles.authoring),
         admin_section() if roles.site_admin else None,

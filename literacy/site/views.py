@@ -25,7 +25,8 @@ def home():
     """For anonymous visitors, what the site is; signed in, each role's way into its work (``home``)."""
     page = None
     if current_user.is_authenticated:
-        page = home_page(current_user._get_current_object(), current_language(), today())
+        person = current_user._get_current_object()
+        page = home_page(person, current_language(), today(), sessions.page_rows(person, "site.home"))
     return render_template("site/home.html", page=page)
 
 
