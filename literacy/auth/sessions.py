@@ -144,7 +144,7 @@ _LOAD = (
 )
 #: where ``load`` leaves the roles it read, for this request's header (``header_roles``)
 _ROLES_READ = "literacy_header_roles"
-#: where ``load`` leaves the page's own row it read with the person (``read_with_person``)
+#: where ``load`` leaves the page's own rows it read with the person (``read_with_person``)
 _PAGE_ROW_READ = "literacy_page_row"
 #: by endpoint: the statement that reads the person with the page's rows, the page's parameters, and the rows'
 #: type (the page's own column names)
@@ -207,11 +207,6 @@ def load(user_id: str) -> User | None:
         # rows, each membership comes once per page row
         memberships = {row.membership_id: tuple(row[2:5]) for row in rows if row.slug is not None}
         setattr(g, _ROLES_READ, (user.id, list(memberships.values())))
-    if with_page is not None:
-        first, row_type = rows[0].membership_id, with_page[2]
-        page = [row_type(*row[_PERSON_COLUMNS:]) for row in rows
-                if row.membership_id == first and row[_PERSON_COLUMNS] is not None]
-        setattr(g, _PAGE_ROW_READ, (user.id, request.endpoint, page))
     now = utcnow()
     if created_at <= now - lifetime():
         return _signed_out("expired")
@@ -220,6 +215,11 @@ def load(user_id: str) -> User | None:
         return _signed_out("idle")
     if now.timestamp() - seen >= REFRESH_SECONDS:
         session[LAST_SEEN] = int(now.timestamp())
+    if with_page is not None:  # kept only for a session that counts
+        first, row_type = rows[0].membership_id, with_page[2]
+        page = [row_type(*row[_PERSON_COLUMNS:]) for row in rows
+                if row.membership_id == first and row[_PERSON_COLUMNS] is not None]
+        setattr(g, _PAGE_ROW_READ, (user.id, request.endpoint, page))
     return user
 
 

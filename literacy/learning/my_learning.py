@@ -428,13 +428,8 @@ def modules_and_assignments(
         rows = db.session.connection().execute(_MODULES_AND_ASSIGNMENTS[audience], values).all()
     modules: dict[int, tuple[service.ModuleRef, version_cache.Version]] = {}
     assigned: list[Assigned] = []
-    versions = version_cache.versions_by_key(rows)
-    for row in rows:
-        version = versions.get(version_cache.row_key(row))
-        if version is None:  # deleted between the two reads (published versions are never changed)
-            continue
-        entry = (service.ModuleRef(row.id, row.slug, row.organisation_id), version)
-        module, version = modules.setdefault(row.id, entry)
+    for row, found, live in service.live_rows(rows):
+        module, version = modules.setdefault(row.id, (found, live))
         if row.assignment_id is not None:
             assigned.append(
                 Assigned(

@@ -193,9 +193,10 @@ _LIVE = {audience: _visible(_LIVE_COLUMNS, audience, bindparam("user_id")) for a
 _LIVE_BY_SLUG = {audience: query.where(Module.slug == bindparam("slug")) for audience, query in _LIVE.items()}
 
 
-def _lives(rows: Any) -> list[tuple[Any, ModuleRef, version_cache.Version]]:
-    """Each row (one that selected ``_LIVE_COLUMNS``) with its module and live version; the versions not kept
-    yet are read in one query for all. A version deleted between the two reads is left out."""
+def live_rows(rows: Any) -> list[tuple[Any, ModuleRef, version_cache.Version]]:
+    """Each row (one that selected a module's id, slug and organisation and its version's ``KEY_COLUMNS``, as
+    ``_LIVE_COLUMNS`` does) with its module and live version; the versions not kept yet are read in one query
+    for all. A version deleted between the two reads is left out."""
     rows = rows if isinstance(rows, list) else rows.all()
     versions = version_cache.versions_by_key(rows)
     found = []
@@ -210,7 +211,7 @@ def live_modules(user: Any) -> list[tuple[ModuleRef, version_cache.Version]]:
     """The modules ``user`` may take with their live versions, for pages that only read (one query, and one
     more the first time a version is seen in this process)."""
     audience, parameters = _audience(user)
-    return [(module, version) for _, module, version in _lives(db.session.connection().execute(_LIVE[audience],
+    return [(module, version) for _, module, version in live_rows(db.session.connection().execute(_LIVE[audience],
                                                                                                parameters))]
 
 
@@ -281,7 +282,7 @@ def find_live(user: Any, slug: str) -> tuple[ModuleRef, version_cache.Version] |
     """``find_module`` for pages that only read: the module by slug if ``user`` may take it, with its live
     version (one query)."""
     audience, parameters = _audience(user)
-    found = _lives(db.session.connection().execute(_LIVE_BY_SLUG[audience], {**parameters, "slug": slug}))
+    found = live_rows(db.session.connection().execute(_LIVE_BY_SLUG[audience], {**parameters, "slug": slug}))
     return (found[0][1], found[0][2]) if found else None
 
 
@@ -488,7 +489,7 @@ def catalogue(user: Any, language: str) -> list[CatalogueEntry]:
         rows = sessions.page_rows(user, "learning.catalogue")
         if rows is sessions.NOT_READ or audience != "member":
             rows = db.session.connection().execute(_CATALOGUE[audience], {**parameters, "learner_id": user.id})
-        for row, module, version in _lives(rows):
+        for row, module, version in live_rows(rows):
             edition = row.completed_edition
             status = status_of(version, edition, edition, row.valid_until, row.revoked_at, row.started, now)
             entries.append(CatalogueEntry(module, version, shown_language(version, language), status))
